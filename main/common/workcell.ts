@@ -1,0 +1,147 @@
+// The workcell contract (DESIGN.md §2): names, states, status.json, the summary every view shows.
+// Pure types and constants: imported by core, cli, app and renderer alike.
+
+/** tmux treats `.` `:` `#` specially, so names are validated, never escaped. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,47}$/;
+
+export const STATES = [
+  'starting',
+  'running',
+  'waiting',
+  'idle',
+  'stalled',
+  'rate_limited',
+  'auth_failed',
+  'done',
+  'failed',
+  'vanished',
+  'killed',
+] as const;
+export type WorkcellState = (typeof STATES)[number];
+
+/** States after which the agent process is gone for good. */
+export const ENDED_STATES: readonly WorkcellState[] = ['done', 'failed', 'vanished', 'killed'];
+export function isEnded(state: WorkcellState): boolean {
+  return ENDED_STATES.includes(state);
+}
+
+export const AGENTS = ['claude', 'codex', 'gemini', 'copilot', 'cursor', 'aider', 'opencode', 'command'] as const;
+export type AgentName = (typeof AGENTS)[number];
+
+/** Why the supervisor believes a state: shown by `workcell explain` and on hover in the dashboard. */
+export interface Evidence {
+  /** hook | transcript | title | pane | exit | tmux | timer | user | engine */
+  source: string;
+  /** One line a person can read: the matched line, the hook event, the log age. */
+  detail: string;
+  at: string;
+}
+
+export interface VerifyResult {
+  ran: boolean;
+  exitCode: number | null;
+  at: string | null;
+  /** Last lines of verify output, for the detail pane. */
+  outputTail?: string;
+}
+
+export interface GitSummary {
+  headAtStart: string | null;
+  headAtEnd: string | null;
+  commits: number | null;
+  dirty: boolean | null;
+  diffStat: string | null;
+}
+
+/** status.json, camelCase, written atomically. */
+export interface WorkcellStatus {
+  name: string;
+  repo: string;
+  agent: AgentName;
+  argv: string[];
+  state: WorkcellState;
+  pass: number;
+  startedAt: string;
+  endedAt: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  verify: VerifyResult;
+  vendorSessionId: string | null;
+  git: GitSummary;
+  reason: string | null;
+  resetAt: string | null;
+  evidence: Evidence | null;
+  muted?: boolean;
+}
+
+/** What `ls`, the tray and the dashboard show for one workcell. */
+export interface WorkcellSummary {
+  name: string;
+  state: WorkcellState;
+  agent: AgentName;
+  repo: string;
+  pass: number;
+  startedAt: string;
+  endedAt: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  verify: VerifyResult;
+  /** done + verify ran and failed: "claimed done, not verified". */
+  verified: boolean | null;
+  runDir: string;
+  lastLine: string;
+  reason: string | null;
+  resetAt: string | null;
+  evidence: Evidence | null;
+  muted: boolean;
+  /** Live tmux facts, null when the session is gone. */
+  pane: { pid: number; dead: boolean; width: number; height: number; title: string } | null;
+}
+
+/** One line of events.jsonl. */
+export interface WorkcellEvent {
+  at: string;
+  type: string;
+  state?: WorkcellState;
+  from?: WorkcellState;
+  evidence?: Evidence;
+  [key: string]: unknown;
+}
+
+/** Expected failures are values with a code and a message a user can act on (STYLE.md). */
+export const ERROR_CODES = [
+  'TMUX_MISSING',
+  'TMUX_TOO_OLD',
+  'TMUX_FAILED',
+  'BAD_NAME',
+  'NAME_IN_USE',
+  'NOT_FOUND',
+  'BAD_REPO',
+  'AGENT_MISSING',
+  'BAD_AGENT',
+  'BAD_ARGS',
+  'NOT_WRITABLE',
+  'STILL_RUNNING',
+  'BAD_SETTINGS',
+  'SESSION_GONE',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface SvErrorInfo {
+  code: ErrorCode;
+  message: string;
+}
+
+export function validateName(name: string): SvErrorInfo | null {
+  if (NAME_PATTERN.test(name)) return null;
+  return {
+    code: 'BAD_NAME',
+    message: `invalid workcell name ${JSON.stringify(name)}: use 1-48 characters a-z 0-9 _ -, starting with a letter or digit (e.g. fix-login-2)`,
+  };
+}
+
+/** "claimed done, not verified" is a first-class outcome. */
+export function verifiedOf(state: WorkcellState, verify: VerifyResult): boolean | null {
+  if (state !== 'done' || !verify.ran) return null;
+  return verify.exitCode === 0;
+}

@@ -1,0 +1,59 @@
+// A small fake agent for tests and the demo: prints, sleeps and exits with a chosen code.
+// Usage: node fakeAgent.js [--print TEXT]... [--sleep MS] [--exit CODE] [--ask TEXT] [--flood BYTES]
+//   --ask TEXT   prints TEXT and waits for a line on stdin (a "waiting for input" agent)
+//   --echo-args  prints each of its own argv elements as [arg] (to prove argv arrives intact)
+//   --flood N    writes N bytes of numbered lines as fast as the pty takes them
+import { createInterface } from 'node:readline';
+
+const argv = process.argv.slice(2);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  let exitCode = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[i + 1] ?? '';
+    switch (a) {
+      case '--print':
+        process.stdout.write(`${v}\n`);
+        i++;
+        break;
+      case '--sleep':
+        await sleep(Number(v));
+        i++;
+        break;
+      case '--exit':
+        exitCode = Number(v);
+        i++;
+        break;
+      case '--echo-args':
+        for (const x of argv) process.stdout.write(`[${x}]\n`);
+        break;
+      case '--ask': {
+        process.stdout.write(`${v} `);
+        const rl = createInterface({ input: process.stdin });
+        const line = await new Promise<string>((r) => rl.once('line', r));
+        rl.close();
+        process.stdout.write(`got: ${line}\n`);
+        i++;
+        break;
+      }
+      case '--flood': {
+        let left = Number(v);
+        let n = 0;
+        while (left > 0) {
+          const chunk = `${String(n++).padStart(8, '0')} ${'x'.repeat(70)}\n`.repeat(64);
+          if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+          left -= chunk.length;
+        }
+        i++;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  process.exitCode = exitCode;
+}
+
+void main();

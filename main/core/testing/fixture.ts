@@ -1,0 +1,68 @@
+// Test fixture: a temp WORKCELLS_HOME with its own private tmux server, and a leak check on teardown
+// (every session and process a test started is gone afterwards). Used by integration tests only.
+import { mkdtempSync, rmSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ControlDir } from '../paths.js';
+import { tmuxEnv } from '../tmux.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Compiled fake agent: prints, sleeps and exits with a chosen code (see fakeAgent.ts). */
+export const FAKE_AGENT = join(here, 'fakeAgent.js');
+/** The compiled CLI entry, for tests that run `workcell` as a user would. */
+export const CLI = join(here, '..', '..', '..', '..', 'bin', 'workcell.js');
+
+export interface TestHome {
+  dir: ControlDir;
+  env: NodeJS.ProcessEnv;
+  /** Kills this home's tmux server (only ours: by its socket) and removes the directory. */
+  cleanup(): void;
+}
+
+export function makeHome(prefix = 'wc-'): TestHome {
+  // Short path: a unix socket path must stay under ~104 bytes.
+  const root = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  const dir = new ControlDir(root);
+  const env = { ...tmuxEnv(process.env), WORKCELLS_HOME: root };
+  return {
+    dir,
+    env,
+    cleanup() {
+      try {
+        execFileSync('tmux', ['-S', dir.socket, 'kill-server'], { stdio: 'ignore', env: tmuxEnv() });
+      } catch {
+        // no server was running on this socket: nothing to kill
+      }
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Sessions still alive on this home's server (for leak assertions). */
+export function liveSessions(home: TestHome): string[] {
+  try {
+    const out = execFileSync('tmux', ['-S', home.dir.socket, 'list-sessions', '-F', '#{session_name}'], {
+      encoding: 'utf8',
+      env: tmuxEnv(),
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return out.split('\n').filter(Boolean);
+  } catch {
+    // no server: no sessions
+    return [];
+  }
+}
+
+/** Polls `fn` until it returns a truthy value or the deadline passes (no fixed sleeps in tests). */
+export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}

@@ -1,0 +1,163 @@
+import { execFile, type ExecFileOptions } from 'node:child_process';
+import { err, ok, type Result } from './result.js';
+
+/** The seam for the outside world (STYLE.md): tests can assert the exact argv. */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+  /** ENOENT and friends: the program itself could not be started. */
+  spawnError?: NodeJS.ErrnoException;
+}
+export type Executor = (file: string, args: string[], opts?: ExecFileOptions) => Promise<ExecResult>;
+
+export const execFileExecutor: Executor = (file, args, opts) =>
+  new Promise((resolve) => {
+    execFile(file, args, { maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', ...opts }, (error, stdout, stderr) => {
+      const e = error as (NodeJS.ErrnoException & { code?: unknown }) | null;
+      if (e && typeof e.code === 'string') {
+        resolve({ stdout: String(stdout ?? ''), stderr: String(stderr ?? ''), code: -1, spawnError: e });
+        return;
+      }
+      resolve({ stdout: String(stdout), stderr: String(stderr), code: e ? (typeof e.code === 'number' ? e.code : 1) : 0 });
+    });
+  });
+
+/** Environment for every tmux client we run: without TMUX, so a call made from inside the user's tmux
+ * talks to our socket and never to their server. */
+export function tmuxEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = { ...env };
+  delete out.TMUX;
+  delete out.TMUX_PANE;
+  return out;
+}
+
+/** tmux splits its argv on any argument that ends in `;` (measured on 3.3a): escape that one character.
+ * `a;` -> `a\;` comes out as `a;` inside the pane; nothing else in an argument is touched. */
+export function escapeTmuxArg(arg: string): string {
+  return arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg;
+}
+
+export const TMUX_MIN = { major: 3, minor: 2 } as const;
+export const TMUX_INSTALL_HINT = 'install tmux 3.2 or newer: `apt install tmux` (Debian/Ubuntu), `brew install tmux` (macOS)';
+
+export interface PaneInfo {
+  session: string;
+  pid: number;
+  dead: boolean;
+  deadStatus: number | null;
+  deadSignal: number | null;
+  activity: number;
+  width: number;
+  height: number;
+  currentCommand: string;
+  title: string;
+}
+
+// One format for the whole fleet; the title goes last because it is free text and may hold tabs.
+const PANE_FORMAT = [
+  '#{session_name}',
+  '#{pane_pid}',
+  '#{pane_dead}',
+  '#{pane_dead_status}',
+  '#{pane_dead_signal}',
+  '#{window_activity}',
+  '#{pane_width}',
+  '#{pane_height}',
+  '#{pane_current_command}',
+  '#{pane_title}',
+].join('\t');
+
+export function parsePanes(stdout: string): PaneInfo[] {
+  const panes: PaneInfo[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line) continue;
+    const f = line.split('\t');
+    if (f.length < 10) continue;
+    const num = (s: string | undefined): number | null => (s === undefined || s === '' ? null : Number(s));
+    panes.push({
+      session: f[0]!,
+      pid: Number(f[1]),
+      dead: f[2] === '1',
+      deadStatus: num(f[3]),
+      deadSignal: num(f[4]),
+      activity: Number(f[5]) || 0,
+      width: Number(f[6]) || 0,
+      height: Number(f[7]) || 0,
+      currentCommand: f[8] ?? '',
+      title: f.slice(9).join('\t'),
+    });
+  }
+  return panes;
+}
+
+/** "no server running" and a missing socket both mean: there are no sessions. */
+function isNoServer(stderr: string): boolean {
+  return /no server running|error connecting to|No such file or directory|server exited unexpectedly/i.test(stderr);
+}
+
+/** A client for the supervisor's own tmux server. Always `-S <socket>`, never the user's default. */
+export class Tmux {
+  constructor(
+    readonly socket: string,
+    readonly confPath: string,
+    private readonly exec: Executor = execFileExecutor,
+    readonly bin: string = 'tmux',
+  ) {}
+
+  async run(args: string[]): Promise<Result<string>> {
+    const r = await this.exec(this.bin, ['-S', this.socket, '-f', this.confPath, ...args], { env: tmuxEnv() });
+    if (r.spawnError) {
+      if (r.spawnError.code === 'ENOENT') return err('TMUX_MISSING', `tmux was not found on PATH: ${TMUX_INSTALL_HINT}`);
+      return err('TMUX_FAILED', `could not run tmux: ${r.spawnError.message}`);
+    }
+    if (r.code !== 0) return err('TMUX_FAILED', (r.stderr || r.stdout).trim() || `tmux exited with ${r.code}`);
+    return ok(r.stdout);
+  }
+
+  /** Checks presence and version: every command calls this first so a missing tmux is one clear message. */
+  async checkVersion(): Promise<Result<string>> {
+    const r = await this.exec(this.bin, ['-V'], { env: tmuxEnv() });
+    if (r.spawnError) return err('TMUX_MISSING', `tmux was not found on PATH: ${TMUX_INSTALL_HINT}`);
+    const v = r.stdout.trim();
+    const m = /tmux (?:next-)?(\d+)\.(\d+)/.exec(v);
+    if (!m) return ok(v); // a development build ("tmux master"): assume new enough
+    const major = Number(m[1]);
+    const minor = Number(m[2]);
+    if (major < TMUX_MIN.major || (major === TMUX_MIN.major && minor < TMUX_MIN.minor)) {
+      return err('TMUX_TOO_OLD', `${v} is too old: ${TMUX_INSTALL_HINT}`);
+    }
+    return ok(v);
+  }
+
+  /** Every pane of every session in ONE call. An absent server is an empty fleet, not an error. */
+  async listPanes(): Promise<Result<PaneInfo[]>> {
+    const r = await this.exec(this.bin, ['-S', this.socket, 'list-panes', '-a', '-F', PANE_FORMAT], { env: tmuxEnv() });
+    if (r.spawnError) return err('TMUX_MISSING', `tmux was not found on PATH: ${TMUX_INSTALL_HINT}`);
+    if (r.code !== 0) {
+      if (isNoServer(r.stderr)) return ok([]);
+      return err('TMUX_FAILED', r.stderr.trim());
+    }
+    return ok(parsePanes(r.stdout));
+  }
+
+  async hasSession(name: string): Promise<boolean> {
+    const r = await this.exec(this.bin, ['-S', this.socket, 'has-session', '-t', `=${name}`], { env: tmuxEnv() });
+    return r.code === 0;
+  }
+
+  async killSession(name: string): Promise<Result<string>> {
+    return this.run(['kill-session', '-t', `=${name}`]);
+  }
+
+  /** The screen (or the last `lines` lines) of a pane, without attaching. Dead panes are captured from
+   * the top of history because the "Pane is dead" line scrolls the screen (DESIGN.md §4). */
+  async capture(name: string, opts: { lines?: number; ansi?: boolean; dead?: boolean } = {}): Promise<Result<string>> {
+    const args = ['capture-pane', '-p', '-t', `=${name}:`];
+    if (opts.ansi) args.push('-e');
+    else args.push('-J');
+    if (opts.dead) args.push('-S', '-');
+    else if (opts.lines) args.push('-S', String(-opts.lines));
+    return this.run(args);
+  }
+}

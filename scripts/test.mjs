@@ -1,0 +1,32 @@
+// Runs every compiled unit/integration test (dist/**/*.test.js) with node's test runner, then the
+// Playwright specs. Usage: node scripts/test.mjs [--unit-only|--e2e-only] [filter]
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit-only');
+const e2eOnly = args.includes('--e2e-only');
+const filter = args.find((a) => !a.startsWith('--'));
+
+function find(dir, out = []) {
+  for (const entry of readdirSync(dir)) {
+    const p = join(dir, entry);
+    if (statSync(p).isDirectory()) find(p, out);
+    else if (p.endsWith('.test.js') && (!filter || p.includes(filter))) out.push(p);
+  }
+  return out;
+}
+
+let status = 0;
+if (!e2eOnly) {
+  const files = find('dist/main').concat(find('dist/bench'));
+  // Two at a time: integration tests each run their own tmux server, and CI has two cores.
+  const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+  status = r.status ?? 1;
+}
+if (!unitOnly && (status === 0 || e2eOnly)) {
+  const r = spawnSync('npx', ['playwright', 'test', ...(filter ? [filter] : [])], { stdio: 'inherit' });
+  status = status || (r.status ?? 1);
+}
+process.exit(status);
