@@ -25,7 +25,16 @@ export function isEnded(state: WorkcellState): boolean {
   return ENDED_STATES.includes(state);
 }
 
-export const AGENTS = ['claude', 'codex', 'gemini', 'copilot', 'cursor', 'aider', 'opencode', 'command'] as const;
+export const AGENTS = [
+  'claude',
+  'codex',
+  'gemini',
+  'copilot',
+  'cursor',
+  'aider',
+  'opencode',
+  'command',
+] as const;
 export type AgentName = (typeof AGENTS)[number];
 
 /** Why the supervisor believes a state: shown by `workcell explain` and on hover in the dashboard. */

@@ -6,7 +6,10 @@ export class ControlDir {
   constructor(readonly root: string) {}
 
   static fromEnv(env: NodeJS.ProcessEnv = process.env): ControlDir {
-    const root = env.WORKCELLS_HOME && env.WORKCELLS_HOME.length > 0 ? env.WORKCELLS_HOME : join(homedir(), '.workcells');
+    const root =
+      env.WORKCELLS_HOME && env.WORKCELLS_HOME.length > 0
+        ? env.WORKCELLS_HOME
+        : join(homedir(), '.workcells');
     return new ControlDir(root);
   }
 

@@ -13,14 +13,23 @@ export type Executor = (file: string, args: string[], opts?: ExecFileOptions) =>
 
 export const execFileExecutor: Executor = (file, args, opts) =>
   new Promise((resolve) => {
-    execFile(file, args, { maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', ...opts }, (error, stdout, stderr) => {
-      const e = error as (NodeJS.ErrnoException & { code?: unknown }) | null;
-      if (e && typeof e.code === 'string') {
-        resolve({ stdout: String(stdout ?? ''), stderr: String(stderr ?? ''), code: -1, spawnError: e });
-        return;
-      }
-      resolve({ stdout: String(stdout), stderr: String(stderr), code: e ? (typeof e.code === 'number' ? e.code : 1) : 0 });
-    });
+    execFile(
+      file,
+      args,
+      { maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', ...opts },
+      (error, stdout, stderr) => {
+        const e = error as (NodeJS.ErrnoException & { code?: unknown }) | null;
+        if (e && typeof e.code === 'string') {
+          resolve({ stdout: String(stdout ?? ''), stderr: String(stderr ?? ''), code: -1, spawnError: e });
+          return;
+        }
+        resolve({
+          stdout: String(stdout),
+          stderr: String(stderr),
+          code: e ? (typeof e.code === 'number' ? e.code : 1) : 0,
+        });
+      },
+    );
   });
 
 /** Environment for every tmux client we run: without TMUX, so a call made from inside the user's tmux
@@ -39,7 +48,8 @@ export function escapeTmuxArg(arg: string): string {
 }
 
 export const TMUX_MIN = { major: 3, minor: 2 } as const;
-export const TMUX_INSTALL_HINT = 'install tmux 3.2 or newer: `apt install tmux` (Debian/Ubuntu), `brew install tmux` (macOS)';
+export const TMUX_INSTALL_HINT =
+  'install tmux 3.2 or newer: `apt install tmux` (Debian/Ubuntu), `brew install tmux` (macOS)';
 
 export interface PaneInfo {
   session: string;
@@ -93,7 +103,9 @@ export function parsePanes(stdout: string): PaneInfo[] {
 
 /** "no server running" and a missing socket both mean: there are no sessions. */
 function isNoServer(stderr: string): boolean {
-  return /no server running|error connecting to|No such file or directory|server exited unexpectedly/i.test(stderr);
+  return /no server running|error connecting to|No such file or directory|server exited unexpectedly|lost server/i.test(
+    stderr,
+  );
 }
 
 /** A client for the supervisor's own tmux server. Always `-S <socket>`, never the user's default. */
@@ -106,12 +118,16 @@ export class Tmux {
   ) {}
 
   async run(args: string[]): Promise<Result<string>> {
-    const r = await this.exec(this.bin, ['-S', this.socket, '-f', this.confPath, ...args], { env: tmuxEnv() });
+    const r = await this.exec(this.bin, ['-S', this.socket, '-f', this.confPath, ...args], {
+      env: tmuxEnv(),
+    });
     if (r.spawnError) {
-      if (r.spawnError.code === 'ENOENT') return err('TMUX_MISSING', `tmux was not found on PATH: ${TMUX_INSTALL_HINT}`);
+      if (r.spawnError.code === 'ENOENT')
+        return err('TMUX_MISSING', `tmux was not found on PATH: ${TMUX_INSTALL_HINT}`);
       return err('TMUX_FAILED', `could not run tmux: ${r.spawnError.message}`);
     }
-    if (r.code !== 0) return err('TMUX_FAILED', (r.stderr || r.stdout).trim() || `tmux exited with ${r.code}`);
+    if (r.code !== 0)
+      return err('TMUX_FAILED', (r.stderr || r.stdout).trim() || `tmux exited with ${r.code}`);
     return ok(r.stdout);
   }
 
@@ -132,7 +148,9 @@ export class Tmux {
 
   /** Every pane of every session in ONE call. An absent server is an empty fleet, not an error. */
   async listPanes(): Promise<Result<PaneInfo[]>> {
-    const r = await this.exec(this.bin, ['-S', this.socket, 'list-panes', '-a', '-F', PANE_FORMAT], { env: tmuxEnv() });
+    const r = await this.exec(this.bin, ['-S', this.socket, 'list-panes', '-a', '-F', PANE_FORMAT], {
+      env: tmuxEnv(),
+    });
     if (r.spawnError) return err('TMUX_MISSING', `tmux was not found on PATH: ${TMUX_INSTALL_HINT}`);
     if (r.code !== 0) {
       if (isNoServer(r.stderr)) return ok([]);
@@ -142,7 +160,9 @@ export class Tmux {
   }
 
   async hasSession(name: string): Promise<boolean> {
-    const r = await this.exec(this.bin, ['-S', this.socket, 'has-session', '-t', `=${name}`], { env: tmuxEnv() });
+    const r = await this.exec(this.bin, ['-S', this.socket, 'has-session', '-t', `=${name}`], {
+      env: tmuxEnv(),
+    });
     return r.code === 0;
   }
 
@@ -152,7 +172,10 @@ export class Tmux {
 
   /** The screen (or the last `lines` lines) of a pane, without attaching. Dead panes are captured from
    * the top of history because the "Pane is dead" line scrolls the screen (DESIGN.md §4). */
-  async capture(name: string, opts: { lines?: number; ansi?: boolean; dead?: boolean } = {}): Promise<Result<string>> {
+  async capture(
+    name: string,
+    opts: { lines?: number; ansi?: boolean; dead?: boolean } = {},
+  ): Promise<Result<string>> {
     const args = ['capture-pane', '-p', '-t', `=${name}:`];
     if (opts.ansi) args.push('-e');
     else args.push('-J');

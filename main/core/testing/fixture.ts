@@ -40,6 +40,23 @@ export function makeHome(prefix = 'wc-'): TestHome {
   };
 }
 
+/** Processes whose command line mentions this home (wrappers, agents, tmux clients): a test that
+ * leaves one behind has leaked. Call after cleanup(); give the kernel a moment to reap. */
+export async function leakedProcesses(home: TestHome, timeoutMs = 3_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let found: string[];
+  do {
+    const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+    found = out
+      .split('\n')
+      .filter((l) => l.includes(home.dir.root) && !l.includes(' ps -eo'))
+      .map((l) => l.trim());
+    if (found.length === 0) return [];
+    await new Promise((r) => setTimeout(r, 50));
+  } while (Date.now() < deadline);
+  return found;
+}
+
 /** Sessions still alive on this home's server (for leak assertions). */
 export function liveSessions(home: TestHome): string[] {
   try {
@@ -56,7 +73,11 @@ export function liveSessions(home: TestHome): string[] {
 }
 
 /** Polls `fn` until it returns a truthy value or the deadline passes (no fixed sleeps in tests). */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {

@@ -1,0 +1,14 @@
+// `npm run bench`: prints the figures the issues ask for. Not a test: nothing here fails on a slow
+// machine; the numbers go in the notes. Run one part with `npm run bench -- ls`.
+import { benchLs } from './ls.js';
+
+const parts: Record<string, () => Promise<unknown>> = {
+  ls: () => benchLs(),
+};
+
+const wanted = process.argv.slice(2);
+for (const [name, run] of Object.entries(parts)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  console.log(`\n== ${name}`);
+  await run();
+}

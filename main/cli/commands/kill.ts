@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { Engine } from '../../core/engine.js';
+import { fail, printJson, type CommandModule } from '../context.js';
+
+export const command: CommandModule = {
+  register(program: Command, ctx) {
+    program
+      .command('kill')
+      .description('stop a workcell (the agent and its children); every artifact is kept')
+      .argument('<name>')
+      .option('--json', 'print the final status as JSON')
+      .action(async (name: string, o: { json?: boolean }) => {
+        const { dir, tmux } = ctx();
+        const v = await tmux.checkVersion();
+        if (!v.ok) return fail(v.error, o.json);
+        const r = await new Engine(dir, tmux).kill(name);
+        if (!r.ok) return fail(r.error, o.json);
+        if (o.json) printJson(r.value);
+        else process.stdout.write(`killed ${name}; artifacts kept in ${dir.runDir(name)}\n`);
+      });
+  },
+};

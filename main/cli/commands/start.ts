@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { AGENTS } from '../../common/workcell.js';
+import { Engine } from '../../core/engine.js';
+import { fail, printJson, type CommandModule } from '../context.js';
+import { hookPreparer } from '../hooks.js';
+
+export const command: CommandModule = {
+  register(program: Command, ctx) {
+    program
+      .command('start')
+      .description('start an agent (or any command) in a new workcell')
+      .argument('<name>', 'workcell name: 1-48 of a-z 0-9 _ -, starting with a letter or digit')
+      .requiredOption('--repo <dir>', 'the repository the agent works in')
+      .requiredOption('--agent <agent>', `one of ${AGENTS.join(', ')}`)
+      .option('--objective <text>', 'the task, written into brief.md exactly as given')
+      .option('--brief <file>', 'read the task from a file instead')
+      .option('--verify <cmd>', 'shell command that decides "done" (exit 0 = verified), run in the repo')
+      .option('--verify-file <file>', 'a script to use as verify.sh')
+      .option('--json', 'print the new status as JSON')
+      .argument('[args...]', 'after --: extra agent flags, or for --agent command the program and its args')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  workcell start fix-login --repo ~/src/app --agent claude --objective "Fix the login bug" --verify "npm test"\n  workcell start build --repo . --agent command -- make -j4',
+      )
+      .action(async (name: string, args: string[], o: Record<string, string | boolean | undefined>) => {
+        const { dir, tmux } = ctx();
+        const engine = new Engine(dir, tmux);
+        const r = await engine.start({
+          name,
+          repo: String(o.repo),
+          agent: String(o.agent),
+          objective: o.objective as string | undefined,
+          briefFile: o.brief as string | undefined,
+          verify: o.verify as string | undefined,
+          verifyFile: o.verifyFile as string | undefined,
+          args,
+          prepareHooks: hookPreparer(dir),
+        });
+        if (!r.ok) return fail(r.error, Boolean(o.json));
+        if (o.json) printJson(r.value);
+        else {
+          process.stdout.write(`started ${name} (${r.value.agent}) in ${r.value.repo}\n`);
+          process.stderr.write(
+            `  watch: workcell status ${name}   peek: workcell peek ${name}   attach: workcell attach ${name}\n`,
+          );
+        }
+      });
+  },
+};

@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { Engine } from '../../core/engine.js';
+import { fail, printJson, type CommandModule } from '../context.js';
+import { age, stateLabel, verifyLabel } from '../format.js';
+
+export const command: CommandModule = {
+  register(program: Command, ctx) {
+    program
+      .command('status')
+      .description('show one workcell')
+      .argument('<name>')
+      .option('--json', 'print JSON')
+      .action(async (name: string, o: { json?: boolean }) => {
+        const { dir, tmux } = ctx();
+        const v = await tmux.checkVersion();
+        if (!v.ok) return fail(v.error, o.json);
+        const r = await new Engine(dir, tmux).status(name);
+        if (!r.ok) return fail(r.error, o.json);
+        const w = r.value;
+        if (o.json) return printJson(w);
+        const lines = [
+          `name      ${w.name}`,
+          `state     ${stateLabel(w)}${w.evidence ? `  (${w.evidence.source}: ${w.evidence.detail})` : ''}`,
+          `agent     ${w.agent}`,
+          `repo      ${w.repo}`,
+          `pass      ${w.pass}`,
+          `started   ${w.startedAt} (${age(w.startedAt)} ago)`,
+          `ended     ${w.endedAt ?? '-'}`,
+          `exit      ${w.exitCode ?? '-'}${w.signal ? ` ${w.signal}` : ''}`,
+          `verify    ${verifyLabel(w)}`,
+          `run dir   ${w.runDir}`,
+          `last line ${w.lastLine}`,
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
+      });
+  },
+};

@@ -1,0 +1,240 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import {
+  isEnded,
+  validateName,
+  verifiedOf,
+  type WorkcellStatus,
+  type WorkcellSummary,
+} from '../common/workcell.js';
+import { finalize } from './finish.js';
+import { lastLineOf, readTail, stripAnsi, writeJsonAtomic } from './fsutil.js';
+import { ControlDir, RUN_FILES } from './paths.js';
+import { deriveState } from './reconcile.js';
+import { err, ok, type Result } from './result.js';
+import { RunStore } from './runStore.js';
+import { startWorkcell, type StartOptions } from './start.js';
+import { Tmux, type PaneInfo } from './tmux.js';
+
+// How much of agent.log is read for the last line: enough for a TUI redraw, small enough for 100 cells.
+const LAST_LINE_BYTES = 8_192;
+// kill: TERM the pane's process group, then KILL after this grace (gemini-cli ignores SIGHUP).
+const KILL_GRACE_MS = 3_000;
+
+export type Artifact = 'brief' | 'handoff' | 'verifyLog' | 'events' | 'status' | 'log';
+
+/** The workcell engine: start, list, peek, kill, gc. Every method returns expected failures as values. */
+export class Engine {
+  readonly store: RunStore;
+
+  constructor(
+    readonly dir: ControlDir,
+    readonly tmux: Tmux,
+  ) {
+    this.store = new RunStore(dir);
+  }
+
+  static fromEnv(env: NodeJS.ProcessEnv = process.env): Engine {
+    const dir = ControlDir.fromEnv(env);
+    return new Engine(dir, new Tmux(dir.socket, dir.tmuxConf));
+  }
+
+  start(o: StartOptions): Promise<Result<WorkcellStatus>> {
+    return startWorkcell(this.dir, this.tmux, this.store, o);
+  }
+
+  /** Every workcell, with ONE tmux call for all panes. */
+  async list(): Promise<Result<WorkcellSummary[]>> {
+    const [names, panes] = await Promise.all([this.store.listNames(), this.tmux.listPanes()]);
+    if (!panes.ok) return panes;
+    const bySession = new Map<string, PaneInfo>();
+    for (const p of panes.value) if (!bySession.has(p.session)) bySession.set(p.session, p);
+    const now = new Date();
+    const out = await Promise.all(names.map((n) => this.summarize(n, bySession.get(n) ?? null, now)));
+    return ok(out.filter((s): s is WorkcellSummary => s !== null));
+  }
+
+  async status(name: string): Promise<Result<WorkcellSummary>> {
+    const bad = validateName(name);
+    if (bad) return { ok: false, error: bad };
+    const panes = await this.tmux.listPanes();
+    if (!panes.ok) return panes;
+    const s = await this.summarize(name, panes.value.find((p) => p.session === name) ?? null, new Date());
+    return s ? ok(s) : notFound(name);
+  }
+
+  /** Reads disk + the pane, derives the state (pure), never writes: readers do not race the writers. */
+  async summarize(name: string, pane: PaneInfo | null, now: Date): Promise<WorkcellSummary | null> {
+    const [status, exit, killed, tail] = await Promise.all([
+      this.store.readStatus(name),
+      this.store.readExit(name),
+      this.store.readKilled(name),
+      readTail(this.store.path(name, 'log'), LAST_LINE_BYTES),
+    ]);
+    if (!status) return null;
+    const d = deriveState(status, exit, killed, pane, now);
+    return {
+      name,
+      state: d.state,
+      agent: status.agent,
+      repo: status.repo,
+      pass: status.pass,
+      startedAt: status.startedAt,
+      endedAt: d.endedAt,
+      exitCode: d.exitCode,
+      signal: d.signal,
+      verify: status.verify,
+      verified: verifiedOf(d.state, status.verify),
+      runDir: this.dir.runDir(name),
+      lastLine: lastLineOf(tail),
+      reason: status.reason,
+      resetAt: status.resetAt,
+      evidence: d.evidence,
+      muted: status.muted ?? false,
+      pane: pane
+        ? { pid: pane.pid, dead: pane.dead, width: pane.width, height: pane.height, title: pane.title }
+        : null,
+    };
+  }
+
+  /** The current screen, or the last N lines, without attaching. A gone session falls back to agent.log. */
+  async peek(name: string, o: { lines?: number; ansi?: boolean } = {}): Promise<Result<string>> {
+    const st = await this.status(name);
+    if (!st.ok) return st;
+    const pane = st.value.pane;
+    if (pane) {
+      const r = await this.tmux.capture(name, { ansi: o.ansi, lines: o.lines, dead: pane.dead });
+      if (r.ok) {
+        let text = r.value.replace(/\n+$/, '');
+        if (pane.dead || o.lines)
+          text = text
+            .split('\n')
+            .slice(-(o.lines ?? pane.height))
+            .join('\n');
+        return ok(`${text}\n`);
+      }
+      // The session ended between list and capture: fall through to the log.
+    }
+    const raw = await readTail(this.store.path(name, 'log'), 256 * 1024);
+    const lines = (o.ansi ? raw : stripAnsi(raw.replace(/\r(?!\n)/g, '\n'))).split('\n');
+    return ok(
+      `${lines
+        .slice(-(o.lines ?? 50))
+        .join('\n')
+        .replace(/\n+$/, '')}\n`,
+    );
+  }
+
+  attachArgv(name: string, o: { readOnly: boolean }): string[] {
+    return [
+      this.tmux.bin,
+      '-S',
+      this.dir.socket,
+      'attach-session',
+      ...(o.readOnly ? ['-r'] : []),
+      '-t',
+      `=${name}`,
+    ];
+  }
+
+  async readArtifact(name: string, which: Artifact): Promise<Result<string>> {
+    const bad = validateName(name);
+    if (bad) return { ok: false, error: bad };
+    if (!(await this.store.readStatus(name))) return notFound(name);
+    const file = {
+      brief: 'brief',
+      handoff: 'handoff',
+      verifyLog: 'verifyLog',
+      events: 'events',
+      status: 'status',
+      log: 'log',
+    } as const;
+    try {
+      return ok(await fs.readFile(this.store.path(name, file[which]), 'utf8'));
+    } catch {
+      // ENOENT: not written yet (no handoff before the end, no verify.log without verify.sh)
+      return ok('');
+    }
+  }
+
+  async setMuted(name: string, muted: boolean): Promise<Result<void>> {
+    const r = await this.store.updateStatus(name, (s) => ({ ...s, muted }));
+    if (!r) return notFound(name);
+    await this.store.appendEvent(name, { type: muted ? 'muted' : 'unmuted' });
+    return ok(undefined);
+  }
+
+  /** Stops the agent and its children, records `killed`, keeps every artifact. */
+  async kill(name: string, by = 'user'): Promise<Result<WorkcellStatus>> {
+    const st = await this.status(name);
+    if (!st.ok) return st;
+    if (isEnded(st.value.state)) {
+      await this.tmux.killSession(name); // close the dead pane; already gone is fine
+      return err('STILL_RUNNING', `workcell ${name} has already ended (${st.value.state}); nothing to kill`);
+    }
+    await writeJsonAtomic(join(this.dir.runDir(name), RUN_FILES.killed), {
+      at: new Date().toISOString(),
+      by,
+    });
+    const pane = st.value.pane;
+    if (pane && !pane.dead) {
+      signalGroup(pane.pid, 'SIGTERM');
+      const deadline = Date.now() + KILL_GRACE_MS;
+      while (Date.now() < deadline && processGroupAlive(pane.pid)) await sleep(50);
+      if (processGroupAlive(pane.pid)) signalGroup(pane.pid, 'SIGKILL');
+    }
+    await this.tmux.killSession(name); // gone already is fine: the kill is recorded on disk either way
+    const status = await finalize(this.dir, this.store, name);
+    return status ? ok(status) : notFound(name);
+  }
+
+  /** Closes dead sessions whose exit is on disk; removes run dirs only when asked, never a live one. */
+  async gc(
+    o: { olderThanMs?: number; remove?: boolean } = {},
+  ): Promise<Result<{ closed: string[]; removed: string[] }>> {
+    const list = await this.list();
+    if (!list.ok) return list;
+    const closed: string[] = [];
+    const removed: string[] = [];
+    const now = Date.now();
+    for (const w of list.value) {
+      if (!isEnded(w.state)) continue;
+      const endedAt = w.endedAt ? Date.parse(w.endedAt) : Date.parse(w.startedAt);
+      if (o.olderThanMs !== undefined && now - endedAt < o.olderThanMs) continue;
+      if (w.pane) {
+        if (!w.pane.dead && w.state !== 'vanished') continue; // a live process: never
+        const r = await this.tmux.killSession(w.name);
+        if (r.ok) closed.push(w.name);
+      }
+      if (o.remove) {
+        await fs.rm(w.runDir, { recursive: true, force: true });
+        removed.push(w.name);
+      }
+    }
+    return ok({ closed, removed });
+  }
+}
+
+function notFound(name: string) {
+  return err('NOT_FOUND', `no workcell named ${name}: see \`workcell ls\``);
+}
+
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig); // the pane's process is a session and group leader (tmux setsid()s it)
+  } catch {
+    // ESRCH: the group is already gone
+  }
+}
+
+function processGroupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    // ESRCH: no process left in the group
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

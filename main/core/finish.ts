@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkcellStatus } from '../common/workcell.js';
+import { exists, readTail, writeTextAtomic } from './fsutil.js';
+import { gitSummary } from './git.js';
+import { fillTemplate, readTemplate } from './home.js';
+import { RUN_FILES, type ControlDir } from './paths.js';
+import { deriveState } from './reconcile.js';
+import type { RunStore } from './runStore.js';
+
+// verify.sh decides "done"; a check that hangs must not hold the pane forever.
+const VERIFY_TIMEOUT_MS = 10 * 60_000;
+const VERIFY_TAIL_BYTES = 4_000;
+
+export interface VerifyOutcome {
+  exitCode: number | null;
+  tail: string;
+}
+
+/** Runs verify.sh with sh in the repo, streaming its output to `echo` (the pane) and verify.log. */
+export async function runVerify(
+  runDir: string,
+  repo: string,
+  echo?: NodeJS.WritableStream,
+): Promise<VerifyOutcome> {
+  const script = join(runDir, RUN_FILES.verify);
+  const log = await fs.open(join(runDir, RUN_FILES.verifyLog), 'w', 0o600);
+  try {
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn('/bin/sh', [script], {
+        cwd: repo,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env },
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), VERIFY_TIMEOUT_MS);
+      const out = (b: Buffer) => {
+        echo?.write(b);
+        void log.write(b);
+      };
+      child.stdout.on('data', out);
+      child.stderr.on('data', out);
+      child.on('error', () => resolve(null)); // /bin/sh missing: verify could not run
+      child.on('close', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    return { exitCode: code, tail: '' };
+  } finally {
+    await log.close();
+  }
+}
+
+/** After the agent's exit: record the outcome, run verify, summarise git, write the handoff skeleton.
+ * Called in the pane by finishMain (the normal path) and by `kill`. Idempotent: a second call after a
+ * completed finish changes nothing. */
+export async function finalize(
+  dir: ControlDir,
+  store: RunStore,
+  name: string,
+  echo?: NodeJS.WritableStream,
+): Promise<WorkcellStatus | null> {
+  const runDir = dir.runDir(name);
+  const [exit, killed] = await Promise.all([store.readExit(name), store.readKilled(name)]);
+  let status = await store.updateStatus(name, (s) => {
+    const d = deriveState(s, exit, killed, null, new Date());
+    if (!d.changed) return null;
+    return {
+      ...s,
+      state: d.state,
+      exitCode: d.exitCode,
+      signal: d.signal,
+      endedAt: d.endedAt,
+      evidence: d.evidence,
+    };
+  });
+  if (!status) return null;
+  if (status.state !== 'done' && status.state !== 'failed' && status.state !== 'killed') return status;
+  if (status.endedAt && (await alreadyFinished(store, name))) return status;
+  await store.appendEvent(name, {
+    type: 'exited',
+    state: status.state,
+    exitCode: status.exitCode,
+    signal: status.signal,
+    evidence: status.evidence ?? undefined,
+  });
+
+  if (status.state !== 'killed' && (await exists(join(runDir, RUN_FILES.verify)))) {
+    echo?.write(`\n[workcell] running verify.sh in ${status.repo}\n`);
+    const v = await runVerify(runDir, status.repo, echo);
+    const tail = (await readTail(join(runDir, RUN_FILES.verifyLog), VERIFY_TAIL_BYTES)).trimEnd();
+    const at = new Date().toISOString();
+    status =
+      (await store.updateStatus(name, (s) => ({
+        ...s,
+        verify: { ran: true, exitCode: v.exitCode, at, outputTail: tail },
+      }))) ?? status;
+    await store.appendEvent(name, { type: 'verified', exitCode: v.exitCode, ok: v.exitCode === 0 });
+    echo?.write(`[workcell] verify ${v.exitCode === 0 ? 'passed' : `FAILED (exit ${v.exitCode})`}\n`);
+  }
+
+  const git = await gitSummary(status.repo, status.git.headAtStart);
+  status = (await store.updateStatus(name, (s) => ({ ...s, git }))) ?? status;
+  await writeHandoff(dir, status);
+  await store.appendEvent(name, { type: 'finished', state: status.state });
+  return status;
+}
+
+async function alreadyFinished(store: RunStore, name: string): Promise<boolean> {
+  const events = await store.readEvents(name);
+  return events.some((e) => e.type === 'finished');
+}
+
+/** A generated skeleton, unless the agent wrote its own handoff.md. */
+async function writeHandoff(dir: ControlDir, s: WorkcellStatus): Promise<void> {
+  const path = join(dir.runDir(s.name), RUN_FILES.handoff);
+  if (await exists(path)) return;
+  const brief = await fs.readFile(join(dir.runDir(s.name), RUN_FILES.brief), 'utf8').catch(() => '');
+  const objective = /## Objective\n([\s\S]*?)\n## /.exec(brief)?.[1]?.trim() ?? '(see brief.md)';
+  const verify = !s.verify.ran
+    ? 'no verify.sh (not verified)'
+    : s.verify.exitCode === 0
+      ? 'passed'
+      : `FAILED (exit ${s.verify.exitCode})${s.state === 'done' ? ': claimed done, not verified' : ''}`;
+  const text = fillTemplate(await readTemplate(dir, 'handoff.md'), {
+    name: s.name,
+    objective,
+    state: s.state,
+    exit: s.signal ? `${s.signal} (code ${s.exitCode})` : String(s.exitCode),
+    verify,
+    commits: s.git.commits === null ? 'not a git repository' : String(s.git.commits),
+    diffStat: s.git.diffStat
+      ? s.git.diffStat
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n')
+      : '    (no changes)',
+    runDir: dir.runDir(s.name),
+  });
+  await writeTextAtomic(path, text);
+}

@@ -1,0 +1,84 @@
+import { promises as fs } from 'node:fs';
+
+// Loaded on first write: readers (`ls`, `status`) never pay for it, and `ls` must stay fast.
+const atomic = () => import('write-file-atomic').then((m) => m.default);
+
+/** Every JSON write is write-temp + fsync + rename (DESIGN.md §1); write-file-atomic does exactly that. */
+export async function writeJsonAtomic(path: string, data: unknown, mode = 0o600): Promise<void> {
+  await (
+    await atomic()
+  )(path, `${JSON.stringify(data, null, 2)}\n`, { mode, fsync: true });
+}
+
+export async function writeTextAtomic(path: string, text: string, mode = 0o600): Promise<void> {
+  await (
+    await atomic()
+  )(path, text, { mode, fsync: true });
+}
+
+export async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await fs.readFile(path, 'utf8')) as T;
+  } catch (e) {
+    // ENOENT: not written yet. A torn or foreign file reads as absent; callers treat it as unknown.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || e instanceof SyntaxError) return null;
+    throw e;
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.access(path);
+    return true;
+  } catch {
+    // ENOENT or EACCES: treated as absent
+    return false;
+  }
+}
+
+/** Append-only logs: one write(2) with O_APPEND per line, so concurrent writers never interleave a line. */
+export async function appendLine(path: string, line: string): Promise<void> {
+  await fs.appendFile(path, line.endsWith('\n') ? line : `${line}\n`, { mode: 0o600 });
+}
+
+/** The last `bytes` of a file (for last-line and excerpts without reading a whole agent.log). */
+export async function readTail(path: string, bytes: number): Promise<string> {
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(path, 'r');
+    const { size } = await fh.stat();
+    const len = Math.min(size, bytes);
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, size - len);
+    return buf.toString('utf8');
+  } catch (e) {
+    // ENOENT: the agent has not printed anything yet
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw e;
+  } finally {
+    await fh?.close();
+  }
+}
+
+// CSI, OSC (BEL or ST terminated), other two-byte escapes, and stray control characters.
+/* eslint-disable no-control-regex -- terminal escape sequences are control characters */
+const ANSI =
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]*\x1b\\|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]/g;
+/* eslint-enable no-control-regex */
+
+export function stripAnsi(s: string): string {
+  return s.replace(ANSI, '');
+}
+
+/** Last non-empty printable line of raw terminal output (CR-overwritten progress lines keep their last state). */
+export function lastLineOf(raw: string): string {
+  const lines = raw.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const segs = (lines[i] ?? '').split('\r');
+    for (let j = segs.length - 1; j >= 0; j--) {
+      const text = stripAnsi(segs[j] ?? '').trim();
+      if (text) return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+    }
+  }
+  return '';
+}

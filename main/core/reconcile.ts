@@ -1,0 +1,120 @@
+import { isEnded, type Evidence, type WorkcellState, type WorkcellStatus } from '../common/workcell.js';
+import type { ExitRecord, KilledRecord } from './runStore.js';
+import type { PaneInfo } from './tmux.js';
+
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  3: 'SIGQUIT',
+  6: 'SIGABRT',
+  9: 'SIGKILL',
+  13: 'SIGPIPE',
+  15: 'SIGTERM',
+};
+
+/** A shell reports death by signal N as 128+N. */
+export function signalOfShellCode(code: number): string | null {
+  if (code > 128 && code <= 128 + 64) return SIGNALS[code - 128] ?? `SIG${code - 128}`;
+  return null;
+}
+
+export interface Derived {
+  state: WorkcellState;
+  exitCode: number | null;
+  signal: string | null;
+  endedAt: string | null;
+  evidence: Evidence | null;
+  /** True when the derived state differs from what status.json says and should be persisted. */
+  changed: boolean;
+}
+
+/** The state a workcell is in, from what is on disk and what tmux says. Pure, so every reader (ls,
+ * the supervisor, the dashboard) agrees. The exit record outranks everything but a kill. */
+export function deriveState(
+  status: WorkcellStatus,
+  exit: ExitRecord | null,
+  killed: KilledRecord | null,
+  pane: PaneInfo | null,
+  now: Date,
+): Derived {
+  const keep: Derived = {
+    state: status.state,
+    exitCode: status.exitCode,
+    signal: status.signal,
+    endedAt: status.endedAt,
+    evidence: status.evidence,
+    changed: false,
+  };
+  if (killed) {
+    if (status.state === 'killed') return keep;
+    return {
+      state: 'killed',
+      exitCode: exit?.exitCode ?? null,
+      signal: 'SIGTERM',
+      endedAt: status.endedAt ?? exit?.endedAt ?? killed.at,
+      evidence: { source: 'user', detail: `killed by ${killed.by}`, at: killed.at },
+      changed: true,
+    };
+  }
+  if (isEnded(status.state) && status.state !== 'vanished') return keep;
+  if (exit) {
+    const state: WorkcellState = exit.exitCode === 0 ? 'done' : 'failed';
+    const signal = signalOfShellCode(exit.exitCode);
+    return {
+      state,
+      exitCode: exit.exitCode,
+      signal,
+      endedAt: exit.endedAt,
+      evidence: {
+        source: 'exit',
+        detail: signal
+          ? `agent ended by ${signal} (exit ${exit.exitCode})`
+          : `agent exited with code ${exit.exitCode}`,
+        at: exit.endedAt,
+      },
+      changed: status.state !== state,
+    };
+  }
+  if (pane?.dead && pane.deadStatus !== null) {
+    // The wrapper itself died (SIGKILL) before writing its record: tmux's status is all there is.
+    const code = pane.deadStatus;
+    return {
+      state: code === 0 ? 'done' : 'failed',
+      exitCode: code,
+      signal: pane.deadSignal ? (SIGNALS[pane.deadSignal] ?? `SIG${pane.deadSignal}`) : null,
+      endedAt: status.endedAt ?? now.toISOString(),
+      evidence: {
+        source: 'tmux',
+        detail: `pane died with status ${code} and no exit record`,
+        at: now.toISOString(),
+      },
+      changed: true,
+    };
+  }
+  if (!pane) {
+    if (status.state === 'vanished') return keep;
+    return {
+      state: 'vanished',
+      exitCode: null,
+      signal: null,
+      endedAt: null,
+      evidence: {
+        source: 'tmux',
+        detail:
+          'tmux session is gone and no exit was recorded (tmux server killed, machine rebooted, or the session was closed by hand)',
+        at: now.toISOString(),
+      },
+      changed: true,
+    };
+  }
+  if (status.state === 'vanished') {
+    // It came back (a second tmux server on the same socket with the same name is unlikely): trust tmux.
+    return {
+      ...keep,
+      state: 'running',
+      evidence: { source: 'tmux', detail: 'session is present again', at: now.toISOString() },
+      changed: true,
+    };
+  }
+  return keep;
+}

@@ -1,0 +1,106 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkcellEvent, WorkcellStatus } from '../common/workcell.js';
+import { appendLine, readJson, writeJsonAtomic } from './fsutil.js';
+import { RUN_FILES, type ControlDir } from './paths.js';
+
+/** What the in-pane wrapper writes once, the moment the agent exits. */
+export interface ExitRecord {
+  exitCode: number;
+  endedAt: string;
+  source: string;
+}
+
+/** What `workcell kill` writes before it signals. */
+export interface KilledRecord {
+  at: string;
+  by: string;
+}
+
+// Status writes come from the CLI (start, kill), the in-pane finisher and the supervisor: a short
+// lock serialises their read-modify-write so none overwrites another's field. Stale after 10 s so a
+// writer killed mid-update (SIGKILL, full disk) never wedges a workcell.
+const LOCK = { stale: 10_000, retries: { retries: 200, minTimeout: 5, maxTimeout: 50 } } as const;
+
+export class RunStore {
+  constructor(readonly dir: ControlDir) {}
+
+  path(name: string, file: keyof typeof RUN_FILES): string {
+    return join(this.dir.runDir(name), RUN_FILES[file]);
+  }
+
+  async listNames(): Promise<string[]> {
+    try {
+      const entries = await fs.readdir(this.dir.runs, { withFileTypes: true });
+      return entries
+        .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+        .map((e) => e.name)
+        .sort();
+    } catch (e) {
+      // ENOENT: no workcell was ever started here
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  readStatus(name: string): Promise<WorkcellStatus | null> {
+    return readJson<WorkcellStatus>(this.path(name, 'status'));
+  }
+  readExit(name: string): Promise<ExitRecord | null> {
+    return readJson<ExitRecord>(this.path(name, 'exit'));
+  }
+  readKilled(name: string): Promise<KilledRecord | null> {
+    return readJson<KilledRecord>(this.path(name, 'killed'));
+  }
+
+  async writeStatus(status: WorkcellStatus): Promise<void> {
+    await writeJsonAtomic(this.path(status.name, 'status'), status);
+  }
+
+  /** Locked read-modify-write. `mutate` returns the new status, or null to leave it as it is. */
+  async updateStatus(
+    name: string,
+    mutate: (s: WorkcellStatus) => WorkcellStatus | null,
+  ): Promise<WorkcellStatus | null> {
+    const runDir = this.dir.runDir(name);
+    // Loaded on first write (it patches fs through graceful-fs, ~100 ms): readers never pay for it.
+    const lockfile = (await import('proper-lockfile')).default;
+    const release = await lockfile.lock(runDir, { ...LOCK, lockfilePath: join(runDir, '.status.lock') });
+    try {
+      const current = await this.readStatus(name);
+      if (!current) return null;
+      const next = mutate(current);
+      if (!next) return current;
+      await this.writeStatus(next);
+      return next;
+    } finally {
+      await release();
+    }
+  }
+
+  async appendEvent(name: string, event: Omit<WorkcellEvent, 'at'> & { at?: string }): Promise<void> {
+    const line: WorkcellEvent = { at: new Date().toISOString(), ...event } as WorkcellEvent;
+    await appendLine(this.path(name, 'events'), JSON.stringify(line));
+  }
+
+  async readEvents(name: string): Promise<WorkcellEvent[]> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.path(name, 'events'), 'utf8');
+    } catch (e) {
+      // ENOENT: no events yet
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const out: WorkcellEvent[] = [];
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line) as WorkcellEvent);
+      } catch {
+        // a line torn by a full disk or a crash mid-append: skip it, keep the rest of the timeline
+      }
+    }
+    return out;
+  }
+}

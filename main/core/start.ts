@@ -1,0 +1,257 @@
+import { promises as fs } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { AGENTS, validateName, type AgentName, type WorkcellStatus } from '../common/workcell.js';
+import { ADAPTERS } from './agents/adapters.js';
+import { gitHead } from './git.js';
+import { ensureHome, fillTemplate, FINISH_JS, readTemplate } from './home.js';
+import { RUN_FILES, type ControlDir } from './paths.js';
+import { err, ok, type Result } from './result.js';
+import type { RunStore } from './runStore.js';
+import { escapeTmuxArg, type Tmux } from './tmux.js';
+import { which } from './which.js';
+
+export interface StartOptions {
+  name: string;
+  repo: string;
+  agent: AgentName | string;
+  objective?: string;
+  briefFile?: string;
+  verify?: string;
+  verifyFile?: string;
+  /** For vendor agents: extra flags passed through. For `command`: the program and its args. */
+  args: string[];
+  /** Hooks to install for the vendor (set by the supervisor layer); returns extra argv and env. */
+  prepareHooks?: (agent: AgentName, runDir: string) => Promise<{ args: string[]; settingsFile?: string }>;
+}
+
+// Initial window size for a session no client has seen yet. Agents' TUIs are cramped at tmux's 80x24;
+// a user who attaches resizes it to their terminal anyway.
+const INITIAL_SIZE = { cols: 160, rows: 48 } as const;
+
+/** Quote a path we own for the one shell string tmux requires (pipe-pane). `#` is doubled because tmux
+ * expands formats in that string. Never used for user text. */
+function shellQuotePath(p: string): string {
+  return `'${p.replace(/'/g, `'\\''`).replace(/#/g, '##')}'`;
+}
+
+async function readInput(path: string, what: string): Promise<Result<string>> {
+  try {
+    return ok(await fs.readFile(path, 'utf8'));
+  } catch (e) {
+    return err(
+      'BAD_ARGS',
+      `cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    );
+  }
+}
+
+/** Everything that can be refused is checked before anything is created: nothing is left half-made. */
+export async function startWorkcell(
+  dir: ControlDir,
+  tmux: Tmux,
+  store: RunStore,
+  o: StartOptions,
+): Promise<Result<WorkcellStatus>> {
+  const bad = validateName(o.name);
+  if (bad) return { ok: false, error: bad };
+  if (!(AGENTS as readonly string[]).includes(o.agent)) {
+    return err('BAD_AGENT', `unknown agent ${JSON.stringify(o.agent)}: use one of ${AGENTS.join(', ')}`);
+  }
+  const agent = o.agent as AgentName;
+  const adapter = ADAPTERS[agent];
+  const version = await tmux.checkVersion();
+  if (!version.ok) return version;
+
+  const repo = resolve(o.repo);
+  try {
+    const st = await fs.stat(repo);
+    if (!st.isDirectory())
+      return err('BAD_REPO', `--repo ${repo} is not a directory: give the repository folder`);
+  } catch {
+    return err('BAD_REPO', `--repo ${repo} does not exist: create it or give an existing repository folder`);
+  }
+  if (o.objective !== undefined && o.briefFile !== undefined)
+    return err('BAD_ARGS', 'give --objective or --brief, not both');
+  if (o.verify !== undefined && o.verifyFile !== undefined)
+    return err('BAD_ARGS', 'give --verify or --verify-file, not both');
+
+  let objective = o.objective ?? '';
+  if (o.briefFile !== undefined) {
+    const r = await readInput(o.briefFile, 'brief');
+    if (!r.ok) return r;
+    objective = r.value;
+  }
+  let verifyScript: string | null = null;
+  if (o.verify !== undefined) {
+    // verify.sh is a shell script by design: the user's check command is its body, run with sh in the repo.
+    verifyScript = `#!/bin/sh\n# The check that decides "done": exit 0 = verified. Runs in the repository.\n${o.verify}\n`;
+  } else if (o.verifyFile !== undefined) {
+    const r = await readInput(o.verifyFile, 'verify');
+    if (!r.ok) return r;
+    verifyScript = r.value;
+  }
+
+  if (agent === 'command' && o.args.length === 0) {
+    return err(
+      'BAD_ARGS',
+      'the command agent needs a program: workcell start NAME --repo DIR --agent command -- PROG ARGS...',
+    );
+  }
+  const bin = agent === 'command' ? o.args[0]! : adapter.bin!;
+  if (!(await which(bin, repo))) {
+    const hint = agent === 'command' ? 'check the program name and PATH' : adapter.install;
+    return err(
+      'AGENT_MISSING',
+      `agent ${agent}: executable ${JSON.stringify(bin)} not found on PATH: ${hint}`,
+    );
+  }
+
+  const home = await ensureHome(dir);
+  if (!home.ok) return home;
+  if (await tmux.hasSession(o.name)) {
+    return err(
+      'NAME_IN_USE',
+      `a tmux session named ${o.name} already exists on the supervisor's server: pick another name`,
+    );
+  }
+  const runDir = dir.runDir(o.name);
+  try {
+    // mkdir without recursive is the atomic claim: two starts of one name cannot both win.
+    await fs.mkdir(runDir, { mode: 0o700 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      const prev = await store.readStatus(o.name);
+      return err(
+        'NAME_IN_USE',
+        `workcell ${o.name} already exists${prev ? ` (${prev.state}, started ${prev.startedAt})` : ''}: pick another name, or remove it with \`workcell gc --remove --older-than 0s\` once it has ended`,
+      );
+    }
+    return err(
+      'NOT_WRITABLE',
+      `cannot create ${runDir} (${code ?? String(e)}): make ${dir.runs} writable or free some disk space`,
+    );
+  }
+
+  const cleanup = async () => {
+    await tmux.killSession(o.name); // a half-created session, if any; its absence is fine
+    await fs.rm(runDir, { recursive: true, force: true });
+  };
+  try {
+    return await launch();
+  } catch (e) {
+    await cleanup();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'EDQUOT') {
+      return err(
+        'NOT_WRITABLE',
+        `cannot write the run directory ${runDir} (${code}): free some disk space or fix its permissions; nothing was started`,
+      );
+    }
+    throw e;
+  }
+
+  async function launch(): Promise<Result<WorkcellStatus>> {
+    await fs.mkdir(join(runDir, RUN_FILES.tmp), { mode: 0o700 });
+    const now = new Date().toISOString();
+    const brief = fillTemplate(await readTemplate(dir, 'brief.md'), {
+      name: o.name,
+      repo,
+      objective: objective || '(no objective given)',
+      doneWhen: o.verify
+        ? `The check \`${RUN_FILES.verify}\` exits 0 (it runs: ${o.verify.trim().split('\n')[0]}).`
+        : verifyScript
+          ? `The check \`${RUN_FILES.verify}\` exits 0.`
+          : 'The objective is met, the work is committed, and the handoff note is written.',
+      handoffPath: join(runDir, RUN_FILES.handoff),
+    });
+    await fs.writeFile(join(runDir, RUN_FILES.brief), brief, { mode: 0o600 });
+    if (verifyScript !== null)
+      await fs.writeFile(join(runDir, RUN_FILES.verify), verifyScript, { mode: 0o700 });
+    await fs.writeFile(join(runDir, RUN_FILES.log), '', { mode: 0o600 });
+
+    const sessionId = agent === 'claude' ? randomUUID() : undefined;
+    const hooks = o.prepareHooks ? await o.prepareHooks(agent, runDir) : { args: [] as string[] };
+    const extra = agent === 'command' ? o.args : [...hooks.args, ...o.args];
+    const argv = adapter.launch(brief, extra, { runDir, sessionId, settingsFile: hooks.settingsFile });
+
+    const status: WorkcellStatus = {
+      name: o.name,
+      repo,
+      agent,
+      argv,
+      state: 'starting',
+      pass: 1,
+      startedAt: now,
+      endedAt: null,
+      exitCode: null,
+      signal: null,
+      verify: { ran: false, exitCode: null, at: null },
+      vendorSessionId: sessionId ?? null,
+      git: { headAtStart: await gitHead(repo), headAtEnd: null, commits: null, dirty: null, diffStat: null },
+      reason: null,
+      resetAt: null,
+      evidence: { source: 'engine', detail: 'created', at: now },
+    };
+    await store.writeStatus(status);
+    await store.appendEvent(o.name, { type: 'created', state: 'starting', agent, repo });
+
+    // ONE tmux invocation: the session, remain-on-exit and the log pipe are in place before the
+    // agent's first byte is read, so neither early output nor a fast exit is lost (DESIGN.md §4).
+    const wrapper = [
+      '/bin/sh',
+      join(dir.bin, 'wrap.sh'),
+      runDir,
+      repo,
+      process.execPath,
+      FINISH_JS,
+      '--',
+      ...argv,
+    ];
+    const target = `=${o.name}:`;
+    const r = await tmux.run([
+      'new-session',
+      '-d',
+      '-s',
+      o.name,
+      '-x',
+      String(INITIAL_SIZE.cols),
+      '-y',
+      String(INITIAL_SIZE.rows),
+      '--',
+      ...wrapper.map(escapeTmuxArg),
+      ';',
+      'set-option',
+      '-p',
+      '-t',
+      target,
+      'remain-on-exit',
+      'on',
+      ';',
+      'pipe-pane',
+      '-o',
+      '-t',
+      target,
+      `exec cat >> ${shellQuotePath(join(runDir, RUN_FILES.log))}`,
+    ]);
+    if (!r.ok) {
+      await cleanup();
+      return err(
+        'TMUX_FAILED',
+        `could not start the tmux session for ${o.name}: ${r.error.message}; nothing was kept`,
+      );
+    }
+    const started = await store.updateStatus(o.name, (s) =>
+      s.state === 'starting'
+        ? {
+            ...s,
+            state: 'running',
+            evidence: { source: 'engine', detail: 'launched in tmux', at: new Date().toISOString() },
+          }
+        : null,
+    );
+    await store.appendEvent(o.name, { type: 'started', state: 'running', argv0: argv[0] });
+    return ok(started ?? status);
+  }
+}
