@@ -9,8 +9,11 @@ import { command as attach } from './commands/attach.js';
 import { command as kill } from './commands/kill.js';
 import { command as gc } from './commands/gc.js';
 import { command as doctor } from './commands/doctor.js';
+import { command as watch } from './commands/watch.js';
+import { command as explain } from './commands/explain.js';
+import { command as notify } from './commands/notify.js';
 
-const COMMANDS: CommandModule[] = [start, ls, status, peek, attach, kill, gc, doctor];
+const COMMANDS: CommandModule[] = [start, ls, status, peek, attach, kill, gc, doctor, watch, explain, notify];
 
 export function buildProgram(): Command {
   const program = new Command('workcell')

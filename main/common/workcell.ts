@@ -104,7 +104,8 @@ export interface WorkcellSummary {
   evidence: Evidence | null;
   muted: boolean;
   /** Live tmux facts, null when the session is gone. */
-  pane: { pid: number; dead: boolean; width: number; height: number; title: string } | null;
+  /** activity: epoch seconds of the last output (tmux #{window_activity}). */
+  pane: { pid: number; dead: boolean; width: number; height: number; title: string; activity: number } | null;
 }
 
 /** One line of events.jsonl. */

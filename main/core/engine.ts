@@ -92,7 +92,14 @@ export class Engine {
       evidence: d.evidence,
       muted: status.muted ?? false,
       pane: pane
-        ? { pid: pane.pid, dead: pane.dead, width: pane.width, height: pane.height, title: pane.title }
+        ? {
+            pid: pane.pid,
+            dead: pane.dead,
+            width: pane.width,
+            height: pane.height,
+            title: pane.title,
+            activity: pane.activity,
+          }
         : null,
     };
   }

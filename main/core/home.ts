@@ -19,7 +19,9 @@ rundir=$1 repo=$2 node=$3 finish=$4
 shift 4
 [ "$1" = "--" ] && shift
 export TMPDIR="$rundir/tmp" WORKCELL_RUN_DIR="$rundir" WORKCELL_BRIEF="$rundir/brief.md"
-# The agent must not reach the supervisor's tmux server through inherited TMUX variables.
+# The agent must not reach the supervisor's tmux server through inherited TMUX variables;
+# the wrapper keeps the socket to wake the supervisor when the agent exits.
+sock=\${TMUX%%,*}
 unset TMUX TMUX_PANE
 # A handler (not SIG_IGN) so the agent still gets default signal behaviour while this shell
 # survives a Ctrl-C or a hangup long enough to record the exit.
@@ -34,6 +36,8 @@ fi
 ended=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 printf '{"exitCode":%d,"endedAt":"%s","source":"wrapper"}\\n' "$code" "$ended" > "$rundir/exit.json.tmp" \\
   && mv -f "$rundir/exit.json.tmp" "$rundir/exit.json"
+# Exit fast path: wake a waiting supervisor now, before verify and the git summary run.
+[ -n "$sock" ] && tmux -S "$sock" wait-for -S sv-exit >/dev/null 2>&1
 exec "$node" "$finish" "$rundir"
 `;
 

@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { AGENTS, validateName, type AgentName, type WorkcellStatus } from '../common/workcell.js';
 import { ADAPTERS } from './agents/adapters.js';
+import { prepareHooks } from './agents/hooks.js';
+import { newSessionId } from './agents/sessionIds.js';
 import { gitHead } from './git.js';
 import { ensureHome, fillTemplate, FINISH_JS, readTemplate } from './home.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
@@ -21,8 +22,8 @@ export interface StartOptions {
   verifyFile?: string;
   /** For vendor agents: extra flags passed through. For `command`: the program and its args. */
   args: string[];
-  /** Hooks to install for the vendor (set by the supervisor layer); returns extra argv and env. */
-  prepareHooks?: (agent: AgentName, runDir: string) => Promise<{ args: string[]; settingsFile?: string }>;
+  /** Install vendor hooks (Claude --settings, Codex notify, Gemini settings). Default true. */
+  hooks?: boolean;
 }
 
 // Initial window size for a session no client has seen yet. Agents' TUIs are cramped at tmux's 80x24;
@@ -171,10 +172,16 @@ export async function startWorkcell(
       await fs.writeFile(join(runDir, RUN_FILES.verify), verifyScript, { mode: 0o700 });
     await fs.writeFile(join(runDir, RUN_FILES.log), '', { mode: 0o600 });
 
-    const sessionId = agent === 'claude' ? randomUUID() : undefined;
-    const hooks = o.prepareHooks ? await o.prepareHooks(agent, runDir) : { args: [] as string[] };
-    const extra = agent === 'command' ? o.args : [...hooks.args, ...o.args];
-    const argv = adapter.launch(brief, extra, { runDir, sessionId, settingsFile: hooks.settingsFile });
+    const sessionId = newSessionId(agent);
+    const hooks = o.hooks === false ? { args: [], env: {} } : await prepareHooks(agent, runDir);
+    const argv = adapter.launch(brief, o.args, {
+      runDir,
+      sessionId,
+      settingsFile: hooks.settingsFile,
+      hookArgs: hooks.args,
+    });
+    // Our own values only (paths under the control dir): each becomes one `-e VAR=value` argument.
+    const envArgs = Object.entries(hooks.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
 
     const status: WorkcellStatus = {
       name: o.name,
@@ -219,6 +226,7 @@ export async function startWorkcell(
       String(INITIAL_SIZE.cols),
       '-y',
       String(INITIAL_SIZE.rows),
+      ...envArgs,
       '--',
       ...wrapper.map(escapeTmuxArg),
       ';',

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { AGENTS } from '../../common/workcell.js';
 import { Engine } from '../../core/engine.js';
 import { fail, printJson, type CommandModule } from '../context.js';
-import { hookPreparer } from '../hooks.js';
 
 export const command: CommandModule = {
   register(program: Command, ctx) {
@@ -34,7 +33,6 @@ export const command: CommandModule = {
           verify: o.verify as string | undefined,
           verifyFile: o.verifyFile as string | undefined,
           args,
-          prepareHooks: hookPreparer(dir),
         });
         if (!r.ok) return fail(r.error, Boolean(o.json));
         if (o.json) printJson(r.value);

@@ -11,9 +11,9 @@ export interface AgentAdapter {
   /** Fresh launch with the brief as the task. */
   launch(prompt: string, extra: string[], ctx: LaunchContext): string[];
   /** Resume by vendor session id, or null when the CLI cannot. */
-  resume?(sessionId: string, extra: string[]): string[];
+  resume?(sessionId: string, extra: string[], ctx?: Partial<LaunchContext>): string[];
   /** Continue the most recent session in this directory. */
-  continueLast?(extra: string[]): string[];
+  continueLast?(extra: string[], ctx?: Partial<LaunchContext>): string[];
 }
 
 export interface LaunchContext {
@@ -22,7 +22,15 @@ export interface LaunchContext {
   sessionId?: string;
   /** Vendor settings file with our hooks (claude --settings), when written. */
   settingsFile?: string;
+  /** `prepareHooks(...).args`: vendor flags that install our hooks (claude --settings, codex -c notify=...). */
+  hookArgs?: string[];
 }
+
+// Flags from --help of the real CLIs (claude-code 2.1.197, codex 0.169.0, gemini-cli 0.61.0,
+// copilot 1.0.102, opencode 1.18.33). Where the CLI parses `--flag=value` (yargs: gemini, opencode),
+// the prompt is glued to its flag so a task that starts with `-` is never read as an option.
+const hooksOf = (ctx: Partial<LaunchContext> | undefined): string[] =>
+  ctx?.hookArgs ?? (ctx?.settingsFile ? ['--settings', ctx.settingsFile] : []);
 
 export const ADAPTERS: Record<AgentName, AgentAdapter> = {
   claude: {
@@ -31,28 +39,36 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     install: 'npm install -g @anthropic-ai/claude-code',
     launch: (prompt, extra, ctx) => [
       'claude',
-      ...(ctx.settingsFile ? ['--settings', ctx.settingsFile] : []),
+      ...hooksOf(ctx),
       ...(ctx.sessionId ? ['--session-id', ctx.sessionId] : []),
       ...extra,
       '--',
       prompt,
     ],
-    resume: (id, extra) => ['claude', '--resume', id, ...extra],
-    continueLast: (extra) => ['claude', '--continue', ...extra],
+    resume: (id, extra, ctx) => ['claude', ...hooksOf(ctx), '--resume', id, ...extra],
+    continueLast: (extra, ctx) => ['claude', ...hooksOf(ctx), '--continue', ...extra],
   },
   codex: {
     name: 'codex',
     bin: 'codex',
     install: 'npm install -g @openai/codex',
-    launch: (prompt, extra) => ['codex', ...extra, '--', prompt],
-    resume: (id, extra) => ['codex', 'resume', ...extra, id],
-    continueLast: (extra) => ['codex', 'resume', '--last', ...extra],
+    // `codex [OPTIONS] [PROMPT]`; `codex resume [OPTIONS] [SESSION_ID] [PROMPT]`; -c is accepted by both.
+    launch: (prompt, extra, ctx) => ['codex', ...(ctx.hookArgs ?? []), ...extra, '--', prompt],
+    resume: (id, extra, ctx) => ['codex', 'resume', ...(ctx?.hookArgs ?? []), ...extra, id],
+    continueLast: (extra, ctx) => ['codex', 'resume', ...(ctx?.hookArgs ?? []), '--last', ...extra],
   },
   gemini: {
     name: 'gemini',
     bin: 'gemini',
     install: 'npm install -g @google/gemini-cli',
-    launch: (prompt, extra) => ['gemini', ...extra, '--prompt-interactive', prompt],
+    // Hooks come through env (GEMINI_CLI_SYSTEM_DEFAULTS_PATH), not argv. --session-id takes a UUID
+    // for a new session; --resume takes "latest", an index or a UUID (sessionUtils in the bundle).
+    launch: (prompt, extra, ctx) => [
+      'gemini',
+      ...(ctx.sessionId ? ['--session-id', ctx.sessionId] : []),
+      ...extra,
+      `--prompt-interactive=${prompt}`,
+    ],
     resume: (id, extra) => ['gemini', '--resume', id, ...extra],
     continueLast: (extra) => ['gemini', '--resume', 'latest', ...extra],
   },
@@ -60,7 +76,14 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     name: 'copilot',
     bin: 'copilot',
     install: 'npm install -g @github/copilot',
-    launch: (prompt, extra) => ['copilot', ...extra, '--interactive', prompt],
+    // `-i, --interactive <prompt>`; `--session-id <id>` sets the UUID of a new session.
+    launch: (prompt, extra, ctx) => [
+      'copilot',
+      ...(ctx.sessionId ? ['--session-id', ctx.sessionId] : []),
+      ...extra,
+      '--interactive',
+      prompt,
+    ],
     resume: (id, extra) => ['copilot', '--resume', id, ...extra],
     continueLast: (extra) => ['copilot', '--continue', ...extra],
   },
@@ -82,7 +105,7 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     name: 'opencode',
     bin: 'opencode',
     install: 'npm install -g opencode-ai',
-    launch: (prompt, extra) => ['opencode', ...extra, '--prompt', prompt],
+    launch: (prompt, extra) => ['opencode', ...extra, `--prompt=${prompt}`],
     resume: (id, extra) => ['opencode', '--session', id, ...extra],
     continueLast: (extra) => ['opencode', '--continue', ...extra],
   },

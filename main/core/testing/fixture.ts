@@ -35,6 +35,7 @@ export function makeHome(prefix = 'wc-'): TestHome {
       } catch {
         // no server was running on this socket: nothing to kill
       }
+      killOrphans(root);
       rmSync(root, { recursive: true, force: true });
     },
   };
@@ -55,6 +56,24 @@ export async function leakedProcesses(home: TestHome, timeoutMs = 3_000): Promis
     await new Promise((r) => setTimeout(r, 50));
   } while (Date.now() < deadline);
   return found;
+}
+
+/** A killed tmux server leaves its panes' wrappers alive (they trap SIGHUP to record the exit) and
+ * with them the agents: end the process groups this home started, and only those. */
+export function killOrphans(root: string): void {
+  const out = execFileSync('ps', ['-eo', 'pgid=,args='], { encoding: 'utf8' });
+  const groups = new Set<number>();
+  for (const line of out.split('\n')) {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (m && m[2]!.includes(join(root, 'bin', 'wrap.sh'))) groups.add(Number(m[1]));
+  }
+  for (const g of groups) {
+    try {
+      process.kill(-g, 'SIGKILL');
+    } catch {
+      // ESRCH: the group ended on its own meanwhile
+    }
+  }
 }
 
 /** Sessions still alive on this home's server (for leak assertions). */

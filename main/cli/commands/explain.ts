@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { Engine } from '../../core/engine.js';
+import { fail, printJson, type CommandModule } from '../context.js';
+import { age, stateLabel, verifyLabel } from '../format.js';
+
+export const command: CommandModule = {
+  register(program: Command, ctx) {
+    program
+      .command('explain')
+      .description(
+        'why the supervisor believes a workcell is in its state: the evidence and the recent timeline',
+      )
+      .argument('<name>')
+      .option('-n, --events <n>', 'how many recent state events to show', '10')
+      .option('--json', 'print JSON')
+      .action(async (name: string, o: { events: string; json?: boolean }) => {
+        const { dir, tmux } = ctx();
+        const v = await tmux.checkVersion();
+        if (!v.ok) return fail(v.error, o.json);
+        const engine = new Engine(dir, tmux);
+        const st = await engine.status(name);
+        if (!st.ok) return fail(st.error, o.json);
+        const w = st.value;
+        const events = (await engine.store.readEvents(name))
+          .filter((e) => e.evidence || e.type !== 'state')
+          .slice(-Number(o.events || 10));
+        if (o.json)
+          return printJson({
+            name,
+            state: w.state,
+            evidence: w.evidence,
+            resetAt: w.resetAt,
+            reason: w.reason,
+            verify: w.verify,
+            verified: w.verified,
+            events,
+          });
+        const lines = [`${name} is ${stateLabel(w)}`];
+        if (w.evidence)
+          lines.push(
+            `  because  ${w.evidence.detail}`,
+            `  source   ${w.evidence.source}, at ${w.evidence.at} (${age(w.evidence.at)} ago)`,
+          );
+        else lines.push('  no evidence recorded');
+        if (w.reason) lines.push(`  reason   ${w.reason}`);
+        if (w.resetAt) lines.push(`  resets   ${w.resetAt}`);
+        lines.push(`  verify   ${verifyLabel(w)}`);
+        if (w.pane)
+          lines.push(
+            `  pane     ${w.pane.dead ? 'dead' : 'alive'}, pid ${w.pane.pid}, last output ${age(new Date(w.pane.activity * 1000).toISOString())} ago, title ${JSON.stringify(w.pane.title)}`,
+          );
+        else lines.push('  pane     no tmux session');
+        lines.push('', 'recent timeline:');
+        for (const e of events) {
+          const what = e.type === 'state' ? `${e.from ?? '?'} -> ${e.state}` : e.type;
+          lines.push(
+            `  ${e.at}  ${what}${e.evidence ? `  (${e.evidence.source}: ${e.evidence.detail})` : ''}`,
+          );
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+      });
+  },
+};

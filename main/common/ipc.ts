@@ -1,0 +1,118 @@
+// The one map of every IPC channel between the Electron main process and its windows (Hyper's
+// typings/common.d.ts idea): a new call touches this map and one handler in main/app/ipc.ts, and the
+// preload's `window.workcellApp` is typed from it. Pure types and constants.
+//
+// The renderer talks to the supervisor through the bridge (HTTP + WS), the same in a browser and in
+// Electron, so this API stays small: where the bridge is, the user's own terminal, windows, settings.
+import type { SvErrorInfo, WorkcellState } from './workcell.js';
+
+/** Expected failures cross IPC as values, never as rejected promises (STYLE.md). */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: SvErrorInfo };
+
+export interface BridgeInfo {
+  /** http://127.0.0.1:PORT, no trailing slash. */
+  url: string;
+  /** Per-launch random token every bridge request and WebSocket upgrade must carry (DESIGN.md §5). */
+  token: string;
+}
+
+/** Secrets the settings window can store through safeStorage; settings.json only holds a reference. */
+export const SECRET_FIELDS = {
+  slack: 'url',
+  telegram: 'token',
+  webhook: 'url',
+} as const satisfies Record<string, string>;
+export type SecretNotifierType = keyof typeof SECRET_FIELDS;
+
+/** settings.json refers to a secret the app keeps (encrypted with safeStorage in secrets.enc.json) as
+ * `{ "env": "WORKCELL_KEYCHAIN_<ID>" }`: valid for the core's schema today, filled in by the app for the
+ * supervisor it runs, and for headless use (`workcell watch`) the user can export that variable. */
+export const KEYCHAIN_ENV_PREFIX = 'WORKCELL_KEYCHAIN_';
+
+/** A notifier as the settings window edits it: type, subscribed states and its plain fields. Secret
+ * fields never reach the renderer: only whether one is set. */
+export interface NotifierView {
+  type: string;
+  on: WorkcellState[];
+  /** Non-secret string fields (chatId, apiBase, argv joined by newlines for `command`). */
+  fields: Record<string, string>;
+  /** For slack/telegram/webhook: a secret is stored (in the keychain, an env var or a file). */
+  secretSet: boolean;
+  /** Where that secret lives, for display: 'keychain' | 'env VAR' | 'file PATH' | 'inline' | ''. */
+  secretSource: string;
+}
+
+export interface SettingsView {
+  /** $WORKCELLS_HOME/settings.json, shown so the user knows the CLI reads the same file. */
+  path: string;
+  notifiers: NotifierView[];
+  thresholds: { idleSeconds: number; stallSeconds: number };
+  /** Empty: the per-OS default. Otherwise argv with one `{cmd}` (or `{script}`) element. */
+  terminalArgv: string[];
+  /** Ready-made argv for this OS (the settings window offers them). */
+  terminalPresets: { label: string; argv: string[] }[];
+  /** What "Open in my terminal" would run right now, for display. */
+  terminalPreview: string;
+  launchAtLogin: boolean;
+  /** null when secrets can be stored; otherwise the warning the settings window shows. */
+  secretsWarning: string | null;
+  /** A broken settings.json is shown, never a crash. */
+  loadError: string | null;
+}
+
+/** One notifier row as the settings window sends it back, index-aligned with `SettingsView.notifiers`
+ * (a row whose type is unchanged keeps what the window does not edit: its name, webhook headers). */
+export interface NotifierPatch {
+  type: string;
+  on: WorkcellState[];
+  fields: Record<string, string>;
+  /** A new secret (webhook URL, bot token): stored encrypted by the app, never written to settings.json. */
+  secret?: string;
+  /** Forget the stored secret (the notifier then needs a new one before it can be saved). */
+  clearSecret?: boolean;
+}
+
+/** What the settings window sends back. */
+export interface SettingsPatch {
+  notifiers?: NotifierPatch[];
+  thresholds?: { idleSeconds: number; stallSeconds: number };
+  terminalArgv?: string[];
+  launchAtLogin?: boolean;
+}
+
+/** channel -> argument tuple and result. Every channel is `ipcRenderer.invoke`/`ipcMain.handle`. */
+export interface IpcChannels {
+  'app:getBridge': { args: []; result: BridgeInfo | null };
+  'app:openInTerminal': { args: [name: string]; result: IpcResult<null> };
+  'app:openPeek': { args: [name: string]; result: IpcResult<null> };
+  'app:openSettings': { args: []; result: IpcResult<null> };
+  'settings:get': { args: []; result: SettingsView };
+  'settings:save': { args: [patch: SettingsPatch]; result: IpcResult<SettingsView> };
+}
+export type IpcChannel = keyof IpcChannels;
+export type IpcArgs<C extends IpcChannel> = IpcChannels[C]['args'];
+export type IpcReturn<C extends IpcChannel> = IpcChannels[C]['result'];
+
+export const IPC_CHANNELS = [
+  'app:getBridge',
+  'app:openInTerminal',
+  'app:openPeek',
+  'app:openSettings',
+  'settings:get',
+  'settings:save',
+] as const satisfies readonly IpcChannel[];
+
+/** `window.workcellApp`, exposed by preload/preload.ts in Electron; absent in a plain browser
+ * (`workcell ui`), so renderer code checks for it and falls back to the bridge alone. */
+export interface WorkcellAppApi {
+  readonly isElectron: true;
+  getBridge(): Promise<BridgeInfo | null>;
+  openInTerminal(name: string): Promise<IpcResult<null>>;
+  openPeek(name: string): Promise<IpcResult<null>>;
+  openSettings(): Promise<IpcResult<null>>;
+  getSettings(): Promise<SettingsView>;
+  saveSettings(patch: SettingsPatch): Promise<IpcResult<SettingsView>>;
+}
+
+/** The key on `window` (contextBridge.exposeInMainWorld). */
+export const APP_API_KEY = 'workcellApp';

@@ -1,0 +1,94 @@
+// Notification contract (issue 3, "Notifications"): what the supervisor hands the dispatcher, what every
+// channel receives, and the channel names. Pure types and constants: the app and the renderer use them too.
+import type { Evidence, WorkcellState } from './workcell.js';
+
+export const NOTIFIER_TYPES = ['desktop', 'slack', 'telegram', 'openclaw', 'webhook', 'command'] as const;
+export type NotifierType = (typeof NOTIFIER_TYPES)[number];
+
+/** The states a user wants to hear about by default: each one either needs them or ends the run.
+ * `idle`, `running`, `starting` and `killed` (the user did it) are noise unless asked for. */
+export const DEFAULT_NOTIFY_ON = [
+  'waiting',
+  'done',
+  'failed',
+  'stalled',
+  'rate_limited',
+  'auth_failed',
+  'vanished',
+] as const satisfies readonly WorkcellState[];
+
+/** One state change the supervisor observed, as it hands it to the dispatcher. */
+export interface StateChange {
+  /** Dedupe key, stable across supervisor restarts: the same change always yields the same id
+   * (see `changeId`). One notification per id per notifier, ever. */
+  id: string;
+  name: string;
+  state: WorkcellState;
+  from: WorkcellState | null;
+  /** When the change happened (ISO 8601). */
+  at: string;
+  pass?: number;
+  agent?: string;
+  reason?: string | null;
+  exitCode?: number | null;
+  signal?: string | null;
+  resetAt?: string | null;
+  evidence?: Evidence | null;
+  /** done + verify ran: true verified, false "claimed done, not verified". */
+  verified?: boolean | null;
+  runDir?: string | null;
+  /** The last output of the pane or agent.log, raw; `formatMessage` trims it to a few clean lines. */
+  excerpt?: string | null;
+  /** A test message from `workcell notify test`: never deduplicated. */
+  test?: boolean;
+}
+
+/** The stable id of a change: `${name}:${pass}:${seq}:${state}`, where seq is the events.jsonl line number
+ * (or the change's timestamp) so a replay of the same history yields the same id. */
+export function changeId(name: string, pass: number, seq: number | string, state: WorkcellState): string {
+  return `${name}:${pass}:${seq}:${state}`;
+}
+
+export type Urgency = 'low' | 'normal' | 'critical';
+
+/** What every channel receives: already formatted, plus the facts for channels that want structure
+ * (webhook posts this object as JSON; the command notifier exports it as WORKCELL_* variables). */
+export interface NotifyMessage {
+  changeId: string;
+  name: string;
+  state: WorkcellState;
+  from: WorkcellState | null;
+  at: string;
+  /** One line: "fix-login: done, verified". */
+  title: string;
+  /** Why, the last output, and how to get in; several lines of plain text. */
+  body: string;
+  /** title + "\n" + body, for channels with a single text field. */
+  text: string;
+  /** The command that gets the user back in. */
+  attach: string;
+  excerpt: string;
+  reason: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  resetAt: string | null;
+  evidence: Evidence | null;
+  verified: boolean | null;
+  runDir: string | null;
+  urgency: Urgency;
+  test: boolean;
+}
+
+/** events.jsonl lines the dispatcher appends (never containing a secret). A type alias, not an
+ * interface, so it is assignable to WorkcellEvent's index signature. */
+export type NotifyEvent = {
+  at: string;
+  type: 'notified' | 'notify_failed';
+  changeId: string;
+  state: WorkcellState;
+  /** Configured notifier key: its `name`, else its type (`slack`, `slack#2` for a second one). */
+  notifier: string;
+  notifierType: NotifierType;
+  attempts: number;
+  error?: string;
+};

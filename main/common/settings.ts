@@ -1,0 +1,108 @@
+// $WORKCELLS_HOME/settings.json as TypeScript types, shared by the core (which validates it with zod in
+// main/core/settings.ts), the CLI and the desktop app's settings window. Pure: no node:*.
+import type { WorkcellState } from './workcell.js';
+import type { NotifierType } from './notify.js';
+
+/** A secret (webhook URL, bot token) inline, from an environment variable, or from a file (read at
+ * send time, so a rotated token needs no restart). Never logged, never written to events. */
+export type Secret = string | { env: string } | { file: string };
+
+interface NotifierBase {
+  /** Optional label, used as the dedupe key and in events; defaults to the type (`slack#2` for a second). */
+  name?: string;
+  /** States that trigger this notifier; defaults to DEFAULT_NOTIFY_ON. */
+  on: WorkcellState[];
+}
+
+export interface DesktopNotifierSettings extends NotifierBase {
+  type: 'desktop';
+}
+export interface SlackNotifierSettings extends NotifierBase {
+  type: 'slack';
+  /** Incoming webhook URL (it is the credential). */
+  url: Secret;
+}
+export interface TelegramNotifierSettings extends NotifierBase {
+  type: 'telegram';
+  token: Secret;
+  chatId: string;
+  /** Bot API base; default https://api.telegram.org (override for a self-hosted Bot API server). */
+  apiBase: string;
+}
+export interface WebhookNotifierSettings extends NotifierBase {
+  type: 'webhook';
+  url: Secret;
+  /** Extra request headers; values may be secrets (e.g. Authorization). */
+  headers?: Record<string, Secret>;
+}
+export interface CommandNotifierSettings extends NotifierBase {
+  type: 'command';
+  /** Run with execFile, never a shell; the message arrives as WORKCELL_* environment variables. */
+  argv: string[];
+}
+export interface OpenclawNotifierSettings extends NotifierBase {
+  type: 'openclaw';
+  /** Default ["openclaw", "system", "event", "--text", "{text}", "--mode", "now"]; an element exactly
+   * "{text}" is replaced by the message text, else the text is appended as the last argument. */
+  argv?: string[];
+}
+
+export type NotifierSettings =
+  | DesktopNotifierSettings
+  | SlackNotifierSettings
+  | TelegramNotifierSettings
+  | WebhookNotifierSettings
+  | CommandNotifierSettings
+  | OpenclawNotifierSettings;
+
+export interface Thresholds {
+  /** Seconds at its prompt with nothing asked before a workcell is reported `idle`. */
+  idleSeconds: number;
+  /** Seconds with no output and no progress, while it should be working, before `stalled`. */
+  stallSeconds: number;
+}
+
+export interface Settings {
+  notifiers: NotifierSettings[];
+  thresholds: Thresholds;
+  /** The terminal that "open in terminal" launches, as argv; null = detect one. */
+  terminal: { argv: string[] } | null;
+  launchAtLogin: boolean;
+  /** Workcell names whose notifications are silenced. */
+  muted: string[];
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  // 30 s: long enough that an agent pausing between tool calls is not "idle", short enough that the
+  // user hears about a finished turn while they still remember what they asked.
+  idleSeconds: 30,
+  // 300 s: `claude -p` retries a dead network for ~3 min silently (DESIGN.md §6); 5 min clears that
+  // and any long build step that prints nothing, and still beats finding out an hour later.
+  stallSeconds: 300,
+};
+
+export const OPENCLAW_DEFAULT_ARGV = [
+  'openclaw',
+  'system',
+  'event',
+  '--text',
+  '{text}',
+  '--mode',
+  'now',
+] as const;
+export const TELEGRAM_DEFAULT_API_BASE = 'https://api.telegram.org';
+/** Placeholder in an openclaw argv that is replaced by the message text. */
+export const TEXT_PLACEHOLDER = '{text}';
+
+export function defaultSettings(): Settings {
+  return {
+    notifiers: [],
+    thresholds: { ...DEFAULT_THRESHOLDS },
+    terminal: null,
+    launchAtLogin: false,
+    muted: [],
+  };
+}
+
+/** Used only to keep NotifierType and the settings union in step (checked by the compiler). */
+export type NotifierSettingsOf<T extends NotifierType> = Extract<NotifierSettings, { type: T }>;

@@ -1,0 +1,173 @@
+// Per-workcell vendor hooks that call our sink (hookSink.ts), installed without touching the user's
+// repo or home: Claude Code through a `--settings` file in the run dir, Codex through `-c notify=[...]`,
+// Gemini CLI through a system-defaults settings file named by GEMINI_CLI_SYSTEM_DEFAULTS_PATH (lowest
+// precedence; its hook lists are concatenated with the user's, measured on gemini-cli 0.61).
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AgentName } from '../../common/workcell.js';
+import { HOOK_EVENTS_FILE, type HookEvent } from './hookSink.js';
+
+export type { HookEvent } from './hookSink.js';
+
+/** The compiled sink next to this compiled module (dist/main/core/agents/hookSink.js). */
+export const HOOK_SINK = fileURLToPath(new URL('./hookSink.js', import.meta.url));
+
+export interface HookOptions {
+  /** Node binary the hook runs (default: the one running us, so a hook works without node on PATH). */
+  node?: string;
+  sink?: string;
+}
+
+export interface PreparedHooks {
+  /** Put before the user's extra args (the adapters do this via LaunchContext.hookArgs). */
+  args: string[];
+  env: Record<string, string>;
+  settingsFile?: string;
+}
+
+/** POSIX single-quoting: the only safe way to put our paths into a shell string a vendor runs. */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A TOML basic string (JSON escapes are TOML escapes; DEL is a control character TOML also forbids). */
+export function tomlString(s: string): string {
+  return JSON.stringify(s).replace(/\u007f/g, '\\u007F');
+}
+
+// Claude events we record. PreToolUse/PostToolUse cost one node start per tool call (~160 ms measured on
+// a loaded 2-core build machine): small next to a model round trip, and they tell "working" apart from
+// "stuck" (each one is progress for the stall timer).
+const CLAUDE_EVENTS = [
+  'SessionStart',
+  'UserPromptSubmit',
+  'PreToolUse',
+  'PostToolUse',
+  'PermissionRequest',
+  'Notification',
+  'Stop',
+  'StopFailure',
+  'SubagentStop',
+  'SessionEnd',
+] as const;
+const GEMINI_EVENTS = [
+  'SessionStart',
+  'BeforeAgent',
+  'AfterAgent',
+  'BeforeTool',
+  'AfterTool',
+  'Notification',
+  'SessionEnd',
+] as const;
+// Claude kills a hook after its timeout (seconds); ours takes milliseconds, 10 s bounds a wedged disk.
+const CLAUDE_HOOK_TIMEOUT_S = 10;
+const GEMINI_HOOK_TIMEOUT_MS = 10_000;
+
+function sinkCommand(runDir: string, vendor: string, o: HookOptions): string {
+  return [o.node ?? process.execPath, o.sink ?? HOOK_SINK, runDir, vendor].map(shQuote).join(' ');
+}
+
+export function claudeSettings(runDir: string, o: HookOptions = {}): object {
+  const command = sinkCommand(runDir, 'claude', o);
+  const entry = (withMatcher: boolean) => ({
+    ...(withMatcher ? { matcher: '*' } : {}),
+    hooks: [{ type: 'command', command, timeout: CLAUDE_HOOK_TIMEOUT_S }],
+  });
+  const tools = new Set(['PreToolUse', 'PostToolUse', 'PermissionRequest']);
+  return { hooks: Object.fromEntries(CLAUDE_EVENTS.map((e) => [e, [entry(tools.has(e))]])) };
+}
+
+export function geminiSettings(runDir: string, o: HookOptions = {}): object {
+  const command = sinkCommand(runDir, 'gemini', o);
+  const entry = {
+    matcher: '*',
+    hooks: [{ type: 'command', name: 'workcell-hook-sink', command, timeout: GEMINI_HOOK_TIMEOUT_MS }],
+  };
+  return { hooks: Object.fromEntries(GEMINI_EVENTS.map((e) => [e, [entry]])) };
+}
+
+/** Codex runs `notify` as an argv (no shell) with the JSON payload appended as the last argument. */
+export function codexNotifyArg(runDir: string, o: HookOptions = {}): string {
+  const argv = [o.node ?? process.execPath, o.sink ?? HOOK_SINK, runDir, 'codex'];
+  return `notify=[${argv.map(tomlString).join(', ')}]`;
+}
+
+/** Writes what a vendor needs to call our sink for this run and returns the argv/env to launch with.
+ * Vendors without a hook mechanism we can install per run get empty args (pane text and timers only). */
+export async function prepareHooks(
+  agent: AgentName,
+  runDir: string,
+  opts: HookOptions = {},
+): Promise<PreparedHooks> {
+  const dir = join(runDir, 'hooks');
+  switch (agent) {
+    case 'claude': {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const settingsFile = join(dir, 'claude-settings.json');
+      await writeFile(settingsFile, `${JSON.stringify(claudeSettings(runDir, opts), null, 2)}\n`, {
+        mode: 0o600,
+      });
+      return { args: ['--settings', settingsFile], env: {}, settingsFile };
+    }
+    case 'codex':
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      return { args: ['-c', codexNotifyArg(runDir, opts)], env: {} };
+    case 'gemini': {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const settingsFile = join(dir, 'gemini-settings.json');
+      await writeFile(settingsFile, `${JSON.stringify(geminiSettings(runDir, opts), null, 2)}\n`, {
+        mode: 0o600,
+      });
+      return { args: [], env: { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: settingsFile }, settingsFile };
+    }
+    default:
+      // copilot: hooks live in the repo (.github/hooks) or ~/.copilot; opencode: plugins in its config
+      // dir. Neither can be installed per run without writing into the user's repo or home.
+      return { args: [], env: {} };
+  }
+}
+
+export interface HookRead {
+  events: HookEvent[];
+  /** Pass back as `sinceBytes` next time: only complete lines are consumed. */
+  nextOffset: number;
+}
+
+// One tick of the supervisor never reads more than this; a backlog is drained over a few calls.
+const MAX_READ_BYTES = 256 * 1024;
+
+/** New hook events since `sinceBytes`. A missing file is no events. Malformed lines are skipped. */
+export async function readHookEvents(runDir: string, sinceBytes = 0): Promise<HookRead> {
+  let fh;
+  try {
+    fh = await open(join(runDir, 'hooks', HOOK_EVENTS_FILE), 'r');
+  } catch (e) {
+    // ENOENT: no hook has fired yet (or this vendor has none)
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], nextOffset: sinceBytes };
+    throw e;
+  }
+  try {
+    const { size } = await fh.stat();
+    const start = size < sinceBytes ? 0 : sinceBytes; // truncated or replaced: start over
+    const len = Math.min(size - start, MAX_READ_BYTES);
+    if (len <= 0) return { events: [], nextOffset: start };
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, start);
+    const lastNl = buf.lastIndexOf(0x0a);
+    if (lastNl < 0) return { events: [], nextOffset: start }; // a line still being written
+    const events: HookEvent[] = [];
+    for (const line of buf.subarray(0, lastNl).toString('utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        const ev = JSON.parse(line) as HookEvent;
+        if (ev && typeof ev.event === 'string' && typeof ev.at === 'string') events.push(ev);
+      } catch {
+        // a line torn by a crash mid-append: skip it, the next ones are whole
+      }
+    }
+    return { events, nextOffset: start + lastNl + 1 };
+  } finally {
+    await fh.close();
+  }
+}

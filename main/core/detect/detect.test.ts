@@ -1,0 +1,175 @@
+// Classifier over every captured screen (fixtures/cases.json names the expected state of each file),
+// plus the trust-order and elapsed-time rules as a table.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { builtinPatterns } from '../agents/patterns.js';
+import type { HookEvent } from '../agents/hookSink.js';
+import { detect, type DetectInput } from './detect.js';
+import { progressKey } from './screen.js';
+
+const FIXTURES = fileURLToPath(new URL('../../../../main/core/detect/fixtures/', import.meta.url));
+const NOW = new Date('2026-11-21T10:00:00Z');
+
+interface Case {
+  file: string;
+  title: string;
+  expect: string;
+  resetAt?: string;
+  reason?: string;
+  real: boolean;
+}
+const cases = (JSON.parse(readFileSync(join(FIXTURES, 'cases.json'), 'utf8')) as { cases: Case[] }).cases;
+
+test('every fixture screen has an expected state', () => {
+  const files = readdirSync(FIXTURES, { recursive: true, encoding: 'utf8' }).filter((f) =>
+    f.endsWith('.txt'),
+  );
+  const named = new Set(cases.map((c) => c.file));
+  assert.deepEqual(
+    files.filter((f) => !named.has(f)),
+    [],
+  );
+  assert.ok(cases.filter((c) => c.real).length >= 20, 'most fixtures are real captures');
+});
+
+for (const c of cases) {
+  test(`${c.file} (${c.real ? 'real' : 'synthetic'}) -> ${c.expect}`, () => {
+    const vendor = c.file.split('/')[0]!;
+    const screen = readFileSync(join(FIXTURES, c.file), 'utf8');
+    const d = detect({
+      agent: vendor,
+      screen,
+      title: c.title,
+      now: NOW,
+      timeZone: 'UTC',
+      patterns: builtinPatterns(vendor),
+    });
+    assert.ok(d, 'a state was detected');
+    assert.equal(d.state, c.expect, `evidence: ${JSON.stringify(d.evidence)}`);
+    assert.equal(d.resetAt, c.resetAt);
+    if (c.reason) assert.equal(d.reason, c.reason);
+    assert.ok(d.evidence.detail.length > 0 && !d.evidence.detail.includes('\n'));
+    assert.doesNotMatch(d.evidence.detail, /^\s|\s$/);
+  });
+}
+
+const hook = (event: string, extra: Partial<HookEvent> = {}): HookEvent => ({
+  at: '2026-11-21T09:59:00.000Z',
+  vendor: 'claude',
+  event,
+  ...extra,
+});
+const claude = builtinPatterns('claude');
+const IDLE_SCREEN = '❯ hi\n● Hello!\n───\n❯ \n───\n  ? for shortcuts';
+const base: DetectInput = { agent: 'claude', screen: IDLE_SCREEN, now: NOW, patterns: claude };
+const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000);
+
+const rules: [string, Partial<DetectInput>, string | null, string?][] = [
+  ['pane alone', {}, 'idle', 'pane'],
+  ['hook beats pane', { hookEvents: [hook('UserPromptSubmit')] }, 'running', 'hook'],
+  [
+    'latest state-bearing hook wins',
+    { hookEvents: [hook('PreToolUse'), hook('Stop'), hook('SessionEnd')] },
+    'idle',
+    'hook',
+  ],
+  [
+    'permission notification = waiting',
+    { hookEvents: [hook('Notification', { notificationType: 'permission_prompt' })] },
+    'waiting',
+    'hook',
+  ],
+  [
+    'StopFailure rate_limit',
+    { hookEvents: [hook('StopFailure', { error: 'rate_limit' })] },
+    'rate_limited',
+    'hook',
+  ],
+  [
+    'StopFailure auth',
+    { hookEvents: [hook('StopFailure', { error: 'authentication_failed' })] },
+    'auth_failed',
+    'hook',
+  ],
+  ['title beats pane', { title: '⠂ Fixing tests' }, 'running', 'title'],
+  ['hook beats title', { title: '⠂ Fixing tests', hookEvents: [hook('Stop')] }, 'idle', 'hook'],
+  [
+    'screen limit beats a working hook',
+    {
+      screen: `${IDLE_SCREEN}\nYou've hit your session limit · resets 3pm`,
+      hookEvents: [hook('PreToolUse')],
+    },
+    'rate_limited',
+    'pane',
+  ],
+  ['idle is never stalled', { lastOutputAt: minutesAgo(60) }, 'idle', 'pane'],
+  [
+    'waiting is never stalled',
+    { hookEvents: [hook('PermissionRequest')], lastOutputAt: minutesAgo(60) },
+    'waiting',
+    'hook',
+  ],
+  [
+    'running and silent = stalled',
+    { hookEvents: [hook('PreToolUse')], lastOutputAt: minutesAgo(12) },
+    'stalled',
+    'timer',
+  ],
+  [
+    'running and recent output = running',
+    { hookEvents: [hook('PreToolUse')], lastOutputAt: minutesAgo(2) },
+    'running',
+    'hook',
+  ],
+  [
+    'spinner output without progress = stalled',
+    { hookEvents: [hook('PreToolUse')], lastOutputAt: minutesAgo(0), lastProgressAt: minutesAgo(11) },
+    'stalled',
+    'timer',
+  ],
+  [
+    'threshold is configurable',
+    { hookEvents: [hook('PreToolUse')], lastOutputAt: minutesAgo(2), stallAfterMs: 60_000 },
+    'stalled',
+    'timer',
+  ],
+  [
+    'nothing known and quiet = stalled',
+    { screen: 'some output', lastOutputAt: minutesAgo(30) },
+    'stalled',
+    'timer',
+  ],
+  ['nothing known = null', { screen: 'some output', lastOutputAt: minutesAgo(1) }, null],
+];
+for (const [name, over, state, source] of rules) {
+  test(`rule: ${name}`, () => {
+    const d = detect({ ...base, ...over });
+    assert.equal(d?.state ?? null, state, JSON.stringify(d));
+    if (source) assert.equal(d?.evidence.source, source);
+  });
+}
+
+test('stalled evidence names the age', () => {
+  const d = detect({ ...base, screen: 'x', lastOutputAt: minutesAgo(12) });
+  assert.equal(d?.evidence.detail, 'no output for 12m');
+});
+
+test('a real hook trail from claude (not logged in) classifies as auth_failed', () => {
+  const lines = readFileSync(join(FIXTURES, 'hooks', 'claude-not-logged-in.jsonl'), 'utf8')
+    .trim()
+    .split('\n');
+  const events = lines.map((l) => JSON.parse(l) as HookEvent);
+  const d = detect({ ...base, hookEvents: events });
+  assert.equal(d?.state, 'auth_failed');
+  assert.equal(d?.evidence.detail, 'StopFailure (authentication_failed)');
+});
+
+test('progressKey ignores spinners and timers, not content', () => {
+  const a = '⠋ Thinking... (esc to cancel, 10s)\nhello';
+  const b = '⠼ Thinking... (esc to cancel, 30s)\nhello';
+  assert.equal(progressKey(a), progressKey(b));
+  assert.notEqual(progressKey(a), progressKey(`${a}\nnew line of output`));
+});

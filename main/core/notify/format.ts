@@ -1,0 +1,151 @@
+// The words of a notification: which workcell, what happened, why (the evidence), the last output, and
+// how to get in. Pure, so every channel says the same thing and the table test pins it down.
+import type { NotifyMessage, StateChange, Urgency } from '../../common/notify.js';
+import type { WorkcellState } from '../../common/workcell.js';
+
+export const EXCERPT = {
+  // 5 lines: enough to show a question with its choices or an error with its context, few enough to
+  // fit a desktop notification bubble and a phone lock screen.
+  lines: 5,
+  // 200 chars: a wide terminal line; longer lines are usually minified JSON or progress bars.
+  lineChars: 200,
+  // Evidence is one line by contract; cap it anyway so a matched 10 kB line cannot flood a phone.
+  detailChars: 300,
+} as const;
+
+const CRITICAL: readonly WorkcellState[] = ['failed', 'auth_failed'];
+const QUIET: readonly WorkcellState[] = ['starting', 'running', 'idle', 'killed'];
+
+function cut(line: string, max: number): string {
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** Terminal output to plain text: ANSI/OSC sequences and control characters removed, carriage-return
+ * overwrites resolved (the last write wins, as on screen). */
+/* eslint-disable no-control-regex -- matching terminal control characters is the point here */
+export function cleanTerminalText(raw: string): string {
+  return (
+    raw
+      // OSC (titles, hyperlinks): ESC ] ... BEL or ESC \
+      .replace(/\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)?/g, '')
+      // CSI (colours, cursor moves) and two-char escapes
+      .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '')
+      .replace(/\u001b[@-Z\\-_]/g, '')
+      .replace(/\r\n/g, '\n')
+      .split('\n')
+      .map((line) => {
+        const parts = line.split('\r');
+        return (parts[parts.length - 1] ?? '')
+          .replace(/\t/g, '  ')
+          .replace(/[\u0000-\u001f\u007f]/g, '')
+          .trimEnd();
+      })
+      .join('\n')
+  );
+}
+/* eslint-enable no-control-regex */
+
+/** The last few non-blank lines of output, cleaned and cut. */
+export function excerptOf(raw: string | null | undefined): string {
+  if (!raw) return '';
+  const lines = cleanTerminalText(raw)
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  return lines
+    .slice(-EXCERPT.lines)
+    .map((l) => cut(l, EXCERPT.lineChars))
+    .join('\n');
+}
+
+export function headline(change: StateChange): string {
+  switch (change.state) {
+    case 'starting':
+      return 'is starting';
+    case 'running':
+      return 'is running';
+    case 'waiting':
+      return 'is waiting for you';
+    case 'idle':
+      return 'is idle at its prompt';
+    case 'stalled':
+      return 'stalled: no output or progress';
+    case 'rate_limited':
+      return change.resetAt ? `hit a usage limit (resets ${change.resetAt})` : 'hit a usage limit';
+    case 'auth_failed':
+      return 'lost its login';
+    case 'done':
+      if (change.verified === true) return 'done, verified';
+      if (change.verified === false) return 'claimed done, NOT verified (verify failed)';
+      return 'done';
+    case 'failed':
+      if (change.exitCode !== null && change.exitCode !== undefined)
+        return `failed (exit ${change.exitCode})`;
+      if (change.signal) return `failed (signal ${change.signal})`;
+      return 'failed';
+    case 'vanished':
+      return 'vanished: its tmux session is gone without an exit record';
+    case 'killed':
+      return 'was killed';
+  }
+}
+
+export function urgencyOf(state: WorkcellState): Urgency {
+  if (CRITICAL.includes(state)) return 'critical';
+  return QUIET.includes(state) ? 'low' : 'normal';
+}
+
+export function formatMessage(change: StateChange): NotifyMessage {
+  const title = `${change.test ? '[test] ' : ''}${change.name}: ${headline(change)}`;
+  const excerpt = excerptOf(change.excerpt);
+  const attach = `workcell attach ${change.name}`;
+  const reason = change.reason ?? null;
+  const evidence = change.evidence ?? null;
+  const lines: string[] = [];
+  if (evidence) {
+    lines.push(
+      `Why: ${cut(cleanTerminalText(evidence.detail).replace(/\n/g, ' '), EXCERPT.detailChars)} (${evidence.source})`,
+    );
+  }
+  if (reason && reason !== evidence?.detail)
+    lines.push(`${evidence ? 'Reason' : 'Why'}: ${cut(reason, EXCERPT.detailChars)}`);
+  if (excerpt) lines.push('Last output:', excerpt);
+  lines.push(`Get in: ${attach}`);
+  const body = lines.join('\n');
+  return {
+    changeId: change.id,
+    name: change.name,
+    state: change.state,
+    from: change.from,
+    at: change.at,
+    title,
+    body,
+    text: `${title}\n${body}`,
+    attach,
+    excerpt,
+    reason,
+    exitCode: change.exitCode ?? null,
+    signal: change.signal ?? null,
+    resetAt: change.resetAt ?? null,
+    evidence,
+    verified: change.verified ?? null,
+    runDir: change.runDir ?? null,
+    urgency: urgencyOf(change.state),
+    test: change.test === true,
+  };
+}
+
+/** The message `workcell notify test` sends. */
+export function testChange(at: string): StateChange {
+  return {
+    id: `notify-test:${at}`,
+    name: 'notify-test',
+    state: 'done',
+    from: 'running',
+    at,
+    reason: 'test message from `workcell notify test`',
+    evidence: { source: 'user', detail: 'workcell notify test', at },
+    excerpt: 'If you can read this, Session Supervisor can reach you here.',
+    exitCode: 0,
+    test: true,
+  };
+}

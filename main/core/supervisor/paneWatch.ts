@@ -1,0 +1,147 @@
+import type { AgentName, WorkcellState, WorkcellSummary } from '../../common/workcell.js';
+import { loadPatterns, type VendorPatterns } from '../agents/patterns.js';
+import { readHookEvents, type HookEvent } from '../agents/hooks.js';
+import { detect, type Detection } from '../detect/detect.js';
+import { progressKey } from '../detect/screen.js';
+import type { Tmux } from '../tmux.js';
+
+// A pane that keeps printing is looked at no more than this often: 100 busy agents must not turn
+// into 100 captures a second. A pane that goes quiet is looked at once more right away (settle),
+// because that is when a question or a prompt appears.
+export const CAPTURE = { busyEveryMs: 3_000, settleAfterMs: 1_200 } as const;
+// Hook events kept per pane for the classifier (it wants the recent ones, oldest first).
+const HOOK_MEMORY = 20;
+
+interface Track {
+  activity: number;
+  title: string;
+  capturedActivity: number;
+  capturedTitle: string | null;
+  capturedAt: number;
+  progressKey: string;
+  progressAt: number;
+  hookOffset: number;
+  hooks: HookEvent[];
+  lastScreen: string;
+  detection: Detection | null;
+  patterns: VendorPatterns | null;
+}
+
+export interface Look {
+  state: WorkcellState;
+  detection: Detection | null;
+  screen: string;
+}
+
+/** Per-pane memory for the classifier: what was captured when, last progress, hook offsets. */
+export class PaneWatch {
+  private readonly tracks = new Map<string, Track>();
+  /** After a sleep/wake, thresholds restart from here (no false `stalled`). */
+  wokeAt = 0;
+
+  constructor(
+    private readonly tmux: Tmux,
+    private readonly patternDir: string,
+    private readonly stallAfterMs: () => number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Looks at one live, running workcell when something about it changed; otherwise returns the last look. */
+  async look(w: WorkcellSummary, now: number, force: boolean): Promise<Look> {
+    const pane = w.pane!;
+    let t = this.tracks.get(w.name);
+    if (!t) {
+      t = {
+        activity: pane.activity,
+        title: pane.title,
+        capturedActivity: -1,
+        capturedTitle: null,
+        capturedAt: 0,
+        progressKey: '',
+        progressAt: now,
+        hookOffset: 0,
+        hooks: [],
+        lastScreen: '',
+        detection: null,
+        patterns: null,
+      };
+      this.tracks.set(w.name, t);
+    }
+    t.activity = pane.activity;
+    t.title = pane.title;
+
+    const hooks = await readHookEvents(w.runDir, t.hookOffset).catch(() => ({
+      events: [] as HookEvent[],
+      nextOffset: t.hookOffset,
+    }));
+    t.hookOffset = hooks.nextOffset;
+    if (hooks.events.length) {
+      t.hooks = [...t.hooks, ...hooks.events].slice(-HOOK_MEMORY);
+      t.progressAt = now;
+    }
+    const changed =
+      t.capturedActivity !== pane.activity || t.capturedTitle !== pane.title || hooks.events.length > 0;
+    const busyWait = now - t.capturedAt < CAPTURE.busyEveryMs && t.capturedActivity !== -1;
+    const stallDue = now - this.baseline(t.progressAt) >= this.stallAfterMs();
+    if ((changed && (!busyWait || hooks.events.length > 0)) || stallDue || force) {
+      const cap = await this.tmux.capture(w.name, {});
+      if (cap.ok) {
+        t.lastScreen = cap.value;
+        t.capturedAt = now;
+        t.capturedActivity = pane.activity;
+        t.capturedTitle = pane.title;
+        const key = progressKey(cap.value);
+        if (key !== t.progressKey) {
+          t.progressKey = key;
+          t.progressAt = now;
+        }
+        if (!t.patterns) {
+          const p = loadPatterns(w.agent as AgentName, this.patternDir);
+          if (p.error) this.log(`patterns: ${p.error.message} (using the built-in patterns)`);
+          t.patterns = p.patterns;
+        }
+        t.detection = detect({
+          agent: w.agent,
+          screen: cap.value,
+          title: pane.title,
+          now: new Date(now),
+          lastOutputAt: new Date(this.baseline(pane.activity * 1000)),
+          lastProgressAt: new Date(this.baseline(t.progressAt)),
+          hookEvents: t.hooks,
+          patterns: t.patterns,
+          stallAfterMs: this.stallAfterMs(),
+        });
+      }
+    }
+    return { state: t.detection?.state ?? 'running', detection: t.detection, screen: t.lastScreen };
+  }
+
+  /** When the next look is due without any event: the settle look of a pane that went quiet, or a
+   * stall threshold. The supervisor sets one timer for the earliest. */
+  nextDue(now: number): number | null {
+    let due: number | null = null;
+    for (const t of this.tracks.values()) {
+      const candidates = [this.baseline(t.progressAt) + this.stallAfterMs()];
+      if (t.capturedActivity !== t.activity)
+        candidates.push(Math.max(t.capturedAt + CAPTURE.busyEveryMs, now + CAPTURE.settleAfterMs));
+      for (const c of candidates) if (c > now - 1 && (due === null || c < due)) due = c;
+    }
+    return due;
+  }
+
+  private baseline(t: number): number {
+    return Math.max(t, this.wokeAt);
+  }
+
+  screenOf(name: string): string {
+    return this.tracks.get(name)?.lastScreen ?? '';
+  }
+
+  forget(name: string): void {
+    this.tracks.delete(name);
+  }
+
+  names(): string[] {
+    return [...this.tracks.keys()];
+  }
+}

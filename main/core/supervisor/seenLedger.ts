@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkcellState } from '../../common/workcell.js';
+import { writeJsonAtomic } from '../fsutil.js';
+import type { ControlDir } from '../paths.js';
+
+export interface Seen {
+  state: WorkcellState;
+  /** Increments on every change this workcell went through: part of the notification dedupe id. */
+  seq: number;
+  pass: number;
+  at: string;
+}
+
+/** The last state the supervisor reported per workcell, persisted so a restarted (or SIGKILLed)
+ * watcher knows what it already told the user: a change seen before the restart is not a change now. */
+export class SeenLedger {
+  private readonly path: string;
+  private data: Record<string, Seen>;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(dir: ControlDir) {
+    this.path = join(dir.state, 'seen.json');
+    try {
+      this.data = JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, Seen>;
+    } catch {
+      // ENOENT on the first start, or a file torn by a full disk: start empty (catch-up rules apply)
+      this.data = {};
+    }
+  }
+
+  get(name: string): Seen | undefined {
+    return this.data[name];
+  }
+
+  /** Records the change and returns its seq. Written before the notification goes out. */
+  async record(name: string, state: WorkcellState, pass: number, at: string): Promise<number> {
+    const prev = this.data[name];
+    const seq = (prev?.seq ?? 0) + 1;
+    this.data[name] = { state, seq, pass, at };
+    const snapshot = { ...this.data };
+    this.writing = this.writing
+      .then(() => writeJsonAtomic(this.path, snapshot))
+      .catch(() => {
+        // full disk: the in-memory ledger still prevents repeats until the next restart
+      });
+    await this.writing;
+    return seq;
+  }
+
+  forget(present: Set<string>): void {
+    for (const name of Object.keys(this.data)) if (!present.has(name)) delete this.data[name];
+  }
+
+  flush(): Promise<void> {
+    return this.writing;
+  }
+}
