@@ -1,9 +1,11 @@
 // `npm run bench`: prints the figures the issues ask for. Not a test: nothing here fails on a slow
 // machine; the numbers go in the notes. Run one part with `npm run bench -- ls`.
 import { benchLs } from './ls.js';
+import { benchWatcher } from './watcher.js';
 
 const parts: Record<string, () => Promise<unknown>> = {
   ls: () => benchLs(),
+  watcher: () => benchWatcher(),
 };
 
 const wanted = process.argv.slice(2);

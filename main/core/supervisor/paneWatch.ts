@@ -25,6 +25,9 @@ interface Track {
   lastScreen: string;
   detection: Detection | null;
   patterns: VendorPatterns | null;
+  /** #{window_activity} has 1 s resolution: a capture within the second of the last output may have
+   * missed its end (a question printed right after). One more look is due at this time (0: none). */
+  recheckAt: number;
 }
 
 export interface Look {
@@ -64,6 +67,7 @@ export class PaneWatch {
         lastScreen: '',
         detection: null,
         patterns: null,
+        recheckAt: 0,
       };
       this.tracks.set(w.name, t);
     }
@@ -83,12 +87,16 @@ export class PaneWatch {
       t.capturedActivity !== pane.activity || t.capturedTitle !== pane.title || hooks.events.length > 0;
     const busyWait = now - t.capturedAt < CAPTURE.busyEveryMs && t.capturedActivity !== -1;
     const stallDue = now - this.baseline(t.progressAt) >= this.stallAfterMs();
-    if ((changed && (!busyWait || hooks.events.length > 0)) || stallDue || force) {
+    const recheckDue = t.recheckAt !== 0 && now >= t.recheckAt;
+    if ((changed && (!busyWait || hooks.events.length > 0)) || stallDue || recheckDue || force) {
       const cap = await this.tmux.capture(w.name, {});
       if (cap.ok) {
         t.lastScreen = cap.value;
         t.capturedAt = now;
         t.capturedActivity = pane.activity;
+        const quietSince = (pane.activity + 1) * 1000;
+        t.recheckAt =
+          now < quietSince + CAPTURE.settleAfterMs && !recheckDue ? quietSince + CAPTURE.settleAfterMs : 0;
         t.capturedTitle = pane.title;
         const key = progressKey(cap.value);
         if (key !== t.progressKey) {
@@ -122,6 +130,7 @@ export class PaneWatch {
     let due: number | null = null;
     for (const t of this.tracks.values()) {
       const candidates = [this.baseline(t.progressAt) + this.stallAfterMs()];
+      if (t.recheckAt) candidates.push(t.recheckAt);
       if (t.capturedActivity !== t.activity)
         candidates.push(Math.max(t.capturedAt + CAPTURE.busyEveryMs, now + CAPTURE.settleAfterMs));
       for (const c of candidates) if (c > now - 1 && (due === null || c < due)) due = c;

@@ -33,8 +33,8 @@ export class SeenLedger {
     return this.data[name];
   }
 
-  /** Records the change and returns its seq. Written before the notification goes out. */
-  async record(name: string, state: WorkcellState, pass: number, at: string): Promise<number> {
+  /** Records the change and returns its seq; the file write follows in order, without blocking. */
+  record(name: string, state: WorkcellState, pass: number, at: string): number {
     const prev = this.data[name];
     const seq = (prev?.seq ?? 0) + 1;
     this.data[name] = { state, seq, pass, at };
@@ -44,7 +44,6 @@ export class SeenLedger {
       .catch(() => {
         // full disk: the in-memory ledger still prevents repeats until the next restart
       });
-    await this.writing;
     return seq;
   }
 

@@ -16,6 +16,8 @@ import { SeenLedger } from './seenLedger.js';
 
 /** States worth telling the user about when first seen by a watcher that was not running. */
 const ATTENTION: readonly WorkcellState[] = ['waiting', 'stalled', 'rate_limited', 'auth_failed'];
+// Live panes looked at in parallel per reconcile: enough to hide tmux round trips, few enough for 2 cores.
+const LOOK_CONCURRENCY = 6;
 const TIMING = {
   // An exit this recent that no watcher has reported is reported on start; older ones are history.
   catchUpWindowMs: 24 * 3_600_000,
@@ -225,44 +227,30 @@ export class Supervisor extends EventEmitter {
       return;
     }
     const now = Date.now();
-    const out: WorkcellSummary[] = [];
-    for (const w0 of r.value) {
-      let w = w0;
+    const out: WorkcellSummary[] = [...r.value];
+    const live: number[] = [];
+    // Pass 1, no tmux calls: exits, kills, vanished. Reported before any screen is looked at, so an
+    // exit's notification never waits behind 50 captures.
+    for (let i = 0; i < out.length; i++) {
+      const w = out[i]!;
       if (!isEnded(w.state) && w.pane && !w.pane.dead) {
-        const look = await this.watch.look(w, now, false);
-        const d = look.detection;
-        if (look.state !== w.state || (d && d.resetAt !== (w.resetAt ?? undefined))) {
-          const saved = await this.engine.store.updateStatus(w.name, (s) =>
-            isEnded(s.state)
-              ? null // the exit won the race: never overwrite it with a live state
-              : {
-                  ...s,
-                  state: look.state,
-                  evidence: d?.evidence ?? {
-                    source: 'pane',
-                    detail: 'output, no state pattern matched',
-                    at: new Date(now).toISOString(),
-                  },
-                  resetAt: d?.resetAt ?? null,
-                  reason: d?.reason ?? null,
-                },
-          );
-          if (saved && !isEnded(saved.state))
-            w = {
-              ...w,
-              state: saved.state,
-              evidence: saved.evidence,
-              resetAt: saved.resetAt,
-              reason: saved.reason,
-            };
-        }
-      } else {
-        this.watch.forget(w.name);
-        if (w.state === 'vanished' || w.evidence?.source === 'tmux') await this.persistDerived(w);
+        live.push(i);
+        continue;
       }
-      out.push(w);
-      await this.noticeChange(w, now);
+      this.watch.forget(w.name);
+      if (w.state === 'vanished' || w.evidence?.source === 'tmux') await this.persistDerived(w);
+      this.noticeChange(w, now);
     }
+    // Pass 2: looks at live panes, a few at a time (each may be one capture-pane call).
+    let next = 0;
+    const worker = async () => {
+      while (next < live.length) {
+        const i = live[next++]!;
+        out[i] = await this.lookAt(out[i]!, now);
+        this.noticeChange(out[i]!, now);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LOOK_CONCURRENCY, live.length) }, worker));
     this.seen.forget(new Set(out.map((w) => w.name)));
     this.scheduleDue(now);
     const key = JSON.stringify(out);
@@ -271,6 +259,35 @@ export class Supervisor extends EventEmitter {
       this.snapshotList = out;
       this.emit('change', out);
     }
+  }
+
+  private async lookAt(w: WorkcellSummary, now: number): Promise<WorkcellSummary> {
+    const look = await this.watch.look(w, now, false);
+    const d = look.detection;
+    if (look.state === w.state && (!d || d.resetAt === (w.resetAt ?? undefined))) return w;
+    const saved = await this.engine.store.updateStatus(w.name, (s) =>
+      isEnded(s.state)
+        ? null // the exit won the race: never overwrite it with a live state
+        : {
+            ...s,
+            state: look.state,
+            evidence: d?.evidence ?? {
+              source: 'pane',
+              detail: 'output, no state pattern matched',
+              at: new Date(now).toISOString(),
+            },
+            resetAt: d?.resetAt ?? null,
+            reason: d?.reason ?? null,
+          },
+    );
+    if (!saved || isEnded(saved.state)) return w;
+    return {
+      ...w,
+      state: saved.state,
+      evidence: saved.evidence,
+      resetAt: saved.resetAt,
+      reason: saved.reason,
+    };
   }
 
   /** States only a reader can derive (vanished; a pane that died without an exit record). */
@@ -289,7 +306,10 @@ export class Supervisor extends EventEmitter {
     );
   }
 
-  private async noticeChange(w: WorkcellSummary, now: number): Promise<void> {
+  /** Synchronous up to the dispatch: the ledger and the timeline are written behind it (the change id
+   * is derived from the persisted seq, so a crash before the write yields the same id and the
+   * dispatcher's own ledger still refuses a repeat). */
+  private noticeChange(w: WorkcellSummary, now: number): void {
     const prev = this.seen.get(w.name);
     if (prev && prev.state === w.state && prev.pass === w.pass) return;
     let report: boolean;
@@ -298,10 +318,10 @@ export class Supervisor extends EventEmitter {
       report = w.endedAt !== null && now - Date.parse(w.endedAt) < TIMING.catchUpWindowMs;
     else report = ATTENTION.includes(w.state);
     const at = new Date(now).toISOString();
-    const seq = await this.seen.record(w.name, w.state, w.pass, at);
+    const seq = this.seen.record(w.name, w.state, w.pass, at);
     const from = prev?.state ?? null;
     if (prev && (w.state !== 'starting' || from !== null)) {
-      await this.engine.store
+      void this.engine.store
         .appendEvent(w.name, {
           type: 'state',
           from: from ?? undefined,
@@ -314,8 +334,21 @@ export class Supervisor extends EventEmitter {
         });
     }
     if (!report) return;
-    const excerpt =
-      this.watch.screenOf(w.name) || (await readTail(`${w.runDir}/agent.log`, 4_096).catch(() => ''));
+    const screen = this.watch.screenOf(w.name);
+    if (screen) this.dispatch(w, from, seq, at, screen);
+    else
+      void readTail(`${w.runDir}/agent.log`, 4_096)
+        .catch(() => '') // run dir removed meanwhile: no excerpt
+        .then((tail) => this.dispatch(w, from, seq, at, tail));
+  }
+
+  private dispatch(
+    w: WorkcellSummary,
+    from: WorkcellState | null,
+    seq: number,
+    at: string,
+    excerpt: string,
+  ): void {
     const change: SupervisorChange = {
       id: changeId(w.name, w.pass, seq, w.state),
       name: w.name,
