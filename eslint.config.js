@@ -2,7 +2,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const electron = { name: 'electron', message: 'Only main/app and preload may import electron (DESIGN.md §3).' };
+const electron = {
+  name: 'electron',
+  message: 'Only main/app and preload may import electron (DESIGN.md §3).',
+};
 const nodeBuiltins = {
   group: ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'http', 'crypto'],
   message: 'This layer runs in a browser or everywhere: no Node built-ins.',
@@ -10,7 +13,16 @@ const nodeBuiltins = {
 const noApp = { group: ['**/main/app/**', '**/app/**'], message: 'Nothing imports main/app.' };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'out/**', 'test-results/**', 'e2e/artifacts/**', 'playwright-report/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'out/**',
+      'test-results/**',
+      'e2e/artifacts/**',
+      'playwright-report/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,7 +40,10 @@ export default tseslint.config(
           paths: [electron],
           patterns: [
             nodeBuiltins,
-            { group: ['**/core/**', '**/cli/**', '**/app/**', '**/renderer/**', '**/preload/**'], message: 'main/common imports nothing else.' },
+            {
+              group: ['**/core/**', '**/cli/**', '**/app/**', '**/renderer/**', '**/preload/**'],
+              message: 'main/common imports nothing else.',
+            },
           ],
         },
       ],
@@ -39,13 +54,21 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [electron], patterns: [noApp, { group: ['**/renderer/**'], message: 'The core never imports renderer code.' }] },
+        {
+          paths: [electron],
+          patterns: [noApp, { group: ['**/renderer/**'], message: 'The core never imports renderer code.' }],
+        },
       ],
     },
   },
   {
     files: ['main/app/**/*.ts', 'preload/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/renderer/**'], message: 'Talk to the renderer through IPC.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/renderer/**'], message: 'Talk to the renderer through IPC.' }] },
+      ],
+    },
   },
   {
     files: ['renderer/**/*.ts'],
@@ -56,7 +79,10 @@ export default tseslint.config(
           paths: [electron],
           patterns: [
             nodeBuiltins,
-            { group: ['**/main/core/**', '**/main/cli/**', '**/main/app/**', '**/preload/**'], message: 'renderer imports only main/common and itself.' },
+            {
+              group: ['**/main/core/**', '**/main/cli/**', '**/main/app/**', '**/preload/**'],
+              message: 'renderer imports only main/common and itself.',
+            },
           ],
         },
       ],

@@ -40,7 +40,9 @@ if (existsSync('preload/preload.ts')) {
   });
 }
 
-const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.renderer.json'], { stdio: 'inherit' });
+const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.renderer.json'], {
+  stdio: 'inherit',
+});
 if (tsc.status !== 0) {
   console.error('build-renderer: typecheck failed');
   process.exit(1);

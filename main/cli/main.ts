@@ -12,8 +12,24 @@ import { command as doctor } from './commands/doctor.js';
 import { command as watch } from './commands/watch.js';
 import { command as explain } from './commands/explain.js';
 import { command as notify } from './commands/notify.js';
+import { command as ui } from './commands/ui.js';
+import { command as demo } from './commands/demo.js';
 
-const COMMANDS: CommandModule[] = [start, ls, status, peek, attach, kill, gc, doctor, watch, explain, notify];
+const COMMANDS: CommandModule[] = [
+  start,
+  ls,
+  status,
+  peek,
+  attach,
+  kill,
+  gc,
+  doctor,
+  watch,
+  explain,
+  notify,
+  ui,
+  demo,
+];
 
 export function buildProgram(): Command {
   const program = new Command('workcell')

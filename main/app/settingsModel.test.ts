@@ -1,0 +1,189 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultSettings, type Settings } from '../common/settings.js';
+import { parseSettings } from '../core/settings.js';
+import { SecretStore, type Cipher } from './secretStore.js';
+import { applyPatch, notifierView, parsePatch, type StoreSecret } from './settingsModel.js';
+
+const noStore: StoreSecret = () => ({ ok: false, error: { code: 'BAD_SETTINGS', message: 'no store' } });
+const fakeStore = (): StoreSecret & { calls: string[] } => {
+  const calls: string[] = [];
+  const f = ((v: string) => {
+    calls.push(v);
+    return { ok: true, value: { env: `WORKCELL_KEYCHAIN_${calls.length}` } };
+  }) as StoreSecret & { calls: string[] };
+  f.calls = calls;
+  return f;
+};
+
+const current: Settings = {
+  ...defaultSettings(),
+  notifiers: [
+    { type: 'desktop', on: ['done', 'failed'] },
+    { type: 'slack', name: 'team', on: ['failed'], url: { env: 'WORKCELL_KEYCHAIN_OLD' } },
+    { type: 'webhook', on: ['done'], url: { file: '~/hook' }, headers: { Authorization: { env: 'TOK' } } },
+  ],
+  muted: ['quiet-one'],
+};
+
+test('notifierView never carries a secret value', () => {
+  assert.deepEqual(
+    notifierView({ type: 'slack', on: ['done'], url: 'https://hooks.slack.com/services/SECRET' }),
+    {
+      type: 'slack',
+      on: ['done'],
+      fields: {},
+      secretSet: true,
+      secretSource: 'inline in settings.json',
+    },
+  );
+  assert.equal(notifierView(current.notifiers[1]!).secretSource, 'app keychain');
+  assert.equal(notifierView(current.notifiers[2]!).secretSource, 'file ~/hook');
+  assert.deepEqual(notifierView({ type: 'command', on: [], argv: ['notify-me', '--loud'] }).fields, {
+    argv: 'notify-me\n--loud',
+  });
+});
+
+test('applyPatch keeps what the window does not edit and validates with the core schema', () => {
+  const r = applyPatch(
+    current,
+    {
+      notifiers: [
+        { type: 'desktop', on: ['waiting'], fields: {} },
+        { type: 'slack', on: ['failed', 'done'], fields: { name: 'team' } },
+        { type: 'webhook', on: ['done'], fields: {} },
+      ],
+      thresholds: { idleSeconds: 45, stallSeconds: 600 },
+      terminalArgv: ['kitty', ' {cmd} ', ''],
+      launchAtLogin: true,
+    },
+    noStore,
+  );
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  const s = r.value.settings;
+  assert.deepEqual(s.notifiers[1], {
+    type: 'slack',
+    name: 'team',
+    on: ['failed', 'done'],
+    url: { env: 'WORKCELL_KEYCHAIN_OLD' },
+  });
+  assert.deepEqual(s.notifiers[2], {
+    type: 'webhook',
+    on: ['done'],
+    url: { file: '~/hook' },
+    headers: { Authorization: { env: 'TOK' } },
+  });
+  assert.deepEqual(s.terminal, { argv: ['kitty', '{cmd}'] });
+  assert.deepEqual(s.muted, ['quiet-one']);
+  assert.equal(s.launchAtLogin, true);
+  assert.deepEqual(r.value.droppedSecrets, []);
+  assert.ok(parseSettings(s).ok);
+});
+
+test('applyPatch: a new secret goes through the store; a removed row frees its secret', () => {
+  const store = fakeStore();
+  const r = applyPatch(
+    current,
+    {
+      notifiers: [
+        { type: 'desktop', on: ['done'], fields: {} },
+        { type: 'telegram', on: ['done'], fields: { chatId: '42' }, secret: ' 123:abc ' },
+      ],
+    },
+    store,
+  );
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  assert.deepEqual(store.calls, ['123:abc']);
+  assert.deepEqual(r.value.settings.notifiers[1], {
+    type: 'telegram',
+    on: ['done'],
+    token: { env: 'WORKCELL_KEYCHAIN_1' },
+    chatId: '42',
+    apiBase: 'https://api.telegram.org',
+  });
+  assert.deepEqual(r.value.droppedSecrets, ['WORKCELL_KEYCHAIN_OLD']);
+  assert.ok(parseSettings(r.value.settings).ok);
+});
+
+test('applyPatch: mistakes are values naming the row', () => {
+  const cases: { patch: Parameters<typeof applyPatch>[1]; message: RegExp }[] = [
+    {
+      patch: { notifiers: [{ type: 'slack', on: [], fields: {} }] },
+      message: /notifier 1 \(slack\): needs its url/,
+    },
+    { patch: { notifiers: [{ type: 'pager', on: [], fields: {} }] }, message: /unknown type "pager"/ },
+    {
+      patch: { notifiers: [{ type: 'command', on: [], fields: { argv: '\n \n' } }] },
+      message: /needs a command/,
+    },
+    { patch: { notifiers: [{ type: 'slack', on: [], fields: {}, secret: 'x' }] }, message: /no store/ },
+    { patch: { thresholds: { idleSeconds: 0, stallSeconds: 10 } }, message: /positive/ },
+    {
+      patch: {
+        notifiers: [
+          { type: 'desktop', on: [], fields: {} },
+          { type: 'slack', on: [], fields: {}, clearSecret: true },
+        ],
+      },
+      message: /notifier 2 \(slack\): needs its url/,
+    },
+  ];
+  for (const c of cases) {
+    const r = applyPatch(current, c.patch, noStore);
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.match(r.error.message, c.message);
+  }
+});
+
+const rot13: Cipher = {
+  unavailableReason: () => null,
+  encrypt: (s) =>
+    Buffer.from(s.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97))),
+  decrypt: (b) =>
+    b.toString().replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97)),
+};
+
+test('SecretStore: 0600 file, ciphertext only, env overlay, forget', () => {
+  const root = mkdtempSync(join(tmpdir(), 'wc-secrets-'));
+  try {
+    const s = new SecretStore(root, rot13);
+    const a = s.store('hello');
+    assert.ok(a.ok);
+    if (!a.ok) return;
+    assert.match(a.value, /^WORKCELL_KEYCHAIN_[0-9A-F]{12}$/);
+    assert.equal(statSync(s.path).mode & 0o777, 0o600);
+    assert.ok(!readFileSync(s.path, 'utf8').includes('hello'));
+    assert.deepEqual(s.env(), { [a.value]: 'hello' });
+    assert.equal(s.get(a.value), 'hello');
+    assert.equal(s.get('WORKCELL_KEYCHAIN_NOPE'), null);
+    assert.ok(s.forget([a.value]).ok);
+    assert.deepEqual(s.env(), {});
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("SecretStore: refuses with the cipher's warning when only plain text storage exists", () => {
+  const root = mkdtempSync(join(tmpdir(), 'wc-secrets-'));
+  try {
+    const s = new SecretStore(root, { ...rot13, unavailableReason: () => 'no keyring' });
+    const r = s.store('hello');
+    assert.deepEqual(r, { ok: false, error: { code: 'BAD_SETTINGS', message: 'no keyring' } });
+    assert.deepEqual(s.env(), {});
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('parsePatch checks the shape at the IPC boundary', () => {
+  assert.ok(parsePatch({ launchAtLogin: true, terminalArgv: ['kitty', '{cmd}'] }).ok);
+  const r = parsePatch({ notifiers: [{ type: 'desktop', on: ['nope'], fields: {} }], extra: 1 });
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.error.message, /invalid change/);
+  assert.equal(parsePatch(null).ok, false);
+});

@@ -1,0 +1,79 @@
+// Turns the tray model (trayModel.ts, pure and tested) into Electron's Tray and Menu. No decisions here.
+import { Menu, nativeImage, Tray, type MenuItemConstructorOptions, type NativeImage } from 'electron';
+import { join } from 'node:path';
+import type { WorkcellSummary } from '../common/workcell.js';
+import { buildTrayModel, type TrayAction, type TrayIcon, type TrayMenuItem } from './trayModel.js';
+
+export const TRAY_REFRESH = {
+  // Ages in the menu ("running 12m") are minutes; refreshing twice a minute keeps them honest without
+  // rebuilding menus for nothing.
+  ageRefreshMs: 30_000,
+} as const;
+
+/** tray-<icon>.png (+ @2x picked up by nativeImage); on macOS the black+alpha template variant, which the
+ * menu bar tints for light and dark themes (shapes differ per state, so no colour is needed). */
+function loadIcon(assets: string, icon: TrayIcon, platform: string): NativeImage {
+  const file = platform === 'darwin' ? `tray-${icon}Template.png` : `tray-${icon}.png`;
+  const img = nativeImage.createFromPath(join(assets, file));
+  if (platform === 'darwin') img.setTemplateImage(true);
+  return img;
+}
+
+/** Electron reads `&` as a mnemonic marker; a workcell's last line is plain text. */
+const plain = (label: string): string => label.replace(/&/g, '&&');
+
+function toTemplate(items: TrayMenuItem[], run: (a: TrayAction) => void): MenuItemConstructorOptions[] {
+  return items.map((i): MenuItemConstructorOptions => {
+    if (i.type === 'separator') return { id: i.id, type: 'separator' };
+    const action = i.action;
+    return {
+      id: i.id,
+      label: plain(i.label),
+      enabled: i.enabled ?? true,
+      ...(i.submenu ? { submenu: toTemplate(i.submenu, run) } : {}),
+      ...(action ? { click: () => run(action) } : {}),
+    };
+  });
+}
+
+export class TrayController {
+  private readonly tray: Tray;
+  private readonly icons = new Map<TrayIcon, NativeImage>();
+  private last: readonly WorkcellSummary[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly assets: string,
+    private readonly run: (a: TrayAction) => void,
+    private readonly platform: string = process.platform,
+  ) {
+    this.tray = new Tray(this.icon('empty'));
+    // Windows and macOS: a click opens the dashboard; Linux (AppIndicator) only ever shows the menu.
+    this.tray.on('click', () => run({ kind: 'dashboard' }));
+    this.update([]);
+    this.timer = setInterval(() => this.update(this.last), TRAY_REFRESH.ageRefreshMs);
+  }
+
+  private icon(i: TrayIcon): NativeImage {
+    let img = this.icons.get(i);
+    if (!img) {
+      img = loadIcon(this.assets, i, this.platform);
+      this.icons.set(i, img);
+    }
+    return img;
+  }
+
+  update(list: readonly WorkcellSummary[]): void {
+    this.last = list;
+    const model = buildTrayModel(list, Date.now());
+    this.tray.setImage(this.icon(model.icon));
+    this.tray.setToolTip(model.tooltip);
+    // Linux only picks up a changed menu when it is set again, so rebuild and set on every change.
+    this.tray.setContextMenu(Menu.buildFromTemplate(toTemplate(model.menu, this.run)));
+  }
+
+  destroy(): void {
+    clearInterval(this.timer);
+    this.tray.destroy();
+  }
+}

@@ -1,0 +1,115 @@
+// The app's windows: the dashboard and peek views (the bridge's renderer, loaded from the bridge with
+// its token) and the settings page (a local file). One window per purpose, focused when it exists.
+import { BrowserWindow, type WebContents } from 'electron';
+import { pathToFileURL } from 'node:url';
+import { validateName } from '../common/workcell.js';
+import { webPreferences } from './security.js';
+import { isTrustedUrl, peekUrl, type Trusted } from './urlPolicy.js';
+
+export interface WindowPaths {
+  /** dist/preload/preload.cjs (bundled CJS: sandboxed preloads cannot load ESM). */
+  preload: string;
+  /** dist/renderer/settings.html */
+  settingsHtml: string;
+  /** assets/icon-256.png (Linux and Windows window icon). */
+  icon: string;
+}
+
+export const WINDOW_SIZES = {
+  // Room for the list and the detail pane side by side at the dashboard's two-column breakpoint.
+  dashboard: { width: 1200, height: 780 },
+  // 80x24 cells at the default font plus chrome; the peek view scales its font to the tmux window.
+  peek: { width: 900, height: 560 },
+  settings: { width: 720, height: 760 },
+} as const;
+
+export class WindowManager {
+  private dashboard: BrowserWindow | null = null;
+  private settings: BrowserWindow | null = null;
+  private readonly peeks = new Map<string, BrowserWindow>();
+  private readonly settingsUrl: string;
+
+  constructor(
+    private readonly paths: WindowPaths,
+    private readonly launchUrl: () => string | null,
+  ) {
+    this.settingsUrl = pathToFileURL(paths.settingsHtml).href;
+  }
+
+  /** Where our windows may be: the bridge origin and the settings page (urlPolicy). */
+  trusted(bridgeOrigin: string | null): Trusted {
+    return { bridgeOrigin, pages: [this.settingsUrl] };
+  }
+
+  /** IPC sender check, part 2: the calling frame is at our bridge or our settings page. */
+  isTrustedFrame(frameUrl: string, bridgeOrigin: string | null): boolean {
+    return isTrustedUrl(frameUrl, this.trusted(bridgeOrigin));
+  }
+
+  /** IPC sender check (Fiddle's ipc.ts idea): only the web contents of a window we created. */
+  isOurs(contents: WebContents): boolean {
+    const wins = [this.dashboard, this.settings, ...this.peeks.values()];
+    return wins.some((w) => w !== null && !w.isDestroyed() && w.webContents.id === contents.id);
+  }
+
+  private create(title: string, size: { width: number; height: number }): BrowserWindow {
+    const win = new BrowserWindow({
+      title,
+      ...size,
+      show: false,
+      icon: this.paths.icon,
+      autoHideMenuBar: true,
+      webPreferences: webPreferences(this.paths.preload),
+    });
+    win.once('ready-to-show', () => win.show());
+    return win;
+  }
+
+  private focus(win: BrowserWindow): void {
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  }
+
+  openDashboard(): void {
+    if (this.dashboard && !this.dashboard.isDestroyed()) return this.focus(this.dashboard);
+    const url = this.launchUrl();
+    if (!url) return;
+    const win = this.create('Session Supervisor', WINDOW_SIZES.dashboard);
+    win.on('closed', () => (this.dashboard = null));
+    this.dashboard = win;
+    void win.loadURL(url);
+  }
+
+  openPeek(
+    name: string,
+  ): { ok: true; value: null } | { ok: false; error: { code: 'BAD_NAME'; message: string } } {
+    const bad = validateName(name);
+    if (bad) return { ok: false, error: { code: 'BAD_NAME', message: bad.message } };
+    const existing = this.peeks.get(name);
+    if (existing && !existing.isDestroyed()) {
+      this.focus(existing);
+      return { ok: true, value: null };
+    }
+    const url = this.launchUrl();
+    if (!url) return { ok: true, value: null };
+    const win = this.create(`Peek: ${name}`, WINDOW_SIZES.peek);
+    win.on('closed', () => this.peeks.delete(name));
+    this.peeks.set(name, win);
+    void win.loadURL(peekUrl(url, name));
+    return { ok: true, value: null };
+  }
+
+  openSettings(): void {
+    if (this.settings && !this.settings.isDestroyed()) return this.focus(this.settings);
+    const win = this.create('Settings', WINDOW_SIZES.settings);
+    win.on('closed', () => (this.settings = null));
+    this.settings = win;
+    void win.loadURL(this.settingsUrl);
+  }
+
+  closeAll(): void {
+    for (const w of [this.dashboard, this.settings, ...this.peeks.values()])
+      if (w && !w.isDestroyed()) w.destroy();
+  }
+}

@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fail, type CommandModule } from '../context.js';
+
+/** dist/main/cli/commands/ui.js -> dist/renderer (built by scripts/build-renderer.mjs). */
+const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'renderer');
+
+/** The platform's "open this URL" program, as argv. The URL is ours (host, port, token), not user text. */
+function opener(url: string): string[] {
+  if (process.platform === 'darwin') return ['open', url];
+  if (process.platform === 'win32') return ['rundll32', 'url.dll,FileProtocolHandler', url];
+  return ['xdg-open', url];
+}
+
+export const command: CommandModule = {
+  register(program: Command, ctx) {
+    program
+      .command('ui')
+      .description(
+        'serve the dashboard on 127.0.0.1 with a tokened URL (forward the port over SSH to use it remotely)',
+      )
+      .option('--port <n>', 'port to listen on (default: a free one)', (v) => Number.parseInt(v, 10))
+      .option('--no-open', 'do not open a browser, only print the URL')
+      .option(
+        '--no-supervise',
+        'only show the fleet; leave detection and notifications to a running `workcell watch` or the app',
+      )
+      .action(async (o: { port?: number; open: boolean; supervise: boolean }) => {
+        const { dir, tmux } = ctx();
+        const v = await tmux.checkVersion();
+        if (!v.ok) return fail(v.error);
+        if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port < 65536)) {
+          return fail({ code: 'BAD_ARGS', message: '--port must be a number from 0 to 65535' });
+        }
+        if (!existsSync(join(STATIC_DIR, 'index.html'))) {
+          return fail({
+            code: 'NOT_FOUND',
+            message: `the dashboard is not built (${STATIC_DIR}): run \`npm run build\``,
+          });
+        }
+        // Loaded here: ws, node-pty and the supervisor must not slow down `ls` and friends.
+        const { startBridge } = await import('../../core/bridge/server.js');
+        const log = (line: string) => process.stderr.write(`workcell ui: ${line}\n`);
+        let fleet;
+        let engine;
+        let stopFleet = async (): Promise<void> => {};
+        if (o.supervise) {
+          const { Supervisor } = await import('../../core/supervisor/supervisor.js');
+          const sup = await Supervisor.start({ dir, tmux, log });
+          if (!sup.ok) return fail(sup.error);
+          fleet = sup.value;
+          engine = sup.value.engine;
+          stopFleet = () => sup.value.stop();
+        } else {
+          const { Engine } = await import('../../core/engine.js');
+          const { RunsDirFleetSource } = await import('../../core/bridge/runsDirFleetSource.js');
+          engine = new Engine(dir, tmux);
+          fleet = new RunsDirFleetSource(engine);
+        }
+        let bridge;
+        try {
+          bridge = await startBridge({
+            engine,
+            fleet,
+            port: o.port ?? 0,
+            staticDir: STATIC_DIR,
+            log,
+          });
+        } catch (e) {
+          await stopFleet();
+          // EADDRINUSE / EACCES on an explicit --port: the user's choice, reported as such
+          return fail({
+            code: 'BAD_ARGS',
+            message: `cannot listen on 127.0.0.1:${o.port ?? 0}: ${(e as Error).message}`,
+          });
+        }
+        process.stdout.write(`${bridge.launchUrl}\n`);
+        process.stderr.write(
+          `workcell ui: dashboard for ${dir.root} at the URL above (the token is valid until this process ends).\n` +
+            `  over SSH: ssh -L ${bridge.port}:127.0.0.1:${bridge.port} HOST, then open the URL locally. Ctrl+C stops.\n`,
+        );
+        if (o.open) {
+          const [bin, ...args] = opener(bridge.launchUrl);
+          const child = spawn(bin!, args, { stdio: 'ignore', detached: true });
+          // No opener (a server without a desktop): the printed URL is the way in.
+          child.on('error', () => undefined);
+          child.unref();
+        }
+        await new Promise<void>((resolve) => {
+          const stop = (): void => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            resolve();
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+        await bridge.close();
+        await stopFleet();
+      });
+  },
+};

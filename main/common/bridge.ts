@@ -1,0 +1,132 @@
+// The bridge contract (DESIGN.md §5): HTTP routes, request/response bodies and WebSocket frames shared
+// by main/core/bridge (the server) and renderer (the client). Pure types and constants.
+import type { AgentName, SvErrorInfo, WorkcellEvent, WorkcellStatus, WorkcellSummary } from './workcell.js';
+
+/** Same shape as main/core/result.ts `Result`, so an engine result is passed through unchanged. */
+export type BridgeResult<T> = { ok: true; value: T } | { ok: false; error: SvErrorInfo };
+
+/** The live fleet the bridge pushes on /events. The supervisor implements it event-driven (tmux control
+ * mode); `workcell ui` without a supervisor uses a watcher over the runs directory. */
+export interface FleetSource {
+  list(): Promise<BridgeResult<WorkcellSummary[]>>;
+  /** Calls onChange whenever something may have changed ("something changed, then reconcile").
+   * Returns the unsubscribe function. */
+  subscribe(onChange: () => void): () => void;
+}
+
+/** Routes. `:name` is a workcell name (validated by the core, never interpreted by the bridge). */
+export const ROUTES = {
+  list: '/api/workcells',
+  /** GET: summary + artifacts; POST on `${workcell}/kill` etc. for actions. */
+  workcell: (name: string) => `/api/workcells/${encodeURIComponent(name)}`,
+  action: (name: string, action: WorkcellAction) => `/api/workcells/${encodeURIComponent(name)}/${action}`,
+  events: '/events',
+  peek: (name: string) => `/peek/${encodeURIComponent(name)}`,
+  control: (name: string) => `/control/${encodeURIComponent(name)}`,
+} as const;
+
+export const WORKCELL_ACTIONS = ['kill', 'resume', 'mute'] as const;
+export type WorkcellAction = (typeof WORKCELL_ACTIONS)[number];
+
+/** POST /api/workcells. `args` is an exact argv tail (one element per line in the form), never split
+ * by a shell. */
+export interface StartRequest {
+  name: string;
+  repo: string;
+  agent: AgentName;
+  objective?: string;
+  verify?: string;
+  args: string[];
+}
+
+/** POST /api/workcells/:name/mute */
+export interface MuteRequest {
+  muted: boolean;
+}
+
+/** GET /api/workcells/:name: every artifact is null when its file does not exist (yet). */
+export interface WorkcellDetail {
+  summary: WorkcellSummary;
+  artifacts: {
+    brief: string | null;
+    status: WorkcellStatus | null;
+    handoff: string | null;
+    events: WorkcellEvent[];
+    verifyLog: string | null;
+  };
+}
+
+/** /events: server -> client, JSON text frames. */
+export type FleetFrame =
+  | { type: 'fleet'; workcells: WorkcellSummary[]; at: string }
+  | { type: 'error'; error: SvErrorInfo; at: string };
+
+/** /peek and /control: server -> client. Terminal bytes go as BINARY frames; these JSON TEXT frames
+ * carry everything else. `size` comes first, before any byte, so the client can size xterm to the
+ * tmux window. */
+export type TermServerFrame =
+  | { type: 'size'; cols: number; rows: number }
+  | { type: 'exit'; reason: string }
+  | { type: 'error'; error: SvErrorInfo };
+
+/** /control: client -> server. Input goes as BINARY frames (dropped entirely on /peek); acks as JSON
+ * text frames, sent from inside xterm's write callback, i.e. after the data was parsed. */
+export type TermClientFrame = { type: 'ack'; bytes: number };
+
+/** VS Code's numbers (STYLE.md "Flow control is acknowledged after parsing"): pause the pty above this
+ * many unacknowledged bytes, resume below the low watermark. The renderer acks every ACK_CHUNK bytes
+ * so a chatty agent costs one small frame per ~5 kB, not one per write. */
+export const FLOW = {
+  highWatermark: 100_000,
+  lowWatermark: 5_000,
+  ackChunk: 5_000,
+} as const;
+
+/** WebSocket subprotocols: browsers cannot set headers on a WebSocket, so a client without the cookie
+ * (the Electron renderer loading from file://) passes the token as a second subprotocol. The server
+ * answers with BRIDGE_PROTOCOL only, so the token is never echoed. */
+export const BRIDGE_PROTOCOL = 'workcell.v1';
+export const TOKEN_PROTOCOL_PREFIX = 'workcell.token.';
+/** Cookie set after the first `?token=` page load (HttpOnly, SameSite=Strict). */
+export const TOKEN_COOKIE = 'workcell_token';
+export const TOKEN_QUERY = 'token';
+
+/** HTTP status for an expected failure, so curl users see something sensible; the body always carries
+ * the error value. */
+export function httpStatusOf(error: SvErrorInfo): number {
+  switch (error.code) {
+    case 'NOT_FOUND':
+    case 'SESSION_GONE':
+      return 404;
+    case 'BAD_NAME':
+    case 'BAD_REPO':
+    case 'BAD_AGENT':
+    case 'BAD_ARGS':
+    case 'BAD_SETTINGS':
+      return 400;
+    case 'NAME_IN_USE':
+    case 'STILL_RUNNING':
+      return 409;
+    default:
+      return 500;
+  }
+}
+
+/** Which form field an error from `start` belongs to, so the renderer shows it in place. */
+export function fieldOfError(error: SvErrorInfo): keyof StartRequest | null {
+  switch (error.code) {
+    case 'BAD_NAME':
+    case 'NAME_IN_USE':
+      return 'name';
+    case 'BAD_REPO':
+    case 'NOT_WRITABLE':
+      return 'repo';
+    case 'BAD_AGENT':
+    case 'AGENT_MISSING':
+      return 'agent';
+    case 'BAD_ARGS':
+      return 'args';
+    default:
+      return null;
+  }
+}

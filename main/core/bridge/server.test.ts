@@ -1,0 +1,127 @@
+// The bridge refuses every request without the token, the exact Host and (for upgrades and writes)
+// the exact Origin; accepts the right ones. No tmux session is needed for these.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../engine.js';
+import { Tmux } from '../tmux.js';
+import { makeHome, type TestHome } from '../testing/fixture.js';
+import { TOKEN_COOKIE } from '../../common/bridge.js';
+import { startBridge, type Bridge } from './server.js';
+import { RunsDirFleetSource } from './runsDirFleetSource.js';
+import { tokenEquals } from './auth.js';
+import { CSP } from './staticFiles.js';
+import { connect, http } from './testClient.js';
+
+describe('bridge security', () => {
+  let home: TestHome;
+  let bridge: Bridge;
+  before(async () => {
+    home = makeHome('wc-br-');
+    const engine = new Engine(home.dir, new Tmux(home.dir.socket, home.dir.tmuxConf));
+    const staticDir = mkdtempSync(join(tmpdir(), 'wc-static-'));
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
+    bridge = await startBridge({ engine, fleet: new RunsDirFleetSource(engine), staticDir });
+  });
+  after(async () => {
+    await bridge.close();
+    home.cleanup();
+  });
+
+  it('compares tokens in constant time and refuses empty ones', () => {
+    assert.equal(tokenEquals('abc', 'abc'), true);
+    assert.equal(tokenEquals('abd', 'abc'), false);
+    assert.equal(tokenEquals('', 'abc'), false);
+    assert.equal(tokenEquals(null, 'abc'), false);
+  });
+
+  it('binds 127.0.0.1 on an ephemeral port with a long random token', () => {
+    assert.match(bridge.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(bridge.port > 0);
+    assert.ok(bridge.token.length >= 40);
+  });
+
+  it('accepts the right token, Host and Origin', async () => {
+    const r = await http(bridge, 'GET', '/api/workcells');
+    assert.equal(r.status, 200);
+    assert.deepEqual(JSON.parse(r.body), { ok: true, value: [] });
+  });
+
+  const refusals: [string, Parameters<typeof http>[3]][] = [
+    ['no token', { token: null }],
+    ['a wrong token', { token: 'x'.repeat(43) }],
+    ['a wrong Host', { host: 'evil.example:80' }],
+    ['localhost instead of 127.0.0.1 (DNS rebinding shape)', { host: 'localhost:1' }],
+  ];
+  for (const [what, forge] of refusals) {
+    it(`refuses HTTP with ${what}`, async () => {
+      assert.equal((await http(bridge, 'GET', '/api/workcells', forge)).status, 403);
+    });
+    it(`refuses a WebSocket upgrade with ${what}`, async () => {
+      assert.deepEqual(await connect(bridge, '/events', forge), { refused: 403 });
+    });
+  }
+
+  it('refuses a write and an upgrade from a foreign Origin, or with no Origin', async () => {
+    for (const origin of ['http://evil.example', `http://localhost:${bridge.port}`, null]) {
+      const r = await http(bridge, 'POST', '/api/workcells/x/kill', { origin });
+      assert.equal(r.status, 403, `POST with Origin ${origin}`);
+      assert.deepEqual(
+        await connect(bridge, '/events', { origin }),
+        { refused: 403 },
+        `upgrade with Origin ${origin}`,
+      );
+    }
+  });
+
+  it('trades ?token= for an HttpOnly SameSite=Strict cookie and drops it from the URL', async () => {
+    const r = await http(bridge, 'GET', `/?token=${bridge.token}`, { token: null, origin: null });
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.location, '/');
+    const cookie = String(r.headers['set-cookie']);
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    const page = await http(bridge, 'GET', '/', {
+      token: null,
+      origin: null,
+      cookie: `${TOKEN_COOKIE}=${bridge.token}`,
+    });
+    assert.equal(page.status, 200);
+    assert.equal(page.headers['content-security-policy'], CSP);
+    const ws = await connect(bridge, '/events', { token: null, cookie: `${TOKEN_COOKIE}=${bridge.token}` });
+    assert.ok('ws' in ws);
+    ws.ws.close();
+  });
+
+  it('never accepts the query token on an upgrade or an API call', async () => {
+    assert.equal(
+      (await http(bridge, 'POST', `/api/workcells?token=${bridge.token}`, { token: null })).status,
+      403,
+    );
+    assert.deepEqual(await connect(bridge, `/events?token=${bridge.token}`, { token: null }), {
+      refused: 403,
+    });
+  });
+
+  it('serves no file outside the static directory', async () => {
+    for (const p of ['/../package.json', '/%2e%2e/package.json', '/.hidden.js', '/x/index.html']) {
+      assert.equal((await http(bridge, 'GET', p)).status, 404, p);
+    }
+  });
+
+  it('answers a start with a bad name with the core error value', async () => {
+    const r = await http(
+      bridge,
+      'POST',
+      '/api/workcells',
+      {},
+      { name: 'Bad Name!', repo: tmpdir(), agent: 'command', args: ['true'] },
+    );
+    assert.equal(r.status, 400);
+    const body = JSON.parse(r.body) as { ok: boolean; error: { code: string; message: string } };
+    assert.equal(body.ok, false);
+    assert.equal(body.error.code, 'BAD_NAME');
+  });
+});

@@ -1,0 +1,190 @@
+// The bridge (DESIGN.md §5): HTTP + WebSocket on 127.0.0.1, an ephemeral port, a per-launch token.
+// Serves the renderer, the JSON API, live fleet frames on /events and terminals on /peek and /control.
+// Node only; never imports electron, so `workcell ui`, the app and tests share it.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { BRIDGE_PROTOCOL, TOKEN_QUERY, type FleetFrame, type FleetSource } from '../../common/bridge.js';
+import { checkRequest, newToken, tokenCookie, type AuthPolicy } from './auth.js';
+import { handleApi, sendJson } from './api.js';
+import type { BridgeEngine } from './engineApi.js';
+import { COMMON_HEADERS, serveStatic } from './staticFiles.js';
+import { openTermSession, type TermSession } from './termSession.js';
+
+export interface BridgeOptions {
+  engine: BridgeEngine;
+  fleet: FleetSource;
+  /** Loopback only: the token is the only thing between the network and a writable shell. */
+  host?: '127.0.0.1';
+  /** 0 (default) picks a free ephemeral port. */
+  port?: number;
+  /** The built renderer (dist/renderer). */
+  staticDir: string;
+  /** Defaults to 32 fresh random bytes. */
+  token?: string;
+  /** One more allowed Origin, for the Electron renderer when it loads from a file:// or app:// page. */
+  extraOrigin?: string;
+  /** Diagnostics (refusals, bugs); defaults to nothing. */
+  log?: (line: string) => void;
+}
+
+export interface Bridge {
+  /** `http://127.0.0.1:PORT` (no token). */
+  url: string;
+  port: number;
+  token: string;
+  /** The URL to open once: `${url}/?token=...`. */
+  launchUrl: string;
+  /** Live terminal sessions (for tests and the app's status). */
+  sessions(): readonly TermSession[];
+  close(): Promise<void>;
+}
+
+function refuse(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(`${text}\n`);
+}
+
+function refuseUpgrade(socket: Duplex, status: 403 | 404): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+  );
+  socket.destroy();
+}
+
+export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
+  const { engine, fleet, staticDir } = opts;
+  const host = opts.host ?? '127.0.0.1';
+  const token = opts.token ?? newToken();
+  const log = opts.log ?? (() => undefined);
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${port}`;
+  const policy: AuthPolicy = {
+    token,
+    host: `${host}:${port}`,
+    origins: opts.extraOrigin ? [url, opts.extraOrigin] : [url],
+  };
+
+  const sessions = new Set<TermSession>();
+  const eventClients = new Set<WebSocket>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    // Echo only our protocol name, never the token protocol the client also offered.
+    handleProtocols: (protocols) => (protocols.has(BRIDGE_PROTOCOL) ? BRIDGE_PROTOCOL : false),
+    // Terminal input and acks are tiny; a megabyte frame is a bug or an attack.
+    maxPayload: 1_048_576,
+  });
+
+  // Fleet frames: one listing per change whatever the number of dashboards; identical lists are not
+  // re-sent (the fallback watcher re-lists every 2 s).
+  let lastPayload = '';
+  let listing = false;
+  let dirty = false;
+  const broadcast = async (): Promise<void> => {
+    if (listing) return void (dirty = true);
+    listing = true;
+    try {
+      do {
+        dirty = false;
+        const r = await fleet.list();
+        const frame: FleetFrame = r.ok
+          ? { type: 'fleet', workcells: r.value, at: '' }
+          : { type: 'error', error: r.error, at: '' };
+        const payload = JSON.stringify(frame);
+        if (payload === lastPayload) continue;
+        lastPayload = payload;
+        const stamped = JSON.stringify({ ...frame, at: new Date().toISOString() });
+        for (const ws of eventClients) if (ws.readyState === ws.OPEN) ws.send(stamped);
+      } while (dirty);
+    } finally {
+      listing = false;
+    }
+  };
+  const unsubscribe = fleet.subscribe(
+    () => void broadcast().catch((e: unknown) => log(`fleet listing failed: ${String(e)}`)),
+  );
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const verdict = checkRequest(req, policy, false);
+    if (!verdict.ok) {
+      log(`refused ${req.method} ${new URL(req.url ?? '/', url).pathname}: ${verdict.reason}`);
+      return refuse(res, 403, 'forbidden');
+    }
+    const u = new URL(req.url ?? '/', url);
+    if (verdict.via === 'query') {
+      // Trade the URL token for a cookie and drop it from the address bar (and the history).
+      u.searchParams.delete(TOKEN_QUERY);
+      res.writeHead(303, {
+        ...COMMON_HEADERS,
+        'Set-Cookie': tokenCookie(token),
+        Location: `${u.pathname}${u.search}`,
+      });
+      return void res.end();
+    }
+    const route = async (): Promise<void> => {
+      if (u.pathname.startsWith('/api/')) {
+        if (!(await handleApi(engine, req, res, u.pathname))) refuse(res, 404, 'no such route');
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
+      if (!(await serveStatic(staticDir, u.pathname, res, req.method === 'HEAD')))
+        refuse(res, 404, 'not found');
+    };
+    route().catch((e: unknown) => {
+      // A bug, not an expected failure: answer 500 so the dashboard shows it, and log it.
+      log(`bug serving ${u.pathname}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      if (!res.headersSent)
+        sendJson(res, { ok: false, error: { code: 'TMUX_FAILED', message: `internal error: ${String(e)}` } });
+      else res.destroy();
+    });
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const verdict = checkRequest(req, policy, true);
+    if (!verdict.ok) {
+      log(`refused upgrade ${new URL(req.url ?? '/', url).pathname}: ${verdict.reason}`);
+      return refuseUpgrade(socket, 403);
+    }
+    const path = new URL(req.url ?? '/', url).pathname;
+    const m = /^\/(peek|control)\/([^/]+)$/.exec(path);
+    if (path !== '/events' && !m) return refuseUpgrade(socket, 404);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!m) {
+        eventClients.add(ws);
+        ws.on('close', () => eventClients.delete(ws));
+        // A new dashboard gets the last list at once, then a fresh one.
+        if (lastPayload) ws.send(lastPayload);
+        lastPayload = '';
+        void broadcast().catch((e: unknown) => log(`fleet listing failed: ${String(e)}`));
+        return;
+      }
+      const name = decodeURIComponent(m[2]!);
+      openTermSession(ws, engine, name, m[1] === 'peek', sessions).catch((e: unknown) => {
+        log(`bug opening ${m[1]} ${name}: ${String(e)}`);
+        ws.close(1011, 'internal error');
+      });
+    });
+  });
+
+  return {
+    url,
+    port,
+    token,
+    launchUrl: `${url}/?${TOKEN_QUERY}=${encodeURIComponent(token)}`,
+    sessions: () => [...sessions],
+    async close() {
+      unsubscribe();
+      for (const s of [...sessions]) s.close('bridge closed');
+      for (const ws of eventClients) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

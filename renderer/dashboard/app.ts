@@ -1,0 +1,267 @@
+// The dashboard: live list (from /events), filters, detail pane, peek, new-workcell form, keyboard.
+import { ROUTES, type FleetFrame } from '../../main/common/bridge.js';
+import type { WorkcellSummary } from '../../main/common/workcell.js';
+import { api, openSocket } from '../lib/bridgeClient.js';
+import { byTestId, h, isTyping } from '../lib/dom.js';
+import { initTheme } from '../lib/theme.js';
+import { PeekView } from '../peek/peekView.js';
+import { DetailView, type DetailAction } from './detailView.js';
+import { matches, renderList, type ListFilter } from './listView.js';
+import { NewWorkcellForm } from './newWorkcellForm.js';
+
+/** Reconnect backoff for /events: quick first retries (the bridge restarting), capped so a dead
+ * bridge costs one attempt every 5 s. */
+const RECONNECT = { firstMs: 250, maxMs: 5_000 } as const;
+/** Ages are minutes-grained past the first minute; re-render the list this often to keep them true. */
+const AGE_TICK_MS = 5_000;
+
+export class DashboardApp {
+  private fleet: WorkcellSummary[] = [];
+  private filter: ListFilter = { text: '', state: 'all' };
+  private selected: string | null = null;
+  private peek: PeekView | null = null;
+  private readonly detail = new DetailView((a, w) => void this.act(a, w));
+  private readonly form = new NewWorkcellForm((name) => {
+    this.selected = name;
+    void this.openDetail(name, `started ${name}`);
+  });
+  private readonly tbody: HTMLTableSectionElement;
+  private readonly conn: HTMLElement;
+  private readonly counts: HTMLElement;
+  private readonly empty: HTMLElement;
+
+  constructor(private readonly root: HTMLElement) {
+    const toggleTheme = initTheme(() => this.peek?.retheme());
+    const text = h('input', {
+      type: 'search',
+      placeholder: 'Filter  /',
+      testid: 'filter-text',
+      'aria-label': 'Filter workcells',
+      oninput: (e: Event) => this.setFilter({ text: (e.target as HTMLInputElement).value }),
+    });
+    const state = h(
+      'select',
+      {
+        testid: 'filter-state',
+        'aria-label': 'Filter by state',
+        onchange: (e: Event) => this.setFilter({ state: (e.target as HTMLSelectElement).value }),
+      },
+      ...[
+        ['all', 'All states'],
+        ['attention', 'Needs attention'],
+        ['active', 'Active'],
+        ['ended', 'Ended'],
+      ].map(([v, l]) => h('option', { value: v! }, l!)),
+      ...[
+        'running',
+        'waiting',
+        'idle',
+        'stalled',
+        'rate_limited',
+        'auth_failed',
+        'done',
+        'failed',
+        'vanished',
+        'killed',
+      ].map((s) => h('option', { value: s }, s.replace('_', '-'))),
+    );
+    this.conn = h(
+      'span',
+      { class: 'conn', testid: 'connection', title: 'Live updates from the bridge' },
+      'connecting',
+    );
+    this.counts = h('span', { class: 'counts', testid: 'counts' });
+    this.tbody = h('tbody', { testid: 'list' });
+    this.empty = h(
+      'p',
+      { class: 'empty list-empty', testid: 'list-empty' },
+      'No workcells yet. Start one with New (n), or run `workcell demo`.',
+    );
+    root.replaceChildren(
+      h(
+        'header',
+        { class: 'topbar' },
+        h('h1', {}, 'Session Supervisor'),
+        this.counts,
+        h('span', { class: 'spacer' }),
+        text,
+        state,
+        h(
+          'button',
+          {
+            class: 'btn primary',
+            testid: 'new-workcell',
+            title: 'New workcell (n)',
+            onclick: () => this.form.open(),
+          },
+          'New',
+        ),
+        h(
+          'button',
+          {
+            class: 'btn icon',
+            testid: 'theme-toggle',
+            title: 'Light / dark',
+            'aria-label': 'Toggle theme',
+            onclick: toggleTheme,
+          },
+          '◐',
+        ),
+        this.conn,
+      ),
+      h(
+        'main',
+        { class: 'layout' },
+        h(
+          'div',
+          { class: 'list-pane' },
+          h(
+            'table',
+            { class: 'list' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ...['State', 'Name', 'Agent', 'Repo', 'Age', 'Verify', 'Last line'].map((c) =>
+                  h('th', { class: `col-${c.toLowerCase()}` }, c),
+                ),
+              ),
+            ),
+            this.tbody,
+          ),
+          this.empty,
+        ),
+        this.detail.el,
+      ),
+      this.form.el,
+    );
+    document.addEventListener('keydown', (e) => this.onKey(e));
+    setInterval(() => this.renderList(), AGE_TICK_MS);
+    this.connectEvents(RECONNECT.firstMs);
+    const m = /^#\/peek\/([^/]+)$/.exec(location.hash);
+    if (m) this.openPeek(decodeURIComponent(m[1]!));
+  }
+
+  private visible(): WorkcellSummary[] {
+    return this.fleet.filter((w) => matches(w, this.filter));
+  }
+
+  private setFilter(f: Partial<ListFilter>): void {
+    this.filter = { ...this.filter, ...f };
+    this.renderList();
+  }
+
+  private renderList(): void {
+    const rows = this.visible();
+    renderList(this.tbody, rows, this.selected, (name, open) => {
+      this.selected = name;
+      this.renderList();
+      if (open || !this.detail.el.hidden) void this.openDetail(name);
+    });
+    this.empty.hidden = rows.length > 0;
+    if (this.fleet.length > 0 && rows.length === 0)
+      this.empty.textContent = 'No workcell matches the filter.';
+    const by = (pred: (w: WorkcellSummary) => boolean) => this.fleet.filter(pred).length;
+    this.counts.textContent = `${this.fleet.length} workcells · ${by((w) => ['running', 'starting', 'idle'].includes(w.state))} working · ${by((w) => w.state === 'waiting')} waiting · ${by((w) => ['failed', 'stalled', 'vanished', 'auth_failed'].includes(w.state))} in trouble`;
+  }
+
+  private connectEvents(delay: number): void {
+    const ws = openSocket(ROUTES.events);
+    ws.onopen = () => {
+      delay = RECONNECT.firstMs;
+      this.conn.textContent = 'live';
+      this.conn.className = 'conn live';
+    };
+    ws.onmessage = (ev: MessageEvent<string>) => {
+      const frame = JSON.parse(ev.data) as FleetFrame;
+      if (frame.type === 'error') {
+        this.conn.textContent = 'error';
+        this.conn.title = frame.error.message;
+        return;
+      }
+      this.fleet = frame.workcells.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+      this.renderList();
+      // Keep an open detail pane current without losing its tab.
+      if (this.detail.name) void this.openDetail(this.detail.name);
+    };
+    ws.onclose = () => {
+      this.conn.textContent = 'reconnecting';
+      this.conn.className = 'conn down';
+      setTimeout(() => this.connectEvents(Math.min(delay * 2, RECONNECT.maxMs)), delay);
+    };
+  }
+
+  private async openDetail(name: string, message?: string): Promise<void> {
+    const r = await api.detail(name);
+    if (r.ok) this.detail.show(r.value, message);
+    else this.conn.title = r.error.message;
+  }
+
+  private openPeek(name: string): void {
+    this.peek?.dispose();
+    const view = new PeekView(name, () => this.closePeek());
+    this.peek = view;
+    this.root.append(view.el);
+    view.mount();
+  }
+
+  private closePeek(): void {
+    this.peek?.dispose();
+    this.peek = null;
+    if (location.hash) history.replaceState(null, '', location.pathname);
+  }
+
+  private async act(a: DetailAction, w: WorkcellSummary): Promise<void> {
+    if (a === 'peek') return this.openPeek(w.name);
+    if (a === 'terminal') {
+      const open = window.workcellApp?.openInTerminal;
+      if (open) return void (await open(w.name));
+      const cmd = `workcell attach ${w.name}`;
+      // Copying may be refused (no user activation); the command stays on screen either way.
+      await navigator.clipboard?.writeText(cmd).catch(() => undefined);
+      return void this.openDetail(w.name, `Run in your terminal (copied): ${cmd}`);
+    }
+    const r = a === 'mute' ? await api.mute(w.name, !w.muted) : await api.act(w.name, a);
+    await this.openDetail(
+      w.name,
+      r.ok ? `${a === 'mute' ? (w.muted ? 'unmuted' : 'muted') : `${a} done`}` : r.error.message,
+    );
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (e.key === 'Escape') {
+      if (this.form.el.open) return; // the dialog closes itself on Esc
+      if (this.peek) return this.closePeek();
+      if (!this.detail.el.hidden) return this.detail.hide();
+      return;
+    }
+    if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey || this.peek || this.form.el.open) return;
+    const rows = this.visible();
+    const i = rows.findIndex((w) => w.name === this.selected);
+    const move = (d: number) => {
+      const next = rows[Math.max(0, Math.min(rows.length - 1, i < 0 ? 0 : i + d))];
+      if (!next) return;
+      this.selected = next.name;
+      this.renderList();
+      this.tbody.querySelector(`[data-name="${next.name}"]`)?.scrollIntoView({ block: 'nearest' });
+      if (!this.detail.el.hidden) void this.openDetail(next.name);
+    };
+    const handled: Record<string, () => void> = {
+      ArrowDown: () => move(1),
+      j: () => move(1),
+      ArrowUp: () => move(-1),
+      k: () => move(-1),
+      Enter: () => this.selected && void this.openDetail(this.selected),
+      p: () => this.selected && this.openPeek(this.selected),
+      n: () => this.form.open(),
+      '/': () => byTestId<HTMLInputElement>('filter-text').focus(),
+    };
+    const f = handled[e.key];
+    if (f) {
+      e.preventDefault();
+      f();
+    }
+  }
+}

@@ -1,0 +1,224 @@
+// The Settings window (Electron only): reads and saves through window.workcellApp (preload), which
+// validates with the core's schema. DOM built with textContent, never innerHTML: values are user text.
+import {
+  APP_API_KEY,
+  SECRET_FIELDS,
+  type NotifierPatch,
+  type NotifierView,
+  type SettingsView,
+  type WorkcellAppApi,
+} from '../../main/common/ipc.js';
+import { NOTIFIER_TYPES, DEFAULT_NOTIFY_ON } from '../../main/common/notify.js';
+import { STATES, type WorkcellState } from '../../main/common/workcell.js';
+
+const api = (window as unknown as Record<string, WorkcellAppApi | undefined>)[APP_API_KEY];
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...kids: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...kids);
+  return e;
+}
+function byId<T extends HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`settings.html is missing #${id}`);
+  return e as T;
+}
+function testId<T extends HTMLElement>(e: T, id: string): T {
+  e.dataset.testid = id;
+  return e;
+}
+
+/** Plain-text fields each type has besides its secret (names match NotifierView.fields). */
+const FIELDS: Record<string, { key: string; label: string; multiline?: boolean }[]> = {
+  desktop: [],
+  slack: [],
+  webhook: [],
+  telegram: [
+    { key: 'chatId', label: 'Chat id' },
+    { key: 'apiBase', label: 'API base (optional)' },
+  ],
+  command: [{ key: 'argv', label: 'Command, one argument per line', multiline: true }],
+  openclaw: [
+    {
+      key: 'argv',
+      label: 'Command (optional), one argument per line; {text} is the message',
+      multiline: true,
+    },
+  ],
+};
+
+interface Row {
+  node: HTMLElement;
+  read(): NotifierPatch;
+}
+
+function notifierRow(view: NotifierView, index: number, remove: (r: Row) => void): Row {
+  const typeSelect = testId(el('select'), `notifier-type-${index}`);
+  for (const t of NOTIFIER_TYPES)
+    typeSelect.append(el('option', { value: t, textContent: t, selected: t === view.type }));
+  const states = el('div', { className: 'states' });
+  const boxes = new Map<WorkcellState, HTMLInputElement>();
+  for (const s of STATES) {
+    const box = el('input', { type: 'checkbox', checked: view.on.includes(s) });
+    boxes.set(s, box);
+    states.append(el('label', {}, box, s.replace('_', '-')));
+  }
+  const nameInput = el('input', { value: view.fields.name ?? '', placeholder: 'optional label' });
+  const fieldsBox = el('div');
+  const inputs = new Map<string, HTMLInputElement | HTMLTextAreaElement>();
+  const secretInput = testId(
+    el('input', { type: 'password', autocomplete: 'off' }),
+    `notifier-secret-${index}`,
+  );
+  const forget = el('input', { type: 'checkbox' });
+
+  const renderFields = (): void => {
+    const type = typeSelect.value;
+    fieldsBox.replaceChildren();
+    inputs.clear();
+    for (const f of FIELDS[type] ?? []) {
+      const input = f.multiline
+        ? el('textarea', { rows: 3, value: view.fields[f.key] ?? '' })
+        : el('input', { value: view.fields[f.key] ?? '' });
+      inputs.set(f.key, input);
+      fieldsBox.append(el('label', {}, `${f.label} `, input));
+    }
+    const secretField = SECRET_FIELDS[type as keyof typeof SECRET_FIELDS] as string | undefined;
+    if (secretField) {
+      const stored =
+        view.type === type && view.secretSet ? `stored (${view.secretSource}); type to replace` : 'not set';
+      secretInput.placeholder = stored;
+      fieldsBox.append(el('label', {}, `Secret ${secretField === 'url' ? 'URL' : 'token'} `, secretInput));
+      if (view.type === type && view.secretSet)
+        fieldsBox.append(el('label', {}, forget, ' forget the stored secret'));
+    }
+  };
+  typeSelect.addEventListener('change', renderFields);
+  renderFields();
+
+  const removeBtn = el('button', { type: 'button', textContent: 'Remove' });
+  const node = testId(
+    el(
+      'div',
+      { className: 'notifier' },
+      el('header', {}, typeSelect, nameInput, removeBtn),
+      states,
+      fieldsBox,
+    ),
+    `notifier-${index}`,
+  );
+  const row: Row = {
+    node,
+    read() {
+      const fields: Record<string, string> = {};
+      if (nameInput.value.trim()) fields.name = nameInput.value.trim();
+      for (const [k, input] of inputs) fields[k] = input.value;
+      const on = STATES.filter((s) => boxes.get(s)?.checked);
+      return {
+        type: typeSelect.value,
+        on,
+        fields,
+        ...(secretInput.value ? { secret: secretInput.value } : {}),
+        ...(forget.checked ? { clearSecret: true } : {}),
+      };
+    },
+  };
+  removeBtn.addEventListener('click', () => remove(row));
+  return row;
+}
+
+let rows: Row[] = [];
+
+function render(v: SettingsView): void {
+  const path = document.querySelector<HTMLElement>('[data-testid="settings-path"]');
+  if (path) path.textContent = v.path;
+  const loadError = document.querySelector<HTMLElement>('[data-testid="settings-load-error"]');
+  if (loadError) {
+    loadError.hidden = v.loadError === null;
+    loadError.textContent = v.loadError
+      ? `${v.loadError}. Fix the file (or remove it) before saving here.`
+      : '';
+  }
+  const warn = document.querySelector<HTMLElement>('[data-testid="secrets-warning"]');
+  if (warn) {
+    warn.hidden = v.secretsWarning === null;
+    warn.textContent = v.secretsWarning ?? '';
+  }
+  const list = byId('notifiers');
+  const remove = (r: Row): void => {
+    rows = rows.filter((x) => x !== r);
+    r.node.remove();
+  };
+  rows = v.notifiers.map((n, i) => notifierRow(n, i, remove));
+  list.replaceChildren(...rows.map((r) => r.node));
+  byId<HTMLInputElement>('idle').value = String(v.thresholds.idleSeconds);
+  byId<HTMLInputElement>('stall').value = String(v.thresholds.stallSeconds);
+  byId<HTMLTextAreaElement>('terminal-argv').value = v.terminalArgv.join('\n');
+  byId('terminal-preview').textContent = v.terminalPreview;
+  const presets = byId<HTMLSelectElement>('terminal-preset');
+  presets.replaceChildren(
+    el('option', { value: '', textContent: 'Detect (default)' }),
+    ...v.terminalPresets.map((p, i) => el('option', { value: String(i), textContent: p.label })),
+  );
+  presets.onchange = () => {
+    const p = v.terminalPresets[Number(presets.value)];
+    byId<HTMLTextAreaElement>('terminal-argv').value = presets.value === '' || !p ? '' : p.argv.join('\n');
+  };
+  byId<HTMLInputElement>('login').checked = v.launchAtLogin;
+}
+
+function status(text: string, error = false): void {
+  const s = byId('status');
+  s.textContent = text;
+  s.className = error ? 'error' : '';
+}
+
+async function init(): Promise<void> {
+  if (!api) {
+    status('Settings are edited in the desktop app; in a browser, edit settings.json directly.', true);
+    return;
+  }
+  render(await api.getSettings());
+  byId('add-notifier').addEventListener('click', () => {
+    const fresh: NotifierView = {
+      type: 'desktop',
+      on: [...DEFAULT_NOTIFY_ON],
+      fields: {},
+      secretSet: false,
+      secretSource: '',
+    };
+    const row = notifierRow(fresh, rows.length, (r) => {
+      rows = rows.filter((x) => x !== r);
+      r.node.remove();
+    });
+    rows.push(row);
+    byId('notifiers').append(row.node);
+  });
+  byId('save').addEventListener('click', () => {
+    status('Saving…');
+    const patch = {
+      notifiers: rows.map((r) => r.read()),
+      thresholds: {
+        idleSeconds: Number(byId<HTMLInputElement>('idle').value),
+        stallSeconds: Number(byId<HTMLInputElement>('stall').value),
+      },
+      terminalArgv: byId<HTMLTextAreaElement>('terminal-argv').value.split('\n'),
+      launchAtLogin: byId<HTMLInputElement>('login').checked,
+    };
+    void api.saveSettings(patch).then(
+      (r) => {
+        if (r.ok) {
+          render(r.value);
+          status('Saved.');
+        } else status(r.error.message, true);
+      },
+      (e: unknown) => status(`Could not save: ${String(e)}`, true),
+    );
+  });
+}
+
+void init();
