@@ -2,10 +2,12 @@
 // machine; the numbers go in the notes. Run one part with `npm run bench -- ls`.
 import { benchLs } from './ls.js';
 import { benchWatcher } from './watcher.js';
+import { benchPeek } from './peek.js';
 
 const parts: Record<string, () => Promise<unknown>> = {
   ls: () => benchLs(),
   watcher: () => benchWatcher(),
+  peek: () => benchPeek(),
 };
 
 const wanted = process.argv.slice(2);

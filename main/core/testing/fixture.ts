@@ -36,7 +36,8 @@ export function makeHome(prefix = 'wc-'): TestHome {
         // no server was running on this socket: nothing to kill
       }
       killOrphans(root);
-      rmSync(root, { recursive: true, force: true });
+      // A finisher killed mid-write can leave a directory busy for a moment: retry instead of failing.
+      rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     },
   };
 }
