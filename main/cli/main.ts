@@ -13,6 +13,8 @@ import { command as watch } from './commands/watch.js';
 import { command as explain } from './commands/explain.js';
 import { command as notify } from './commands/notify.js';
 import { command as ui } from './commands/ui.js';
+import { command as resume } from './commands/resume.js';
+import { command as mute } from './commands/mute.js';
 import { command as demo } from './commands/demo.js';
 
 const COMMANDS: CommandModule[] = [

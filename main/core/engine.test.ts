@@ -352,3 +352,48 @@ describe('list, peek, kill, gc, vanished', () => {
     await engine.kill('g-live');
   });
 });
+
+describe('resume', () => {
+  test('an ended workcell resumes as pass 2; pass 1 goes to history/1', async () => {
+    // Fails the first time, succeeds once its marker exists: a task that needed a second pass.
+    const script = `const f=require('fs');if(f.existsSync('pass-marker')){console.log('second pass ok')}else{f.writeFileSync('pass-marker','');console.log('first pass failing');process.exit(3)}`;
+    await engine.start({
+      name: 'again',
+      repo,
+      agent: 'command',
+      verify: 'test -f pass-marker',
+      args: [process.execPath, '-e', script],
+    });
+    const first = await ended('again');
+    assert.equal(first.state, 'failed');
+    await waitFor(async () => (await engine.store.readEvents('again')).some((e) => e.type === 'finished'));
+    const running = await engine.start({
+      name: 'busy',
+      repo,
+      agent: 'command',
+      args: fake('--sleep', '20000'),
+    });
+    assert.ok(running.ok);
+    const refused = await engine.resume('busy');
+    assert.equal(!refused.ok && refused.error.code, 'STILL_RUNNING');
+    await engine.kill('busy');
+
+    const r = await engine.resume('again');
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.ok && r.value.pass, 2);
+    const second = await waitFor(
+      async () => {
+        const s = await engine.status('again');
+        return s.ok && s.value.pass === 2 && s.value.state === 'done' ? s.value : null;
+      },
+      15_000,
+      'pass 2 done',
+    );
+    assert.equal(second.exitCode, 0);
+    const dir = home.dir.runDir('again');
+    assert.match(await fs.readFile(join(dir, 'history', '1', 'agent.log'), 'utf8'), /first pass failing/);
+    assert.equal(JSON.parse(await fs.readFile(join(dir, 'history', '1', 'exit.json'), 'utf8')).exitCode, 3);
+    assert.doesNotMatch(await fs.readFile(join(dir, 'agent.log'), 'utf8'), /first pass failing/);
+    assert.ok((await engine.store.readEvents('again')).some((e) => e.type === 'resumed' && e.pass === 2));
+  });
+});

@@ -14,6 +14,7 @@ import { deriveState } from './reconcile.js';
 import { err, ok, type Result } from './result.js';
 import { RunStore } from './runStore.js';
 import { startWorkcell, type StartOptions } from './start.js';
+import { resumeWorkcell } from './resume.js';
 import { Tmux, type PaneInfo } from './tmux.js';
 
 // How much of agent.log is read for the last line: enough for a TUI redraw, small enough for 100 cells.
@@ -165,6 +166,8 @@ export class Engine {
   }
 
   async setMuted(name: string, muted: boolean): Promise<Result<void>> {
+    const bad = validateName(name);
+    if (bad) return { ok: false, error: bad };
     const r = await this.store.updateStatus(name, (s) => ({ ...s, muted }));
     if (!r) return notFound(name);
     await this.store.appendEvent(name, { type: muted ? 'muted' : 'unmuted' });
@@ -193,6 +196,13 @@ export class Engine {
     await this.tmux.killSession(name); // gone already is fine: the kill is recorded on disk either way
     const status = await finalize(this.dir, this.store, name);
     return status ? ok(status) : notFound(name);
+  }
+
+  /** The next pass of an ended workcell: vendor resume by session id where the CLI has one. */
+  async resume(name: string): Promise<Result<WorkcellStatus>> {
+    const st = await this.status(name);
+    if (!st.ok) return st;
+    return resumeWorkcell(this.dir, this.tmux, this.store, st.value);
   }
 
   /** Closes dead sessions whose exit is on disk; removes run dirs only when asked, never a live one. */

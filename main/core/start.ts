@@ -30,6 +30,43 @@ export interface StartOptions {
 // a user who attaches resizes it to their terminal anyway.
 const INITIAL_SIZE = { cols: 160, rows: 48 } as const;
 
+/** ONE tmux invocation: the session, remain-on-exit and the log pipe are in place before the
+ * agent's first byte is read, so neither early output nor a fast exit is lost (DESIGN.md §4). The
+ * agent runs under the static wrapper that records its exit from inside tmux. */
+export function launchInTmux(
+  dir: ControlDir,
+  tmux: Tmux,
+  name: string,
+  repo: string,
+  argv: string[],
+  env: Record<string, string>,
+): Promise<Result<string>> {
+  const runDir = dir.runDir(name);
+  // Our own values only (paths under the control dir): each becomes one `-e VAR=value` argument.
+  const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  const wrapper = [
+    '/bin/sh',
+    join(dir.bin, 'wrap.sh'),
+    runDir,
+    repo,
+    process.execPath,
+    FINISH_JS,
+    '--',
+    ...argv,
+  ];
+  const target = `=${name}:`;
+  return tmux.run([
+    ...['new-session', '-d', '-s', name, '-x', String(INITIAL_SIZE.cols), '-y', String(INITIAL_SIZE.rows)],
+    ...envArgs,
+    '--',
+    ...wrapper.map(escapeTmuxArg),
+    ';',
+    ...['set-option', '-p', '-t', target, 'remain-on-exit', 'on'],
+    ';',
+    ...['pipe-pane', '-o', '-t', target, `exec cat >> ${shellQuotePath(join(runDir, RUN_FILES.log))}`],
+  ]);
+}
+
 /** Quote a path we own for the one shell string tmux requires (pipe-pane). `#` is doubled because tmux
  * expands formats in that string. Never used for user text. */
 function shellQuotePath(p: string): string {
@@ -180,9 +217,6 @@ export async function startWorkcell(
       settingsFile: hooks.settingsFile,
       hookArgs: hooks.args,
     });
-    // Our own values only (paths under the control dir): each becomes one `-e VAR=value` argument.
-    const envArgs = Object.entries(hooks.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-
     const status: WorkcellStatus = {
       name: o.name,
       repo,
@@ -204,45 +238,7 @@ export async function startWorkcell(
     await store.writeStatus(status);
     await store.appendEvent(o.name, { type: 'created', state: 'starting', agent, repo });
 
-    // ONE tmux invocation: the session, remain-on-exit and the log pipe are in place before the
-    // agent's first byte is read, so neither early output nor a fast exit is lost (DESIGN.md §4).
-    const wrapper = [
-      '/bin/sh',
-      join(dir.bin, 'wrap.sh'),
-      runDir,
-      repo,
-      process.execPath,
-      FINISH_JS,
-      '--',
-      ...argv,
-    ];
-    const target = `=${o.name}:`;
-    const r = await tmux.run([
-      'new-session',
-      '-d',
-      '-s',
-      o.name,
-      '-x',
-      String(INITIAL_SIZE.cols),
-      '-y',
-      String(INITIAL_SIZE.rows),
-      ...envArgs,
-      '--',
-      ...wrapper.map(escapeTmuxArg),
-      ';',
-      'set-option',
-      '-p',
-      '-t',
-      target,
-      'remain-on-exit',
-      'on',
-      ';',
-      'pipe-pane',
-      '-o',
-      '-t',
-      target,
-      `exec cat >> ${shellQuotePath(join(runDir, RUN_FILES.log))}`,
-    ]);
+    const r = await launchInTmux(dir, tmux, o.name, repo, argv, hooks.env);
     if (!r.ok) {
       await cleanup();
       return err(
