@@ -21,6 +21,8 @@ const COMMANDS: CommandModule[] = [
   start,
   ls,
   status,
+  resume,
+  mute,
   peek,
   attach,
   kill,
