@@ -22,7 +22,10 @@ async function main(): Promise<void> {
   const scenario = (argv[argv.indexOf('--scenario') + 1] ?? 'working') as Scenario;
   // Slow enough to watch the list change, quick enough that the whole demo settles within a minute.
   const stepMs = Number(argv[argv.indexOf('--step-ms') + 1]) || 1_500;
-  say(`demo agent (${scenario}): a simulated coding agent, nothing real is changed`);
+  // The banner names the scenario in plain words: the detectors must not mistake it for the message.
+  say(
+    `demo agent (${scenario.replace('_', ' ')} scenario): a simulated coding agent, nothing real is changed`,
+  );
   for (const line of WORK) {
     say(`● ${line}`);
     await sleep(stepMs);
