@@ -70,7 +70,23 @@ export function presetsFor(platform: string): readonly TerminalPreset[] {
 }
 
 export function attachArgv(t: AttachTarget): string[] {
-  return [t.tmux, '-S', t.socket, 'attach-session', '-t', `=${t.name}`];
+  // The window follows the user's terminal while attached (workcells are created with a manual size so
+  // read-only peeks never shrink them; see main/core/start.ts).
+  return [
+    t.tmux,
+    '-S',
+    t.socket,
+    'set-option',
+    '-w',
+    '-t',
+    `=${t.name}:`,
+    'window-size',
+    'latest',
+    ';',
+    'attach-session',
+    '-t',
+    `=${t.name}`,
+  ];
 }
 
 /** POSIX single quotes: safe for any string without NUL. */

@@ -100,3 +100,47 @@ test('doctor reports ok on a healthy machine and names the fix for a bad mode', 
   const again = JSON.parse((await run(['doctor', '--json'])).stdout);
   assert.equal(again.checks.find((c: { name: string }) => c.name === 'control dir').ok, true);
 });
+
+test('attach --read-only shows the pane in a real terminal, ignores keys, and never resizes the workcell', async () => {
+  const pty = await import('node-pty');
+  const repo = join(home.dir.root, 'repo');
+  mkdirSync(repo);
+  const s = await run([
+    'start',
+    'att',
+    '--repo',
+    repo,
+    '--agent',
+    'command',
+    '--',
+    process.execPath,
+    FAKE_AGENT,
+    '--print',
+    'visible-in-attach',
+    '--ask',
+    'name?',
+  ]);
+  assert.equal(s.code, 0, s.stderr);
+  const size = async () =>
+    JSON.parse((await run(['status', 'att', '--json'])).stdout).pane as { width: number; height: number };
+  const before = await waitFor(async () =>
+    (await run(['peek', 'att'])).stdout.includes('name?') ? size() : null,
+  );
+  // A small terminal: a plain attach would shrink the window to 60x15; a read-only attach must not.
+  const term = pty.spawn(process.execPath, [CLI, 'attach', 'att', '--read-only'], {
+    cols: 60,
+    rows: 15,
+    env: home.env as Record<string, string>,
+  });
+  let screen = '';
+  term.onData((d) => (screen += d));
+  try {
+    await waitFor(() => screen.includes('visible-in-attach'), 10_000, 'attached view');
+    term.write('typed-by-viewer\r');
+    await new Promise((r) => setTimeout(r, 500)); // negative check: give a wrongly accepted key time to land
+    assert.doesNotMatch((await run(['peek', 'att'])).stdout, /typed-by-viewer|got:/);
+    assert.deepEqual(await size(), before);
+  } finally {
+    term.kill();
+  }
+});

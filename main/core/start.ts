@@ -63,6 +63,12 @@ export function launchInTmux(
     ';',
     ...['set-option', '-p', '-t', target, 'remain-on-exit', 'on'],
     ';',
+    // A lone `attach -r` client is NOT ignored for sizing (tmux ignores ignore-size clients only while
+    // another client is attached; measured on 3.3a): a peek from a small terminal would shrink the
+    // agent's window for good. Manual size per window (the global option segfaults 3.3a) keeps it;
+    // `workcell attach` (writable) switches to `latest` while the user is attached.
+    ...['set-option', '-w', '-t', target, 'window-size', 'manual'],
+    ';',
     ...['pipe-pane', '-o', '-t', target, `exec cat >> ${shellQuotePath(join(runDir, RUN_FILES.log))}`],
   ]);
 }

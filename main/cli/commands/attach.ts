@@ -1,8 +1,14 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { Engine } from '../../core/engine.js';
-import { tmuxEnv } from '../../core/tmux.js';
+import { tmuxEnv, type Tmux } from '../../core/tmux.js';
 import { fail, type CommandModule } from '../context.js';
+
+/** Attached clients of this session that are not read-only (a user's own terminal). */
+async function writableClients(tmux: Tmux, name: string): Promise<number> {
+  const r = await tmux.run(['list-clients', '-t', `=${name}`, '-F', '#{client_readonly}']);
+  return r.ok ? r.value.split('\n').filter((l) => l === '0').length : 0;
+}
 
 export const command: CommandModule = {
   register(program: Command, ctx) {
@@ -24,12 +30,25 @@ export const command: CommandModule = {
             message: `workcell ${name} has no tmux session any more (${st.value.state}): use \`workcell peek ${name}\` to read its log`,
           });
         }
-        const [bin, ...args] = engine.attachArgv(name, { readOnly: Boolean(o.readOnly) });
+        const readOnly = Boolean(o.readOnly);
+        const target = `=${name}:`;
+        // Writable: the window follows this terminal while attached, then keeps its size (see start.ts).
+        // Read-only: never resizes the window (manual size), unless a writable client already sizes it.
+        const sizing = readOnly
+          ? (await writableClients(tmux, name)) > 0
+            ? []
+            : ['set-option', '-w', '-t', target, 'window-size', 'manual', ';']
+          : ['set-option', '-w', '-t', target, 'window-size', 'latest', ';'];
+        const [, ...attach] = engine.attachArgv(name, { readOnly });
+        const args = [attach[0]!, attach[1]!, ...sizing, ...attach.slice(2)];
         // TMUX is stripped so this works from inside the user's own tmux without nesting warnings.
-        const child = spawn(bin!, args, { stdio: 'inherit', env: tmuxEnv() });
+        const child = spawn(tmux.bin, args, { stdio: 'inherit', env: tmuxEnv() });
         await new Promise<void>((resolve) =>
           child.on('close', (code) => ((process.exitCode = code ?? 1), resolve())),
         );
+        if (!readOnly && (await writableClients(tmux, name)) === 0) {
+          await tmux.run(['set-option', '-w', '-t', target, 'window-size', 'manual']); // session gone: fine
+        }
       });
   },
 };
