@@ -1,6 +1,6 @@
 // The dashboard: live list (from /events), filters, detail pane, peek, new-workcell form, keyboard.
 import { ROUTES, type FleetFrame } from '../../main/common/bridge.js';
-import type { WorkcellSummary } from '../../main/common/workcell.js';
+import { STATES, type WorkcellSummary } from '../../main/common/workcell.js';
 import { api, openSocket } from '../lib/bridgeClient.js';
 import { byTestId, h, isTyping } from '../lib/dom.js';
 import { initTheme } from '../lib/theme.js';
@@ -52,18 +52,7 @@ export class DashboardApp {
         ['active', 'Active'],
         ['ended', 'Ended'],
       ].map(([v, l]) => h('option', { value: v! }, l!)),
-      ...[
-        'running',
-        'waiting',
-        'idle',
-        'stalled',
-        'rate_limited',
-        'auth_failed',
-        'done',
-        'failed',
-        'vanished',
-        'killed',
-      ].map((s) => h('option', { value: s }, s.replace('_', '-'))),
+      ...STATES.filter((s) => s !== 'starting').map((s) => h('option', { value: s }, s.replace('_', '-'))),
     );
     this.conn = h(
       'span',
