@@ -12,12 +12,17 @@ import { loadSettings } from '../settings.js';
 import { Tmux } from '../tmux.js';
 import { ControlClient, ExitWaiter, HOME_SESSION } from './controlClient.js';
 import { PaneWatch } from './paneWatch.js';
+import { detect } from '../detect/detect.js';
+import { loadPatterns } from '../agents/patterns.js';
+import { cleanTerminalText } from '../notify/format.js';
 import { SeenLedger } from './seenLedger.js';
 
 /** States worth telling the user about when first seen by a watcher that was not running. */
 const ATTENTION: readonly WorkcellState[] = ['waiting', 'stalled', 'rate_limited', 'auth_failed'];
 // Live panes looked at in parallel per reconcile: enough to hide tmux round trips, few enough for 2 cores.
 const LOOK_CONCURRENCY = 6;
+// Lines of a dead pane's screen kept as the notification excerpt and read for the end reason.
+const EXCERPT_SCREEN_LINES = 40;
 const TIMING = {
   // An exit this recent that no watcher has reported is reported on start; older ones are history.
   catchUpWindowMs: 24 * 3_600_000,
@@ -290,6 +295,36 @@ export class Supervisor extends EventEmitter {
     };
   }
 
+  /** Why an agent ended, when its last screen says (not logged in, usage limit, no network): the exit
+   * code alone reads "failed (1)"; the notification should say what to do. Also persisted. */
+  private withEndReason(w: WorkcellSummary, excerpt: string): WorkcellSummary {
+    const text = cleanTerminalText(excerpt);
+    if (!text.trim()) return w;
+    const d = detect({
+      agent: w.agent,
+      screen: text,
+      now: new Date(),
+      patterns: loadPatterns(w.agent, this.dir.patterns).patterns,
+    });
+    const reason =
+      d?.state === 'auth_failed' || d?.state === 'rate_limited'
+        ? d.state
+        : d?.reason === 'network'
+          ? 'network'
+          : null;
+    if (!d || !reason) return w;
+    const detail = `${w.evidence?.detail ?? w.state}; last screen: ${d.evidence.detail}`;
+    const evidence = { ...(w.evidence ?? d.evidence), detail };
+    void this.engine.store
+      .updateStatus(w.name, (s) =>
+        s.reason ? null : { ...s, reason, resetAt: d.resetAt ?? s.resetAt, evidence },
+      )
+      .catch(() => {
+        // run dir removed meanwhile (gc --remove): the notification still carries the reason
+      });
+    return { ...w, reason, resetAt: d.resetAt ?? w.resetAt, evidence };
+  }
+
   /** States only a reader can derive (vanished; a pane that died without an exit record). */
   private async persistDerived(w: WorkcellSummary): Promise<void> {
     await this.engine.store.updateStatus(w.name, (s) =>
@@ -334,12 +369,17 @@ export class Supervisor extends EventEmitter {
         });
     }
     if (!report) return;
-    const screen = this.watch.screenOf(w.name);
-    if (screen) this.dispatch(w, from, seq, at, screen);
-    else
-      void readTail(`${w.runDir}/agent.log`, 4_096)
-        .catch(() => '') // run dir removed meanwhile: no excerpt
-        .then((tail) => this.dispatch(w, from, seq, at, tail));
+    // A live pane's last look is its current screen. An ended one's is stale: capture the dead pane
+    // (a TUI's log is cursor-motion soup; the pane is the screen the user saw), else the log's end.
+    const screen = isEnded(w.state) ? '' : this.watch.screenOf(w.name);
+    if (screen) return this.dispatch(w, from, seq, at, screen);
+    void (async () => {
+      const dead = w.pane ? await this.engine.tmux.capture(w.name, { dead: true }) : null;
+      const text = dead?.ok
+        ? dead.value.replace(/\n+$/, '').split('\n').slice(-EXCERPT_SCREEN_LINES).join('\n')
+        : await readTail(`${w.runDir}/agent.log`, 4_096).catch(() => ''); // run dir removed meanwhile
+      this.dispatch(w, from, seq, at, text);
+    })();
   }
 
   private dispatch(
@@ -349,6 +389,7 @@ export class Supervisor extends EventEmitter {
     at: string,
     excerpt: string,
   ): void {
+    if ((w.state === 'failed' || w.state === 'done') && !w.reason) w = this.withEndReason(w, excerpt);
     const change: SupervisorChange = {
       id: changeId(w.name, w.pass, seq, w.state),
       name: w.name,
