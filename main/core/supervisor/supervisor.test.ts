@@ -151,3 +151,40 @@ test('the tmux server dies: running workcells end, the watcher reconnects and ke
     await sup.stop();
   }
 });
+
+test('an agent that exits after "not logged in" is failed with reason auth_failed, in status and notification', async () => {
+  writeFileSync(
+    home.dir.settings,
+    JSON.stringify({
+      notifiers: [
+        {
+          type: 'command',
+          on: ['failed'],
+          argv: [
+            process.execPath,
+            '-e',
+            `require('fs').appendFileSync(${JSON.stringify(notified)}, process.env.WORKCELL_NAME+' '+process.env.WORKCELL_REASON+'\\n')`,
+          ],
+        },
+      ],
+    }),
+  );
+  const r = await Supervisor.start({ dir: home.dir });
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  try {
+    await engine.start({
+      name: 'nologin',
+      repo,
+      agent: 'command',
+      args: fake('--print', 'Error: not logged in. Run /login first.', '--exit', '1'),
+    });
+    await waitFor(() => lines().includes('nologin auth_failed'), 15_000, 'reason in the notification');
+    const s = await waitFor(async () => {
+      const st = await engine.store.readStatus('nologin');
+      return st?.reason ? st : null;
+    });
+    assert.equal(s.reason, 'auth_failed');
+  } finally {
+    await r.value.stop();
+  }
+});
