@@ -397,3 +397,72 @@ describe('resume', () => {
     assert.ok((await engine.store.readEvents('again')).some((e) => e.type === 'resumed' && e.pass === 2));
   });
 });
+
+describe('a full disk', () => {
+  // A real full file system: a 256 KiB tmpfs (needs root, as in CI; skipped with a reason elsewhere).
+  test('start says so, and leaves nothing half-created', async (t) => {
+    const mnt = join(home.dir.root, 'full');
+    mkdirSync(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt], { stdio: 'ignore' });
+    } catch {
+      t.skip('cannot mount a small tmpfs here (needs root)');
+      return;
+    }
+    try {
+      const { ControlDir } = await import('./paths.js');
+      const { ensureHome } = await import('./home.js');
+      const dir = new ControlDir(join(mnt, 'h'));
+      assert.ok((await ensureHome(dir)).ok);
+      const e = new Engine(dir, new Tmux(dir.socket, dir.tmuxConf));
+      // One already running: it ends after the disk is full, when exit.json cannot be written.
+      const go = join(home.dir.root, 'go');
+      const early = await e.start({
+        name: 'early',
+        repo,
+        agent: 'command',
+        args: ['/bin/sh', '-c', `while [ ! -f '${go}' ]; do sleep 0.05; done; exit 0`],
+      });
+      assert.ok(early.ok, JSON.stringify(early));
+      // Fill what is left.
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${join(mnt, 'filler')}`, 'bs=4k'], { stdio: 'ignore' });
+      } catch {
+        // dd stops with "No space left on device": that is the point
+      }
+      writeFileSync(go, '');
+      const ended = await waitFor(
+        async () => {
+          const st = await e.status('early');
+          return st.ok && st.value.state !== 'running' ? st.value : null;
+        },
+        15_000,
+        'the early workcell to end on a full disk',
+      );
+      assert.equal(
+        ended.state,
+        'done',
+        'the exit code survives through tmux when exit.json cannot be written',
+      );
+      assert.equal(ended.exitCode, 0);
+      assert.equal(ended.evidence?.source, 'tmux');
+      const r = await e.start({
+        name: 'full',
+        repo,
+        agent: 'command',
+        objective: 'x'.repeat(64 * 1024),
+        args: ['true'],
+      });
+      assert.equal(!r.ok && r.error.code, 'NOT_WRITABLE', JSON.stringify(r));
+      assert.match(!r.ok ? r.error.message : '', /disk space/);
+      assert.equal(existsSync(dir.runDir('full')), false, 'no half-created run dir');
+      try {
+        execFileSync('tmux', ['-S', dir.socket, 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        // no server was started: the start was refused before tmux
+      }
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+});

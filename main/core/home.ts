@@ -38,7 +38,9 @@ printf '{"exitCode":%d,"endedAt":"%s","source":"wrapper"}\\n' "$code" "$ended" >
   && mv -f "$rundir/exit.json.tmp" "$rundir/exit.json"
 # Exit fast path: wake a waiting supervisor now, before verify and the git summary run.
 [ -n "$sock" ] && tmux -S "$sock" wait-for -S sv-exit >/dev/null 2>&1
-exec "$node" "$finish" "$rundir"
+# The code goes along too: if the disk was full and exit.json could not be written, the finisher
+# still exits with it, so tmux's #{pane_dead_status} holds the record.
+exec "$node" "$finish" "$rundir" "$code"
 `;
 
 export function tmuxConf(dir: ControlDir): string {

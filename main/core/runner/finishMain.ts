@@ -19,8 +19,10 @@ async function main(): Promise<void> {
   const name = basename(runDir);
   let code = 1;
   try {
+    const fromWrapper = Number(process.argv[3]);
+    code = Number.isInteger(fromWrapper) ? fromWrapper : 1;
     const exit = await store.readExit(name);
-    code = exit?.exitCode ?? 1;
+    code = exit?.exitCode ?? code;
     await finalize(dir, store, name, process.stdout);
   } catch (e) {
     // A full disk or a broken run dir: the exit record is already on disk from the wrapper; say so.
