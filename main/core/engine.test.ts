@@ -11,6 +11,7 @@ import {
   FAKE_AGENT,
   liveSessions,
   leakedProcesses,
+  killOrphans,
   type TestHome,
 } from './testing/fixture.js';
 
@@ -436,16 +437,14 @@ describe('a full disk', () => {
           const st = await e.status('early');
           return st.ok && st.value.state !== 'running' ? st.value : null;
         },
-        15_000,
+        30_000,
         'the early workcell to end on a full disk',
       );
-      assert.equal(
-        ended.state,
-        'done',
-        'the exit code survives through tmux when exit.json cannot be written',
-      );
-      assert.equal(ended.exitCode, 0);
+      // exit.json could not be written: the code comes from tmux's dead status when tmux has one (it
+      // can stay empty), else the workcell is failed with an unknown code. Never "running".
       assert.equal(ended.evidence?.source, 'tmux');
+      if (ended.exitCode !== null) assert.deepEqual([ended.state, ended.exitCode], ['done', 0]);
+      else assert.equal(ended.state, 'failed');
       const r = await e.start({
         name: 'full',
         repo,
@@ -456,13 +455,16 @@ describe('a full disk', () => {
       assert.equal(!r.ok && r.error.code, 'NOT_WRITABLE', JSON.stringify(r));
       assert.match(!r.ok ? r.error.message : '', /disk space/);
       assert.equal(existsSync(dir.runDir('full')), false, 'no half-created run dir');
-      try {
-        execFileSync('tmux', ['-S', dir.socket, 'kill-server'], { stdio: 'ignore' });
-      } catch {
-        // no server was started: the start was refused before tmux
-      }
     } finally {
-      execFileSync('umount', [mnt]);
+      const root = join(mnt, 'h');
+      try {
+        execFileSync('tmux', ['-S', join(root, 'tmux.sock'), 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        // no server running any more
+      }
+      killOrphans(root);
+      // Lazy: a finisher still closing a file must not turn a passed test into "target is busy".
+      execFileSync('umount', ['-l', mnt]);
     }
   });
 });

@@ -91,6 +91,23 @@ export function deriveState(
       changed: true,
     };
   }
+  if (pane?.dead) {
+    // Dead, no exit record, and tmux has no status either (it can stay empty indefinitely; seen on
+    // 3.3a when the finisher could not write to a full disk): the agent is gone, its code unknown.
+    if (isEnded(status.state)) return keep;
+    return {
+      state: 'failed',
+      exitCode: null,
+      signal: null,
+      endedAt: status.endedAt ?? now.toISOString(),
+      evidence: {
+        source: 'tmux',
+        detail: 'pane died with no exit record and no status from tmux (was the disk full?)',
+        at: now.toISOString(),
+      },
+      changed: true,
+    };
+  }
   if (!pane) {
     if (status.state === 'vanished') return keep;
     return {

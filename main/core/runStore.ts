@@ -20,7 +20,9 @@ export interface KilledRecord {
 // Status writes come from the CLI (start, kill), the in-pane finisher and the supervisor: a short
 // lock serialises their read-modify-write so none overwrites another's field. Stale after 10 s so a
 // writer killed mid-update (SIGKILL, full disk) never wedges a workcell.
-const LOCK = { stale: 10_000, retries: { retries: 200, minTimeout: 5, maxTimeout: 50 } } as const;
+// Only a held lock is waited for (up to ~10 s): proper-lockfile would retry ENOSPC and EACCES as well,
+// which turned a full disk into half a minute of retries per status write.
+const LOCK = { stale: 10_000, waitMs: 10_000, stepMs: { min: 5, max: 50 } } as const;
 
 export class RunStore {
   constructor(readonly dir: ControlDir) {}
@@ -65,7 +67,20 @@ export class RunStore {
     const runDir = this.dir.runDir(name);
     // Loaded on first write (it patches fs through graceful-fs, ~100 ms): readers never pay for it.
     const lockfile = (await import('proper-lockfile')).default;
-    const release = await lockfile.lock(runDir, { ...LOCK, lockfilePath: join(runDir, '.status.lock') });
+    const opts = { stale: LOCK.stale, retries: 0, lockfilePath: join(runDir, '.status.lock') };
+    const deadline = Date.now() + LOCK.waitMs;
+    let step: number = LOCK.stepMs.min;
+    let release: () => Promise<void>;
+    for (;;) {
+      try {
+        release = await lockfile.lock(runDir, opts);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, step));
+        step = Math.min(step * 2, LOCK.stepMs.max);
+      }
+    }
     try {
       const current = await this.readStatus(name);
       if (!current) return null;

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { WorkcellState, WorkcellStatus } from '../common/workcell.js';
+import { deriveState, signalOfShellCode } from './reconcile.js';
+import type { PaneInfo } from './tmux.js';
+
+const now = new Date('2026-11-21T10:00:00Z');
+const status = (state: WorkcellState): WorkcellStatus => ({
+  name: 'w',
+  repo: '/r',
+  agent: 'command',
+  argv: [],
+  state,
+  pass: 1,
+  startedAt: '2026-11-21T09:00:00Z',
+  endedAt: null,
+  exitCode: null,
+  signal: null,
+  verify: { ran: false, exitCode: null, at: null },
+  vendorSessionId: null,
+  git: { headAtStart: null, headAtEnd: null, commits: null, dirty: null, diffStat: null },
+  reason: null,
+  resetAt: null,
+  evidence: null,
+});
+const pane = (dead: boolean, deadStatus: number | null = null): PaneInfo => ({
+  session: 'w',
+  pid: 1,
+  dead,
+  deadStatus,
+  deadSignal: null,
+  activity: 0,
+  width: 80,
+  height: 24,
+  currentCommand: 'sh',
+  title: '',
+});
+const exit = (exitCode: number) => ({ exitCode, endedAt: '2026-11-21T09:59:00Z', source: 'wrapper' });
+const killed = { at: '2026-11-21T09:58:00Z', by: 'user' };
+
+// [what, status.state, exit record, killed record, pane, expected state, expected exit code, evidence source]
+const cases: [
+  string,
+  WorkcellState,
+  number | null,
+  boolean,
+  PaneInfo | null,
+  WorkcellState,
+  number | null,
+  string | null,
+][] = [
+  ['live pane, nothing ended', 'running', null, false, pane(false), 'running', null, null],
+  ['a detected live state is kept', 'waiting', null, false, pane(false), 'waiting', null, null],
+  ['exit 0 is done', 'running', 0, false, pane(true, 0), 'done', 0, 'exit'],
+  ['exit 3 is failed', 'waiting', 3, false, pane(true, 3), 'failed', 3, 'exit'],
+  ['the exit record outranks a gone session', 'running', 0, false, null, 'done', 0, 'exit'],
+  ['a kill outranks the exit code', 'running', 143, true, pane(true, 143), 'killed', 143, 'user'],
+  ['wrapper died: tmux status is the record', 'running', null, false, pane(true, 2), 'failed', 2, 'tmux'],
+  [
+    'dead, no record, no tmux status: failed, code unknown',
+    'running',
+    null,
+    false,
+    pane(true, null),
+    'failed',
+    null,
+    'tmux',
+  ],
+  ['gone without a record: vanished', 'running', null, false, null, 'vanished', null, 'tmux'],
+  ['an ended state is final', 'done', null, false, null, 'done', null, null],
+  ['a vanished one whose exit appears later is done', 'vanished', 0, false, null, 'done', 0, 'exit'],
+];
+
+for (const [what, state, code, isKilled, p, expState, expCode, source] of cases) {
+  test(what, () => {
+    const d = deriveState(status(state), code === null ? null : exit(code), isKilled ? killed : null, p, now);
+    assert.equal(d.state, expState);
+    assert.equal(d.exitCode, expCode);
+    assert.equal(d.evidence?.source ?? null, source);
+    assert.equal(d.changed, d.state !== state || (source !== null && state !== expState));
+  });
+}
+
+test('shell codes above 128 name their signal', () => {
+  assert.equal(signalOfShellCode(130), 'SIGINT');
+  assert.equal(signalOfShellCode(137), 'SIGKILL');
+  assert.equal(signalOfShellCode(1), null);
+  assert.equal(signalOfShellCode(255), null);
+});
