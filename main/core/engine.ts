@@ -7,14 +7,12 @@ import {
   type WorkcellStatus,
   type WorkcellSummary,
 } from '../common/workcell.js';
-import { finalize } from './finish.js';
 import { lastLineOf, readTail, stripAnsi, writeJsonAtomic } from './fsutil.js';
 import { ControlDir, RUN_FILES } from './paths.js';
 import { deriveState } from './reconcile.js';
 import { err, ok, type Result } from './result.js';
 import { RunStore } from './runStore.js';
-import { startWorkcell, type StartOptions } from './start.js';
-import { resumeWorkcell } from './resume.js';
+import type { StartOptions } from './start.js';
 import { Tmux, type PaneInfo } from './tmux.js';
 
 // How much of agent.log is read for the last line: enough for a TUI redraw, small enough for 100 cells.
@@ -40,7 +38,9 @@ export class Engine {
     return new Engine(dir, new Tmux(dir.socket, dir.tmuxConf));
   }
 
-  start(o: StartOptions): Promise<Result<WorkcellStatus>> {
+  async start(o: StartOptions): Promise<Result<WorkcellStatus>> {
+    // start, resume and finish (and their agent/hook modules) load on first use: `ls` never pays.
+    const { startWorkcell } = await import('./start.js');
     return startWorkcell(this.dir, this.tmux, this.store, o);
   }
 
@@ -194,6 +194,7 @@ export class Engine {
       if (processGroupAlive(pane.pid)) signalGroup(pane.pid, 'SIGKILL');
     }
     await this.tmux.killSession(name); // gone already is fine: the kill is recorded on disk either way
+    const { finalize } = await import('./finish.js');
     const status = await finalize(this.dir, this.store, name);
     return status ? ok(status) : notFound(name);
   }
@@ -202,6 +203,7 @@ export class Engine {
   async resume(name: string): Promise<Result<WorkcellStatus>> {
     const st = await this.status(name);
     if (!st.ok) return st;
+    const { resumeWorkcell } = await import('./resume.js');
     return resumeWorkcell(this.dir, this.tmux, this.store, st.value);
   }
 
