@@ -40,6 +40,9 @@ printf '{"exitCode":%d,"endedAt":"%s","source":"wrapper"}\\n' "$code" "$ended" >
 [ -n "$sock" ] && tmux -S "$sock" wait-for -S sv-exit >/dev/null 2>&1
 # The code goes along too: if the disk was full and exit.json could not be written, the finisher
 # still exits with it, so tmux's #{pane_dead_status} holds the record.
+# Niced: verify and the git summary are background work; the supervisor reporting this exit (and
+# the other agents) come first. 50 finishers at once otherwise starve it for seconds.
+command -v nice >/dev/null 2>&1 && exec nice -n 10 "$node" "$finish" "$rundir" "$code"
 exec "$node" "$finish" "$rundir" "$code"
 `;
 

@@ -170,6 +170,39 @@ export class Tmux {
     return this.run(['kill-session', '-t', `=${name}`]);
   }
 
+  /** The last `lines` lines of several dead panes in ONE tmux call (capture-pane commands chained
+   * with a separator line). A session that vanished in between ends the chain: the rest are missing
+   * from the map and the caller falls back to the log. */
+  async captureDead(names: string[], lines: number): Promise<Map<string, string>> {
+    const sep = `--workcell-capture-${process.pid}-${Date.now()}--`;
+    const args: string[] = [];
+    for (const n of names)
+      args.push(
+        'capture-pane',
+        '-p',
+        '-J',
+        '-S',
+        '-',
+        '-t',
+        `=${n}:`,
+        ';',
+        'display-message',
+        '-p',
+        sep,
+        ';',
+      );
+    args.pop();
+    const r = await this.exec(this.bin, ['-S', this.socket, ...args], { env: tmuxEnv() });
+    const out = new Map<string, string>();
+    const parts = r.stdout.split(`${sep}\n`);
+    names.forEach((n, i) => {
+      const part = parts[i];
+      if (part === undefined || (i === parts.length - 1 && r.code !== 0)) return;
+      out.set(n, part.replace(/\n+$/, '').split('\n').slice(-lines).join('\n'));
+    });
+    return out;
+  }
+
   /** The screen (or the last `lines` lines) of a pane, without attaching. Dead panes are captured from
    * the top of history because the "Pane is dead" line scrolls the screen (DESIGN.md §4). */
   async capture(

@@ -62,6 +62,12 @@ export class Supervisor extends EventEmitter {
   private readonly seen: SeenLedger;
   private readonly dispatcher: NotificationDispatcher;
   private snapshotList: WorkcellSummary[] = [];
+  private readonly endedReports: {
+    w: WorkcellSummary;
+    from: WorkcellState | null;
+    seq: number;
+    at: string;
+  }[] = [];
   private snapshotKey = '';
   private running: Promise<void> | null = null;
   private again = false;
@@ -246,6 +252,7 @@ export class Supervisor extends EventEmitter {
       if (w.state === 'vanished' || w.evidence?.source === 'tmux') await this.persistDerived(w);
       this.noticeChange(w, now);
     }
+    await this.flushEndedReports();
     // Pass 2: looks at live panes, a few at a time (each may be one capture-pane call).
     let next = 0;
     const worker = async () => {
@@ -369,17 +376,28 @@ export class Supervisor extends EventEmitter {
         });
     }
     if (!report) return;
-    // A live pane's last look is its current screen. An ended one's is stale: capture the dead pane
-    // (a TUI's log is cursor-motion soup; the pane is the screen the user saw), else the log's end.
+    // A live pane's last look is its current screen. An ended one's is stale: its dead pane is
+    // captured after this pass, together with every other exit of the pass, in ONE tmux call.
     const screen = isEnded(w.state) ? '' : this.watch.screenOf(w.name);
     if (screen) return this.dispatch(w, from, seq, at, screen);
-    void (async () => {
-      const dead = w.pane ? await this.engine.tmux.capture(w.name, { dead: true }) : null;
-      const text = dead?.ok
-        ? dead.value.replace(/\n+$/, '').split('\n').slice(-EXCERPT_SCREEN_LINES).join('\n')
-        : await readTail(`${w.runDir}/agent.log`, 4_096).catch(() => ''); // run dir removed meanwhile
-      this.dispatch(w, from, seq, at, text);
-    })();
+    this.endedReports.push({ w, from, seq, at });
+  }
+
+  /** The excerpt of each workcell that just ended is its dead pane's screen (a TUI's log is
+   * cursor-motion soup), read for all of them with one tmux call: spawning a process per exit blocked
+   * the loop ~100 ms each when 50 agents ended at once. Falls back to the log's end. */
+  private async flushEndedReports(): Promise<void> {
+    const reports = this.endedReports.splice(0);
+    if (reports.length === 0) return;
+    const withPane = reports.filter((r) => r.w.pane).map((r) => r.w.name);
+    const screens = withPane.length
+      ? await this.engine.tmux.captureDead(withPane, EXCERPT_SCREEN_LINES)
+      : new Map<string, string>();
+    for (const r of reports) {
+      const text =
+        screens.get(r.w.name) ?? (await readTail(`${r.w.runDir}/agent.log`, 4_096).catch(() => '')); // run dir removed meanwhile
+      this.dispatch(r.w, r.from, r.seq, r.at, text);
+    }
   }
 
   private dispatch(
