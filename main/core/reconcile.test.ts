@@ -3,26 +3,10 @@ import assert from 'node:assert/strict';
 import type { WorkcellState, WorkcellStatus } from '../common/workcell.js';
 import { deriveState, signalOfShellCode } from './reconcile.js';
 import type { PaneInfo } from './tmux.js';
+import { testStatus } from './testing/status.js';
 
 const now = new Date('2026-11-21T10:00:00Z');
-const status = (state: WorkcellState): WorkcellStatus => ({
-  name: 'w',
-  repo: '/r',
-  agent: 'command',
-  argv: [],
-  state,
-  pass: 1,
-  startedAt: '2026-11-21T09:00:00Z',
-  endedAt: null,
-  exitCode: null,
-  signal: null,
-  verify: { ran: false, exitCode: null, at: null },
-  vendorSessionId: null,
-  git: { headAtStart: null, headAtEnd: null, commits: null, dirty: null, diffStat: null },
-  reason: null,
-  resetAt: null,
-  evidence: null,
-});
+const status = (state: WorkcellState): WorkcellStatus => testStatus({ state });
 const pane = (dead: boolean, deadStatus: number | null = null): PaneInfo => ({
   session: 'w',
   pid: 1,

@@ -2,25 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WorkcellStatus } from '../common/workcell.js';
 import { resumeArgv } from './resume.js';
+import { testStatus } from './testing/status.js';
 
-const base = (agent: WorkcellStatus['agent'], argv: string[]): WorkcellStatus => ({
-  name: 'n',
-  repo: '/r',
-  agent,
-  argv,
-  state: 'failed',
-  pass: 1,
-  startedAt: '',
-  endedAt: null,
-  exitCode: 1,
-  signal: null,
-  verify: { ran: false, exitCode: null, at: null },
-  vendorSessionId: null,
-  git: { headAtStart: null, headAtEnd: null, commits: null, dirty: null, diffStat: null },
-  reason: null,
-  resetAt: null,
-  evidence: null,
-});
+const base = (agent: WorkcellStatus['agent'], argv: string[]): WorkcellStatus =>
+  testStatus({ agent, argv, state: 'failed', exitCode: 1 });
 
 test('resume argv per agent: session id first, then continue, then the same command', () => {
   const cases: [WorkcellStatus, string | null, string[]][] = [
