@@ -37,7 +37,13 @@ function cookieToken(req: IncomingMessage): string | null {
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === TOKEN_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (part.slice(0, eq).trim() !== TOKEN_COOKIE) continue;
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      // a malformed %-escape from a foreign client: no token, refused like any other
+      return null;
+    }
   }
   return null;
 }

@@ -95,6 +95,16 @@ describe('bridge security', () => {
     ws.ws.close();
   });
 
+  it('refuses a malformed cookie without falling over', async () => {
+    const r = await http(bridge, 'GET', '/api/workcells', {
+      token: null,
+      origin: null,
+      cookie: `${TOKEN_COOKIE}=%E0%A4%A`,
+    });
+    assert.equal(r.status, 403);
+    assert.equal((await http(bridge, 'GET', '/api/workcells', {})).status, 200, 'still serving');
+  });
+
   it('never accepts the query token on an upgrade or an API call', async () => {
     assert.equal(
       (await http(bridge, 'POST', `/api/workcells?token=${bridge.token}`, { token: null })).status,
