@@ -22,6 +22,10 @@ export interface HookEvent {
   message?: string;
   /** Set when the payload was not JSON: the sink still records that the hook fired. */
   bad?: true;
+  /** Where the event came from when not a hook: the vendor's own transcript (see transcripts.ts). */
+  source?: 'transcript';
+  /** When a usage limit lifts, when the vendor's structured record says (ISO 8601). */
+  resetAt?: string;
 }
 
 export const HOOK_EVENTS_FILE = 'events.jsonl';

@@ -93,7 +93,8 @@ function fromHooks(events: readonly HookEvent[] | undefined): Claim | null {
     const extra = e.notificationType ?? e.error ?? e.tool;
     return {
       state,
-      evidence: { source: 'hook', detail: extra ? `${e.event} (${extra})` : e.event, at: e.at },
+      evidence: { source: e.source ?? 'hook', detail: extra ? `${e.event} (${extra})` : e.event, at: e.at },
+      ...(e.resetAt ? { resetAt: e.resetAt } : {}),
     };
   }
   return null;
@@ -159,7 +160,10 @@ export function detect(input: DetectInput): Detection | null {
   let claim: Claim | null = null;
   if (hook && (hook.state === 'rate_limited' || hook.state === 'auth_failed')) {
     // StopFailure names the error itself; the screen may still add when the limit lifts.
-    claim = { ...hook, resetAt: pane.rate_limited ? resetOf(pane.rate_limited, input) : undefined };
+    claim = {
+      ...hook,
+      resetAt: hook.resetAt ?? (pane.rate_limited ? resetOf(pane.rate_limited, input) : undefined),
+    };
   } else if (pane.rate_limited) {
     claim = paneClaim('rate_limited', pane.rate_limited, { resetAt: resetOf(pane.rate_limited, input) });
   } else if (pane.auth_failed) {

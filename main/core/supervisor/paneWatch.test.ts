@@ -75,3 +75,51 @@ test('an unchanged pane is looked at once more after its last second of output, 
   await watch.look({ ...w, pane: { ...w.pane!, activity: T0 / 1000 + 30 } }, T0 + 30_000, false);
   assert.equal(captures(), 3);
 });
+
+test('codex: an approval request in its transcript is waiting, with the transcript as evidence', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const home = mkdtempSync(join(tmpdir(), 'wc-pwt-'));
+  try {
+    const d = new Date();
+    const p = (n: number) => String(n).padStart(2, '0');
+    const day = join(
+      home,
+      '.codex',
+      'sessions',
+      String(d.getFullYear()),
+      p(d.getMonth() + 1),
+      p(d.getDate()),
+    );
+    mkdirSync(day, { recursive: true });
+    const line = (o: object) => JSON.stringify({ timestamp: new Date().toISOString(), ...o });
+    writeFileSync(
+      join(day, 'rollout-x.jsonl'),
+      [
+        line({ type: 'session_meta', payload: { id: 'x', cwd: '/r' } }),
+        line({ type: 'event_msg', payload: { type: 'task_started' } }),
+        line({ type: 'event_msg', payload: { type: 'exec_approval_request', command: ['make'] } }),
+        '',
+      ].join('\n'),
+    );
+    const exec: Executor = async () => ({ stdout: '› working\n', stderr: '', code: 0 });
+    const watch = new PaneWatch(
+      new Tmux('/x.sock', '/dev/null', exec),
+      '/nonexistent',
+      () => STALL_MS,
+      () => {},
+      home,
+    );
+    const { w } = setup();
+    const look = await watch.look(
+      { ...w, agent: 'codex', startedAt: new Date(Date.now() - 5_000).toISOString() },
+      Date.now(),
+      false,
+    );
+    assert.equal(look.state, 'waiting');
+    assert.equal(look.detection?.evidence.source, 'transcript');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,7 @@
 import type { AgentName, WorkcellState, WorkcellSummary } from '../../common/workcell.js';
 import { loadPatterns, type VendorPatterns } from '../agents/patterns.js';
 import { readHookEvents, type HookEvent } from '../agents/hooks.js';
+import { findTranscript, readTranscript } from '../agents/transcripts.js';
 import { detect, type Detection } from '../detect/detect.js';
 import { progressKey } from '../detect/screen.js';
 import type { Tmux } from '../tmux.js';
@@ -11,6 +12,8 @@ import type { Tmux } from '../tmux.js';
 export const CAPTURE = { busyEveryMs: 3_000, settleAfterMs: 1_200 } as const;
 // Hook events kept per pane for the classifier (it wants the recent ones, oldest first).
 const HOOK_MEMORY = 20;
+// How often a transcript not yet written is looked for (a readdir of a day or two of codex sessions).
+const TRANSCRIPT_SEARCH_MS = 5_000;
 
 interface Track {
   activity: number;
@@ -25,6 +28,8 @@ interface Track {
   lastScreen: string;
   detection: Detection | null;
   patterns: VendorPatterns | null;
+  /** The vendor's transcript (codex rollout), once found, and how far it was read. */
+  transcript: { file: string | null; offset: number; searchedAt: number };
   /** #{window_activity} has 1 s resolution: a capture within the second of the last output may have
    * missed its end (a question printed right after). One more look is due at this time (0: none). */
   recheckAt: number;
@@ -47,6 +52,8 @@ export class PaneWatch {
     private readonly patternDir: string,
     private readonly stallAfterMs: () => number,
     private readonly log: (line: string) => void,
+    /** Where the agents keep their transcripts (their HOME); tests point it at a temp dir. */
+    private readonly home?: string,
   ) {}
 
   /** Looks at one live, running workcell when something about it changed; otherwise returns the last look. */
@@ -68,6 +75,7 @@ export class PaneWatch {
         detection: null,
         patterns: null,
         recheckAt: 0,
+        transcript: { file: null, offset: 0, searchedAt: 0 },
       };
       this.tracks.set(w.name, t);
     }
@@ -79,6 +87,9 @@ export class PaneWatch {
       nextOffset: t.hookOffset,
     }));
     t.hookOffset = hooks.nextOffset;
+    const fromTranscript = await this.transcriptEvents(w, t, now);
+    if (fromTranscript.length)
+      hooks.events = [...hooks.events, ...fromTranscript].sort((a, b) => a.at.localeCompare(b.at));
     if (hooks.events.length) {
       t.hooks = [...t.hooks, ...hooks.events].slice(-HOOK_MEMORY);
       t.progressAt = now;
@@ -122,6 +133,28 @@ export class PaneWatch {
       }
     }
     return { state: t.detection?.state ?? 'running', detection: t.detection, screen: t.lastScreen };
+  }
+
+  /** New events from the vendor's transcript. The file appears with the agent's first turn, so it is
+   * searched for (at most every TRANSCRIPT_SEARCH_MS) until found, then tailed. */
+  private async transcriptEvents(w: WorkcellSummary, t: Track, now: number): Promise<HookEvent[]> {
+    if (w.agent !== 'codex') return [];
+    if (!t.transcript.file) {
+      if (now - t.transcript.searchedAt < TRANSCRIPT_SEARCH_MS) return [];
+      t.transcript.searchedAt = now;
+      t.transcript.file = await findTranscript(w.agent, {
+        cwd: w.repo,
+        since: new Date(w.startedAt),
+        home: this.home,
+      }).catch(() => null);
+      if (!t.transcript.file) return [];
+    }
+    const r = await readTranscript(w.agent, t.transcript.file, t.transcript.offset).catch(() => ({
+      events: [],
+      nextOffset: t.transcript.offset,
+    }));
+    t.transcript.offset = r.nextOffset;
+    return r.events;
   }
 
   /** When the next look is due without any event: the settle look of a pane that went quiet, or a

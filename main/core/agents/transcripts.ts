@@ -1,0 +1,160 @@
+// Vendor transcripts: the second source of truth after hooks (DESIGN.md §6). Codex writes every
+// event of a session to ~/.codex/sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl; its `notify` hook
+// only says "turn complete", while the rollout also says when it asks for approval, errors, and how
+// close the account is to its usage limit (with the reset time). Events are mapped onto the hook
+// vocabulary detect() already trusts, marked `source: 'transcript'`.
+import { open, readdir, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentName } from '../../common/workcell.js';
+import type { HookEvent } from './hookSink.js';
+
+// One look never reads more than this; a rollout line (the session_meta carries the instructions)
+// can be tens of KB, and a line longer than the window is skipped rather than stalling the tail.
+const MAX_READ_BYTES = 512 * 1024;
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json | null =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
+const short = (v: unknown, max = 160): string | undefined =>
+  typeof v === 'string' && v ? (v.length > max ? `${v.slice(0, max - 1)}…` : v) : undefined;
+
+/** One rollout line -> the event it means, or null. Pure, table-tested. */
+export function codexEvent(line: string): HookEvent | null {
+  let rec: Json | null;
+  try {
+    rec = obj(JSON.parse(line));
+  } catch {
+    // a torn line: skip it
+    return null;
+  }
+  if (!rec || rec.type !== 'event_msg') return null;
+  const p = obj(rec.payload);
+  if (!p) return null;
+  const at = typeof rec.timestamp === 'string' ? rec.timestamp : new Date().toISOString();
+  const base = { at, vendor: 'codex', source: 'transcript' as const };
+  switch (p.type) {
+    case 'task_started':
+    case 'user_message':
+      return { ...base, event: 'UserPromptSubmit' };
+    case 'exec_command_begin':
+    case 'patch_apply_begin':
+      return { ...base, event: 'PreToolUse', tool: short(p.type) };
+    case 'task_complete':
+    case 'turn_complete':
+      return { ...base, event: 'agent-turn-complete' };
+    case 'exec_approval_request':
+    case 'apply_patch_approval_request':
+    case 'request_user_input':
+      return { ...base, event: 'PermissionRequest', message: short(p.reason ?? p.command) };
+    case 'error':
+    case 'stream_error': {
+      const message = short(p.message) ?? '';
+      if (/usage limit|rate limit|too many requests|\b429\b/i.test(message))
+        return { ...base, event: 'StopFailure', error: 'rate_limit', message };
+      if (/\b401\b|unauthori[sz]ed|log ?in|api key|token (?:has )?expired/i.test(message))
+        return { ...base, event: 'StopFailure', error: 'authentication_failed', message };
+      return null; // other errors are retried by codex itself; the screen and the stall rule judge them
+    }
+    case 'token_count': {
+      // rate_limits.primary / secondary: { used_percent, resets_at (epoch s) | resets_in_seconds }
+      const limits = obj(p.rate_limits);
+      for (const w of [obj(limits?.primary), obj(limits?.secondary)]) {
+        if (!w || typeof w.used_percent !== 'number' || w.used_percent < 100) continue;
+        const resetAt =
+          typeof w.resets_at === 'number'
+            ? new Date(w.resets_at * 1000).toISOString()
+            : typeof w.resets_in_seconds === 'number'
+              ? new Date(Date.parse(at) + w.resets_in_seconds * 1000).toISOString()
+              : undefined;
+        return {
+          ...base,
+          event: 'StopFailure',
+          error: 'rate_limit',
+          message: `usage at ${w.used_percent}%`,
+          resetAt,
+        };
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+export interface TranscriptRead {
+  events: HookEvent[];
+  nextOffset: number;
+}
+
+/** New events of a transcript since `offset`; complete lines only. */
+export async function readTranscript(
+  agent: AgentName,
+  file: string,
+  offset: number,
+): Promise<TranscriptRead> {
+  const parse = agent === 'codex' ? codexEvent : () => null;
+  const fh = await open(file, 'r').catch(() => null); // rotated or deleted by the vendor
+  if (!fh) return { events: [], nextOffset: offset };
+  try {
+    const { size } = await fh.stat();
+    const start = size < offset ? 0 : offset;
+    const len = Math.min(size - start, MAX_READ_BYTES);
+    if (len <= 0) return { events: [], nextOffset: start };
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, start);
+    const lastNl = buf.lastIndexOf(0x0a);
+    if (lastNl < 0) return { events: [], nextOffset: len === MAX_READ_BYTES ? start + len : start };
+    const events: HookEvent[] = [];
+    for (const line of buf.subarray(0, lastNl).toString('utf8').split('\n')) {
+      const e = line ? parse(line) : null;
+      if (e) events.push(e);
+    }
+    return { events, nextOffset: start + lastNl + 1 };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The transcript of the session this run started: the newest codex rollout for the repo written
+ * since the run began. Null until codex has written one (it does on its first turn). */
+export async function findTranscript(
+  agent: AgentName,
+  o: { cwd: string; since: Date; home?: string },
+): Promise<string | null> {
+  if (agent !== 'codex') return null;
+  const root = join(o.home ?? homedir(), '.codex', 'sessions');
+  let best: { file: string; mtime: number } | null = null;
+  for (let t = o.since.getTime() - 86_400_000; t <= Date.now() + 86_400_000; t += 86_400_000) {
+    const d = new Date(t);
+    const p = (n: number) => String(n).padStart(2, '0');
+    const day = join(root, String(d.getFullYear()), p(d.getMonth() + 1), p(d.getDate()));
+    const names = await readdir(day).catch(() => [] as string[]); // ENOENT: nothing that day
+    for (const name of names) {
+      if (!name.startsWith('rollout-') || !name.endsWith('.jsonl')) continue;
+      const file = join(day, name);
+      const s = await stat(file).catch(() => null); // vanished between readdir and stat
+      if (!s || s.mtimeMs < o.since.getTime() - 2_000 || (best && s.mtimeMs <= best.mtime)) continue;
+      if ((await rolloutCwd(file)) === o.cwd) best = { file, mtime: s.mtimeMs };
+    }
+  }
+  return best?.file ?? null;
+}
+
+async function rolloutCwd(file: string): Promise<string | null> {
+  const fh = await open(file, 'r').catch(() => null);
+  if (!fh) return null;
+  try {
+    const buf = Buffer.alloc(MAX_READ_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const text = buf.subarray(0, bytesRead).toString('utf8');
+    const nl = text.indexOf('\n');
+    const payload = obj(obj(JSON.parse(nl >= 0 ? text.slice(0, nl) : text))?.payload);
+    return typeof payload?.cwd === 'string' ? payload.cwd : null;
+  } catch {
+    // still being written, or not JSON: not ours
+    return null;
+  } finally {
+    await fh.close();
+  }
+}
