@@ -340,7 +340,15 @@ describe('list, peek, kill, gc, vanished', () => {
     await engine.start({ name: 'g-done', repo, agent: 'command', args: fake('--exit', '0') });
     await engine.start({ name: 'g-live', repo, agent: 'command', args: fake('--sleep', '20000') });
     await ended('g-done');
-    await waitFor(async () => (await engine.store.readEvents('g-done')).some((e) => e.type === 'finished'));
+    // The finisher is still the pane's process until it exits; gc never closes a live pane.
+    await waitFor(
+      async () => {
+        const st = await engine.status('g-done');
+        return st.ok && st.value.pane?.dead;
+      },
+      10_000,
+      'the dead pane',
+    );
     const keep = await engine.gc({ olderThanMs: 3_600_000, remove: true });
     assert.deepEqual(keep.ok && keep.value, { closed: [], removed: [] });
     const r = await engine.gc({});
@@ -367,7 +375,14 @@ describe('resume', () => {
     });
     const first = await ended('again');
     assert.equal(first.state, 'failed');
-    await waitFor(async () => (await engine.store.readEvents('again')).some((e) => e.type === 'finished'));
+    await waitFor(
+      async () => {
+        const st = await engine.status('again');
+        return st.ok && st.value.pane?.dead;
+      },
+      10_000,
+      'the finisher to end',
+    );
     const running = await engine.start({
       name: 'busy',
       repo,

@@ -179,7 +179,8 @@ export class Engine {
     const st = await this.status(name);
     if (!st.ok) return st;
     if (isEnded(st.value.state)) {
-      await this.tmux.killSession(name); // close the dead pane; already gone is fine
+      // Close the dead pane (already gone is fine); a live one is the finisher running verify.sh.
+      if (st.value.pane?.dead) await this.tmux.killSession(name);
       return err('STILL_RUNNING', `workcell ${name} has already ended (${st.value.state}); nothing to kill`);
     }
     await writeJsonAtomic(join(this.dir.runDir(name), RUN_FILES.killed), {

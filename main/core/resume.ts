@@ -48,6 +48,13 @@ export async function resumeWorkcell(
       `workcell ${w.name} is ${w.state}: only an ended workcell can be resumed (kill it first)`,
     );
   }
+  if (w.pane && !w.pane.dead) {
+    // The agent ended but its pane still runs the finisher (verify.sh, the git summary, the handoff).
+    return err(
+      'STILL_RUNNING',
+      `workcell ${w.name} is still finishing (verify.sh and the git summary run in its pane): resume it once that is done`,
+    );
+  }
   const s = await store.readStatus(w.name);
   if (!s) return err('NOT_FOUND', `no workcell named ${w.name}`);
   const home = await ensureHome(dir);
