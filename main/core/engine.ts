@@ -192,7 +192,12 @@ export class Engine {
       signalGroup(pane.pid, 'SIGTERM');
       const deadline = Date.now() + KILL_GRACE_MS;
       while (Date.now() < deadline && processGroupAlive(pane.pid)) await sleep(50);
-      if (processGroupAlive(pane.pid)) signalGroup(pane.pid, 'SIGKILL');
+      if (processGroupAlive(pane.pid)) {
+        signalGroup(pane.pid, 'SIGKILL');
+        // Killed processes linger until reaped; report "killed" only once the group is gone.
+        const reaped = Date.now() + KILL_GRACE_MS;
+        while (Date.now() < reaped && processGroupAlive(pane.pid)) await sleep(25);
+      }
     }
     await this.tmux.killSession(name); // gone already is fine: the kill is recorded on disk either way
     const { finalize } = await import('./finish.js');
