@@ -38,6 +38,18 @@ afterEach(async () => {
 
 const fake = (...args: string[]) => [process.execPath, FAKE_AGENT, ...args];
 
+/** The finisher has exited too (the pane stays, dead): gc and resume leave a live pane alone. */
+async function deadPane(name: string) {
+  return waitFor(
+    async () => {
+      const st = await engine.status(name);
+      return st.ok && st.value.pane?.dead;
+    },
+    10_000,
+    `${name}'s pane to die`,
+  );
+}
+
 async function ended(name: string) {
   return waitFor(
     async () => {
@@ -353,14 +365,7 @@ describe('list, peek, kill, gc, vanished', () => {
     await engine.start({ name: 'g-live', repo, agent: 'command', args: fake('--sleep', '20000') });
     await ended('g-done');
     // The finisher is still the pane's process until it exits; gc never closes a live pane.
-    await waitFor(
-      async () => {
-        const st = await engine.status('g-done');
-        return st.ok && st.value.pane?.dead;
-      },
-      10_000,
-      'the dead pane',
-    );
+    await deadPane('g-done');
     const keep = await engine.gc({ olderThanMs: 3_600_000, remove: true });
     assert.deepEqual(keep.ok && keep.value, { closed: [], removed: [] });
     const r = await engine.gc({});
@@ -387,14 +392,7 @@ describe('resume', () => {
     });
     const first = await ended('again');
     assert.equal(first.state, 'failed');
-    await waitFor(
-      async () => {
-        const st = await engine.status('again');
-        return st.ok && st.value.pane?.dead;
-      },
-      10_000,
-      'the finisher to end',
-    );
+    await deadPane('again');
     const running = await engine.start({
       name: 'busy',
       repo,

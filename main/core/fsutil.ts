@@ -85,3 +85,35 @@ export function lastLineOf(raw: string): string {
   }
   return '';
 }
+
+/** Complete lines appended to a JSONL file since `offset`, at most `maxBytes` per call (a backlog is
+ * drained over a few calls). A truncated or replaced file starts over; a line longer than the window
+ * is skipped rather than stalling the tail; a missing file is no lines. */
+export async function tailLines(
+  path: string,
+  offset: number,
+  maxBytes: number,
+): Promise<{ lines: string[]; nextOffset: number }> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(path, 'r');
+  } catch (e) {
+    // ENOENT: nothing written yet (or the vendor rotated it away)
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], nextOffset: offset };
+    throw e;
+  }
+  try {
+    const { size } = await fh.stat();
+    const start = size < offset ? 0 : offset;
+    const len = Math.min(size - start, maxBytes);
+    if (len <= 0) return { lines: [], nextOffset: start };
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, start);
+    const lastNl = buf.lastIndexOf(0x0a);
+    if (lastNl < 0) return { lines: [], nextOffset: len === maxBytes ? start + len : start };
+    const lines = buf.subarray(0, lastNl).toString('utf8').split('\n').filter(Boolean);
+    return { lines, nextOffset: start + lastNl + 1 };
+  } finally {
+    await fh.close();
+  }
+}

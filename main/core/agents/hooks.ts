@@ -2,7 +2,8 @@
 // repo or home: Claude Code through a `--settings` file in the run dir, Codex through `-c notify=[...]`,
 // Gemini CLI through a system-defaults settings file named by GEMINI_CLI_SYSTEM_DEFAULTS_PATH (lowest
 // precedence; its hook lists are concatenated with the user's, measured on gemini-cli 0.61).
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tailLines } from '../fsutil.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentName } from '../../common/workcell.js';
@@ -139,35 +140,19 @@ const MAX_READ_BYTES = 256 * 1024;
 
 /** New hook events since `sinceBytes`. A missing file is no events. Malformed lines are skipped. */
 export async function readHookEvents(runDir: string, sinceBytes = 0): Promise<HookRead> {
-  let fh;
-  try {
-    fh = await open(join(runDir, 'hooks', HOOK_EVENTS_FILE), 'r');
-  } catch (e) {
-    // ENOENT: no hook has fired yet (or this vendor has none)
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], nextOffset: sinceBytes };
-    throw e;
-  }
-  try {
-    const { size } = await fh.stat();
-    const start = size < sinceBytes ? 0 : sinceBytes; // truncated or replaced: start over
-    const len = Math.min(size - start, MAX_READ_BYTES);
-    if (len <= 0) return { events: [], nextOffset: start };
-    const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, start);
-    const lastNl = buf.lastIndexOf(0x0a);
-    if (lastNl < 0) return { events: [], nextOffset: start }; // a line still being written
-    const events: HookEvent[] = [];
-    for (const line of buf.subarray(0, lastNl).toString('utf8').split('\n')) {
-      if (!line) continue;
-      try {
-        const ev = JSON.parse(line) as HookEvent;
-        if (ev && typeof ev.event === 'string' && typeof ev.at === 'string') events.push(ev);
-      } catch {
-        // a line torn by a crash mid-append: skip it, the next ones are whole
-      }
+  const { lines, nextOffset } = await tailLines(
+    join(runDir, 'hooks', HOOK_EVENTS_FILE),
+    sinceBytes,
+    MAX_READ_BYTES,
+  );
+  const events: HookEvent[] = [];
+  for (const line of lines) {
+    try {
+      const ev = JSON.parse(line) as HookEvent;
+      if (ev && typeof ev.event === 'string' && typeof ev.at === 'string') events.push(ev);
+    } catch {
+      // a line torn by a crash mid-append: skip it, the next ones are whole
     }
-    return { events, nextOffset: start + lastNl + 1 };
-  } finally {
-    await fh.close();
   }
+  return { events, nextOffset };
 }

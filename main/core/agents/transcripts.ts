@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentName } from '../../common/workcell.js';
 import type { HookEvent } from './hookSink.js';
+import { tailLines } from '../fsutil.js';
 
 // One look never reads more than this; a rollout line (the session_meta carries the instructions)
 // can be tens of KB, and a line longer than the window is skipped rather than stalling the tail.
@@ -94,26 +95,8 @@ export async function readTranscript(
   offset: number,
 ): Promise<TranscriptRead> {
   const parse = agent === 'codex' ? codexEvent : () => null;
-  const fh = await open(file, 'r').catch(() => null); // rotated or deleted by the vendor
-  if (!fh) return { events: [], nextOffset: offset };
-  try {
-    const { size } = await fh.stat();
-    const start = size < offset ? 0 : offset;
-    const len = Math.min(size - start, MAX_READ_BYTES);
-    if (len <= 0) return { events: [], nextOffset: start };
-    const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, start);
-    const lastNl = buf.lastIndexOf(0x0a);
-    if (lastNl < 0) return { events: [], nextOffset: len === MAX_READ_BYTES ? start + len : start };
-    const events: HookEvent[] = [];
-    for (const line of buf.subarray(0, lastNl).toString('utf8').split('\n')) {
-      const e = line ? parse(line) : null;
-      if (e) events.push(e);
-    }
-    return { events, nextOffset: start + lastNl + 1 };
-  } finally {
-    await fh.close();
-  }
+  const { lines, nextOffset } = await tailLines(file, offset, MAX_READ_BYTES);
+  return { events: lines.map(parse).filter((e): e is HookEvent => e !== null), nextOffset };
 }
 
 /** The transcript of the session this run started: the newest codex rollout for the repo written
