@@ -3,7 +3,16 @@
 // codex's event_msg shape and are synthetic: they cannot be provoked without its API.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,10 +101,14 @@ test('findTranscript finds the rollout of this repo since the run started, and t
       join(day, 'rollout-2026-11-21T13-00-47-other.jsonl'),
       REAL.replace(/\/REPO/g, '/elsewhere'),
     );
-    const since = new Date(Date.now() - 60_000);
-    assert.equal(await findTranscript('codex', { cwd: '/work/repo', since, home }), mine);
-    assert.equal(await findTranscript('codex', { cwd: '/nowhere', since, home }), null);
-    assert.equal(await findTranscript('claude', { cwd: '/work/repo', since, home }), null);
+    // A pinned clock in local time (codex names its day folders in local time): no dependence on today
+    // or on the machine's time zone.
+    const since = new Date(2026, 10, 21, 13, 0, 40);
+    const now = new Date(2026, 10, 21, 13, 5, 0);
+    for (const f of readdirSync(day)) utimesSync(join(day, f), now, new Date(since.getTime() + 10_000));
+    assert.equal(await findTranscript('codex', { cwd: '/work/repo', since, home, now }), mine);
+    assert.equal(await findTranscript('codex', { cwd: '/nowhere', since, home, now }), null);
+    assert.equal(await findTranscript('claude', { cwd: '/work/repo', since, home, now }), null);
     const first = await readTranscript('codex', mine, 0);
     assert.deepEqual(
       first.events.map((e) => e.event),

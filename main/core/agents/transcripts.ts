@@ -103,12 +103,13 @@ export async function readTranscript(
  * since the run began. Null until codex has written one (it does on its first turn). */
 export async function findTranscript(
   agent: AgentName,
-  o: { cwd: string; since: Date; home?: string },
+  o: { cwd: string; since: Date; home?: string; now?: Date },
 ): Promise<string | null> {
   if (agent !== 'codex') return null;
+  const now = (o.now ?? new Date()).getTime();
   const root = join(o.home ?? homedir(), '.codex', 'sessions');
   let best: { file: string; mtime: number } | null = null;
-  for (let t = o.since.getTime() - 86_400_000; t <= Date.now() + 86_400_000; t += 86_400_000) {
+  for (let t = o.since.getTime() - 86_400_000; t <= now + 86_400_000; t += 86_400_000) {
     const d = new Date(t);
     const p = (n: number) => String(n).padStart(2, '0');
     const day = join(root, String(d.getFullYear()), p(d.getMonth() + 1), p(d.getDate()));
