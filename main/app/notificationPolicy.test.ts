@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WorkcellState } from '../common/workcell.js';
+import type { NotifyOn } from '../common/notify.js';
 import {
   bodyOf,
   DEFAULT_DESKTOP_ON,
@@ -18,11 +19,11 @@ const change = (name: string, state: WorkcellState, over: Partial<DesktopChange>
   from: 'running',
   ...over,
 });
-const policy = (on: readonly WorkcellState[] = DEFAULT_DESKTOP_ON): NotificationPolicy =>
+const policy = (on: readonly NotifyOn[] = DEFAULT_DESKTOP_ON): NotificationPolicy =>
   new NotificationPolicy(new Set(on));
 
 test('desktopSubscriptions: union of desktop notifiers, default when unconfigured', () => {
-  const cases: { name: string; notifiers: unknown; on: WorkcellState[] }[] = [
+  const cases: { name: string; notifiers: unknown; on: NotifyOn[] }[] = [
     { name: 'no list at all', notifiers: undefined, on: [...DEFAULT_DESKTOP_ON] },
     { name: 'empty list', notifiers: [], on: [] },
     { name: 'slack only', notifiers: [{ type: 'slack', on: ['done'] }], on: [] },

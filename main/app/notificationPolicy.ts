@@ -3,7 +3,7 @@
 // The supervisor already persists "one notification per state change" across restarts; this policy
 // only shapes what the desktop shows and keeps a storm (tmux server killed, catch-up after sleep)
 // from burying the screen in bubbles.
-import { DEFAULT_NOTIFY_ON } from '../common/notify.js';
+import { DEFAULT_NOTIFY_ON, type NotifyOn } from '../common/notify.js';
 import type { Evidence, WorkcellState } from '../common/workcell.js';
 
 export type Urgency = 'low' | 'normal' | 'critical';
@@ -46,19 +46,19 @@ export const NOTIFY = {
 
 /** What the desktop notifier subscribes to when settings.json has no notifiers list at all (a tray
  * app that never notifies would look broken); an explicit list without `desktop` means none. */
-export const DEFAULT_DESKTOP_ON: readonly WorkcellState[] = DEFAULT_NOTIFY_ON;
+export const DEFAULT_DESKTOP_ON: readonly NotifyOn[] = DEFAULT_NOTIFY_ON;
 
 /** The union of the `on` lists of every `desktop` notifier in settings.json. */
-export function desktopSubscriptions(notifiers: unknown): WorkcellState[] {
+export function desktopSubscriptions(notifiers: unknown): NotifyOn[] {
   if (notifiers === undefined) return [...DEFAULT_DESKTOP_ON];
   if (!Array.isArray(notifiers)) return [];
-  const on = new Set<WorkcellState>();
+  const on = new Set<NotifyOn>();
   for (const n of notifiers) {
     if (typeof n !== 'object' || n === null) continue;
     const rec = n as { type?: unknown; on?: unknown };
     if (rec.type !== 'desktop') continue;
     const states = Array.isArray(rec.on) ? rec.on : DEFAULT_DESKTOP_ON;
-    for (const s of states) if (typeof s === 'string') on.add(s as WorkcellState);
+    for (const s of states) if (typeof s === 'string') on.add(s as NotifyOn);
   }
   return [...on];
 }
@@ -86,6 +86,8 @@ export function headline(c: DesktopChange): string {
       return 'needs you to log in again';
     case 'vanished':
       return 'vanished (tmux session gone)';
+    case 'orphaned':
+      return 'orphaned (session gone, processes still running)';
     case 'killed':
       return 'killed';
     case 'running':
@@ -102,6 +104,7 @@ export function urgencyOf(c: DesktopChange): Urgency {
     case 'failed':
     case 'auth_failed':
     case 'vanished':
+    case 'orphaned':
       return 'critical';
     case 'done':
     case 'stalled':
@@ -139,9 +142,9 @@ export class NotificationPolicy {
     folded: [],
   };
 
-  constructor(private subscribed: ReadonlySet<WorkcellState>) {}
+  constructor(private subscribed: ReadonlySet<NotifyOn>) {}
 
-  setSubscriptions(states: Iterable<WorkcellState>): void {
+  setSubscriptions(states: Iterable<NotifyOn>): void {
     this.subscribed = new Set(states);
   }
 

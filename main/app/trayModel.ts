@@ -65,6 +65,7 @@ export function groupOf(w: Pick<WorkcellSummary, 'state' | 'verified'>): TrayGro
     done: 'done',
     failed: 'attention',
     vanished: 'attention',
+    orphaned: 'attention',
     killed: 'ended',
   };
   if (w.state === 'done' && w.verified === false) return 'attention';

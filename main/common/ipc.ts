@@ -4,7 +4,8 @@
 //
 // The renderer talks to the supervisor through the bridge (HTTP + WS), the same in a browser and in
 // Electron, so this API stays small: where the bridge is, the user's own terminal, windows, settings.
-import type { SvErrorInfo, WorkcellState } from './workcell.js';
+import type { SvErrorInfo } from './workcell.js';
+import type { NotifyOn } from './notify.js';
 
 /** Expected failures cross IPC as values, never as rejected promises (STYLE.md). */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: SvErrorInfo };
@@ -33,7 +34,7 @@ export const KEYCHAIN_ENV_PREFIX = 'WORKCELL_KEYCHAIN_';
  * fields never reach the renderer: only whether one is set. */
 export interface NotifierView {
   type: string;
-  on: WorkcellState[];
+  on: NotifyOn[];
   /** Non-secret string fields (chatId, apiBase, argv joined by newlines for `command`). */
   fields: Record<string, string>;
   /** For slack/telegram/webhook: a secret is stored (in the keychain, an env var or a file). */
@@ -64,7 +65,7 @@ export interface SettingsView {
  * (a row whose type is unchanged keeps what the window does not edit: its name, webhook headers). */
 export interface NotifierPatch {
   type: string;
-  on: WorkcellState[];
+  on: NotifyOn[];
   fields: Record<string, string>;
   /** A new secret (webhook URL, bot token): stored encrypted by the app, never written to settings.json. */
   secret?: string;

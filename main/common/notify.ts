@@ -5,6 +5,15 @@ import type { Evidence, WorkcellState } from './workcell.js';
 export const NOTIFIER_TYPES = ['desktop', 'slack', 'telegram', 'openclaw', 'webhook', 'command'] as const;
 export type NotifierType = (typeof NOTIFIER_TYPES)[number];
 
+/** The reason on an `idle` change that is a completion: an interactive agent finished its turn (Claude
+ * `Stop`, Codex `agent-turn-complete`, Gemini `AfterAgent`, or a pane that went idle after work). */
+export const TURN_END = 'turn_end';
+
+/** What a notifier subscribes to (`on` in settings): a state, or a reason (`auth_failed` also fires for
+ * an agent that EXITED because it is not logged in: state failed, reason auth_failed; `turn_end` for a
+ * finished turn). A change matches when its state or its reason is listed. */
+export type NotifyOn = WorkcellState | typeof TURN_END | 'network';
+
 /** The states a user wants to hear about by default: each one either needs them or ends the run.
  * `idle`, `running`, `starting` and `killed` (the user did it) are noise unless asked for. */
 export const DEFAULT_NOTIFY_ON = [
@@ -15,7 +24,9 @@ export const DEFAULT_NOTIFY_ON = [
   'rate_limited',
   'auth_failed',
   'vanished',
-] as const satisfies readonly WorkcellState[];
+  'orphaned',
+  TURN_END,
+] as const satisfies readonly NotifyOn[];
 
 /** One state change the supervisor observed, as it hands it to the dispatcher. */
 export interface StateChange {
@@ -41,6 +52,9 @@ export interface StateChange {
   excerpt?: string | null;
   /** A test message from `workcell notify test`: never deduplicated. */
   test?: boolean;
+  /** The verify.sh outcome this completion carries (done, failed, or a turn end). `pending`: verify was
+   * still running when the wait ran out (a follow-up change with the result comes later). */
+  verify?: { ran: boolean; exitCode: number | null; tail?: string; pending?: boolean } | null;
 }
 
 /** The stable id of a change: `${name}:${pass}:${seq}:${state}`, where seq is the events.jsonl line number

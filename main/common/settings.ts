@@ -1,7 +1,6 @@
 // $WORKCELLS_HOME/settings.json as TypeScript types, shared by the core (which validates it with zod in
 // main/core/settings.ts), the CLI and the desktop app's settings window. Pure: no node:*.
-import type { WorkcellState } from './workcell.js';
-import type { NotifierType } from './notify.js';
+import type { NotifierType, NotifyOn } from './notify.js';
 
 /** A secret (webhook URL, bot token) inline, from an environment variable, or from a file (read at
  * send time, so a rotated token needs no restart). Never logged, never written to events. */
@@ -10,8 +9,8 @@ export type Secret = string | { env: string } | { file: string };
 interface NotifierBase {
   /** Optional label, used as the dedupe key and in events; defaults to the type (`slack#2` for a second). */
   name?: string;
-  /** States that trigger this notifier; defaults to DEFAULT_NOTIFY_ON. */
-  on: WorkcellState[];
+  /** States or reasons that trigger this notifier (see NotifyOn); defaults to DEFAULT_NOTIFY_ON. */
+  on: NotifyOn[];
 }
 
 export interface DesktopNotifierSettings extends NotifierBase {

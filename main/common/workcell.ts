@@ -15,11 +15,13 @@ export const STATES = [
   'done',
   'failed',
   'vanished',
+  'orphaned',
   'killed',
 ] as const;
 export type WorkcellState = (typeof STATES)[number];
 
-/** States after which the agent process is gone for good. */
+/** States after which the agent process is gone for good. (`orphaned` is not one: its pane or tmux
+ * server is gone but its processes still run, unseen, until `kill` or `gc` reaps them.) */
 export const ENDED_STATES: readonly WorkcellState[] = ['done', 'failed', 'vanished', 'killed'];
 export function isEnded(state: WorkcellState): boolean {
   return ENDED_STATES.includes(state);

@@ -84,6 +84,8 @@ export function headline(change: StateChange): string {
       return 'failed';
     case 'vanished':
       return 'vanished: its tmux session is gone without an exit record';
+    case 'orphaned':
+      return 'orphaned: its tmux session is gone but its processes still run';
     case 'killed':
       return 'was killed';
   }

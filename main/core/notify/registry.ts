@@ -2,7 +2,7 @@
 // and in events. The app overrides entries (e.g. `desktop`) by passing a partial factory map.
 import type { NotifierType } from '../../common/notify.js';
 import type { NotifierSettings, Settings } from '../../common/settings.js';
-import type { WorkcellState } from '../../common/workcell.js';
+import type { NotifyOn } from '../../common/notify.js';
 import { commandNotifier, desktopNotifier, openclawNotifier } from './exec.js';
 import { slackNotifier, telegramNotifier, webhookNotifier } from './http.js';
 import type { Notifier, NotifierContext, NotifierFactories, NotifierFactory } from './types.js';
@@ -20,7 +20,7 @@ export interface ConfiguredNotifier {
   /** Stable name in the ledger and events: `name`, else the type; `slack#2` for a second slack. */
   key: string;
   type: NotifierType;
-  on: readonly WorkcellState[];
+  on: readonly NotifyOn[];
   notifier: Notifier;
 }
 
