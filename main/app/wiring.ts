@@ -101,11 +101,11 @@ export async function startCore(o: CoreOptions): Promise<CoreResult> {
       engine: sup.engine,
       onChange(cb) {
         const push = (list: WorkcellSummary[]): void => cb(list);
-        sup.on('change', push);
+        const sub = sup.onFleet.event(push);
         void sup
           .list()
           .then((r) => (r.ok ? cb(r.value) : o.log(`listing workcells failed: ${r.error.message}`)));
-        return () => void sup.off('change', push);
+        return () => sub.dispose();
       },
       async kill(name) {
         return toIpc(await sup.engine.kill(name));

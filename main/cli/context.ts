@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { SvErrorInfo, ErrorCode } from '../common/workcell.js';
 import { ControlDir } from '../core/paths.js';
 import { Tmux } from '../core/tmux.js';
+import { Engine } from '../core/engine.js';
 
 /** What every command gets: the control directory and a client for our tmux server. */
 export interface CliContext {
@@ -50,4 +51,45 @@ export function fail(error: SvErrorInfo, json = false): void {
   process.stderr.write(`workcell: ${error.message}\n`);
   if (json) printJson({ error });
   process.exitCode = EXIT[error.code] ?? 1;
+}
+
+/** The preamble every command that talks to tmux shares: the context, a tmux check, an engine. Null
+ * (with the failure printed and the exit code set) when tmux is missing or too old. */
+export async function engineFor(
+  ctx: () => CliContext,
+  json?: boolean,
+): Promise<(CliContext & { engine: Engine }) | null> {
+  const c = ctx();
+  const v = await c.tmux.checkVersion();
+  if (!v.ok) {
+    fail(v.error, json);
+    return null;
+  }
+  return { ...c, engine: new Engine(c.dir, c.tmux) };
+}
+
+/** `WORKCELL_DAEMON=off` leaves the daemon alone (tests that drive a supervisor of their own). */
+const autoDaemon = (env: NodeJS.ProcessEnv = process.env) => env.WORKCELL_DAEMON !== 'off';
+
+/** After a command started work: make sure a supervisor watches it. A daemon that cannot start does
+ * not undo the start; it is said plainly, with what to do. */
+export async function ensureSupervised(dir: ControlDir): Promise<void> {
+  if (!autoDaemon()) return;
+  const { ensureDaemon } = await import('../core/daemon/client.js');
+  const r = await ensureDaemon(dir);
+  if (!r.ok)
+    process.stderr.write(`workcell: warning: nothing is watching this workcell: ${r.error.message}\n`);
+}
+
+/** `ls`, `status`, `explain`: when live workcells have no supervisor, the states shown are only what
+ * tmux and the disk say (an agent asking a question still reads "running"): say so, and why. */
+export async function warnIfUnsupervised(dir: ControlDir, anyLive: boolean): Promise<void> {
+  if (!anyLive) return;
+  const { daemonStatus } = await import('../core/daemon/client.js');
+  const s = await daemonStatus(dir);
+  if (s.running) return;
+  process.stderr.write(
+    `workcell: no supervisor is watching: ${s.why}${s.lastLogLine ? `; its last log line: ${s.lastLogLine}` : ''}.\n` +
+      `  States below are only what tmux and the disk say (waiting, idle and stalled are not detected). Start it: workcell daemon start\n`,
+  );
 }

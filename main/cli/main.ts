@@ -16,6 +16,7 @@ import { command as ui } from './commands/ui.js';
 import { command as resume } from './commands/resume.js';
 import { command as mute } from './commands/mute.js';
 import { command as demo } from './commands/demo.js';
+import { command as daemon } from './commands/daemon.js';
 
 const COMMANDS: CommandModule[] = [
   start,
@@ -29,6 +30,7 @@ const COMMANDS: CommandModule[] = [
   gc,
   doctor,
   watch,
+  daemon,
   explain,
   notify,
   ui,

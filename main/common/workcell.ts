@@ -54,6 +54,8 @@ export interface VerifyResult {
   at: string | null;
   /** Last lines of verify output, for the detail pane. */
   outputTail?: string;
+  /** What ran it: the agent's exit (the in-pane finisher) or the end of an interactive turn. */
+  trigger?: 'exit' | 'turn';
 }
 
 export interface GitSummary {

@@ -86,8 +86,12 @@ describe('start and the exit record', () => {
     const events = (await fs.readFile(join(dir, 'events.jsonl'), 'utf8'))
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l).type);
-    assert.deepEqual(events.slice(0, 3), ['created', 'started', 'exited']);
+      .map((l) => JSON.parse(l) as { type: string; state?: string; from?: string });
+    const steps = events.filter((e) => e.type !== 'state').map((e) => e.type);
+    assert.deepEqual(steps.slice(0, 3), ['created', 'started', 'exited']);
+    // Every state change is on the timeline once, from the one state path, with where it came from.
+    const states = events.filter((e) => e.type === 'state').map((e) => `${e.from}->${e.state}`);
+    assert.deepEqual(states, ['starting->running', 'running->done']);
   });
 
   test('a non-zero exit is failed with its code; verify is recorded separately', async () => {

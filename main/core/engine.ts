@@ -12,6 +12,7 @@ import { ControlDir, RUN_FILES } from './paths.js';
 import { deriveState } from './reconcile.js';
 import { err, ok, type Result } from './result.js';
 import { RunStore } from './runStore.js';
+import { Transitions } from './transition.js';
 import type { StartOptions } from './start.js';
 import { Tmux, type PaneInfo } from './tmux.js';
 
@@ -31,11 +32,6 @@ export class Engine {
     readonly tmux: Tmux,
   ) {
     this.store = new RunStore(dir);
-  }
-
-  static fromEnv(env: NodeJS.ProcessEnv = process.env): Engine {
-    const dir = ControlDir.fromEnv(env);
-    return new Engine(dir, new Tmux(dir.socket, dir.tmuxConf));
   }
 
   async start(o: StartOptions): Promise<Result<WorkcellStatus>> {
@@ -168,9 +164,11 @@ export class Engine {
   async setMuted(name: string, muted: boolean): Promise<Result<void>> {
     const bad = validateName(name);
     if (bad) return { ok: false, error: bad };
-    const r = await this.store.updateStatus(name, (s) => ({ ...s, muted }));
-    if (!r) return notFound(name);
-    await this.store.appendEvent(name, { type: muted ? 'muted' : 'unmuted' });
+    const r = await new Transitions(this.store).transition(name, {
+      patch: { muted },
+      event: { type: muted ? 'muted' : 'unmuted' },
+    });
+    if (!r.status) return notFound(name);
     return ok(undefined);
   }
 

@@ -8,6 +8,7 @@ import { fillTemplate, readTemplate } from './home.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
 import { deriveState } from './reconcile.js';
 import type { RunStore } from './runStore.js';
+import { Transitions } from './transition.js';
 
 // verify.sh decides "done"; a check that hangs must not hold the pane forever.
 const VERIFY_TIMEOUT_MS = 10 * 60_000;
@@ -62,54 +63,61 @@ export async function finalize(
   echo?: NodeJS.WritableStream,
 ): Promise<WorkcellStatus | null> {
   const runDir = dir.runDir(name);
-  const [exit, killed] = await Promise.all([store.readExit(name), store.readKilled(name)]);
-  let status = await store.updateStatus(name, (s) => {
-    const d = deriveState(s, exit, killed, null, new Date());
-    if (!d.changed) return null;
-    return {
-      ...s,
-      state: d.state,
-      exitCode: d.exitCode,
-      signal: d.signal,
-      endedAt: d.endedAt,
+  const transitions = new Transitions(store);
+  const [exit, killed, before] = await Promise.all([
+    store.readExit(name),
+    store.readKilled(name),
+    store.readStatus(name),
+  ]);
+  if (!before) return null;
+  const d = deriveState(before, exit, killed, null, new Date());
+  let status: WorkcellStatus = before;
+  if (d.changed) {
+    const t = await transitions.transition(name, {
+      to: d.state,
+      when: (s) => s.pass === before.pass,
       evidence: d.evidence,
-    };
-  });
-  if (!status) return null;
+      patch: { exitCode: d.exitCode, signal: d.signal, endedAt: d.endedAt },
+      event: { type: 'exited', exitCode: d.exitCode, signal: d.signal, pass: before.pass },
+    });
+    if (!t.status) return null;
+    status = t.status;
+  }
   if (status.state !== 'done' && status.state !== 'failed' && status.state !== 'killed') return status;
-  if (status.endedAt && (await alreadyFinished(store, name))) return status;
-  await store.appendEvent(name, {
-    type: 'exited',
-    state: status.state,
-    exitCode: status.exitCode,
-    signal: status.signal,
-    evidence: status.evidence ?? undefined,
-  });
+  // Every pass is finished on its own (a resumed pass used to see pass 1's record and skip verify).
+  if (status.endedAt && (await alreadyFinished(store, name, status.pass))) return status;
 
   if (status.state !== 'killed' && (await exists(join(runDir, RUN_FILES.verify)))) {
     echo?.write(`\n[workcell] running verify.sh in ${status.repo}\n`);
     const v = await runVerify(runDir, status.repo, echo);
     const tail = (await readTail(join(runDir, RUN_FILES.verifyLog), VERIFY_TAIL_BYTES)).trimEnd();
     const at = new Date().toISOString();
-    status =
-      (await store.updateStatus(name, (s) => ({
-        ...s,
-        verify: { ran: true, exitCode: v.exitCode, at, outputTail: tail },
-      }))) ?? status;
-    await store.appendEvent(name, { type: 'verified', exitCode: v.exitCode, ok: v.exitCode === 0 });
+    const t = await transitions.transition(name, {
+      patch: { verify: { ran: true, exitCode: v.exitCode, at, outputTail: tail, trigger: 'exit' } },
+      event: {
+        type: 'verified',
+        exitCode: v.exitCode,
+        ok: v.exitCode === 0,
+        pass: status.pass,
+        trigger: 'exit',
+      },
+    });
+    status = t.status ?? status;
     echo?.write(`[workcell] verify ${v.exitCode === 0 ? 'passed' : `FAILED (exit ${v.exitCode})`}\n`);
   }
 
   const git = await gitSummary(status.repo, status.git.headAtStart);
-  status = (await store.updateStatus(name, (s) => ({ ...s, git }))) ?? status;
+  const g = await transitions.transition(name, { patch: { git } });
+  status = g.status ?? status;
   await writeHandoff(dir, status);
-  await store.appendEvent(name, { type: 'finished', state: status.state });
+  await store.appendEvent(name, { type: 'finished', state: status.state, pass: status.pass });
   return status;
 }
 
-async function alreadyFinished(store: RunStore, name: string): Promise<boolean> {
+async function alreadyFinished(store: RunStore, name: string, pass: number): Promise<boolean> {
   const events = await store.readEvents(name);
-  return events.some((e) => e.type === 'finished');
+  // Records from before passes were written on events count as pass 1.
+  return events.some((e) => e.type === 'finished' && (e.pass ?? 1) === pass);
 }
 
 /** A generated skeleton, unless the agent wrote its own handoff.md. */

@@ -10,6 +10,7 @@ import { ensureHome } from './home.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
 import { err, ok, type Result } from './result.js';
 import type { RunStore } from './runStore.js';
+import { Transitions } from './transition.js';
 import { launchInTmux } from './start.js';
 import type { Tmux } from './tmux.js';
 import type { WorkcellSummary } from '../common/workcell.js';
@@ -98,24 +99,33 @@ export async function resumeWorkcell(
     resetAt: null,
     evidence: { source: 'engine', detail: `pass ${s.pass + 1}: ${how}`, at: now },
   };
-  await store.writeStatus(next);
-  await store.appendEvent(w.name, { type: 'resumed', pass: next.pass, from: s.state, how });
+  const transitions = new Transitions(store);
+  await transitions.transition(w.name, {
+    to: 'starting',
+    newPass: true,
+    when: (x) => x.pass === s.pass,
+    patch: next,
+    evidence: next.evidence,
+    event: { type: 'resumed', pass: next.pass, from: s.state, how },
+  });
   const r = await launchInTmux(dir, tmux, w.name, s.repo, argv, hooks.env);
   if (!r.ok) {
-    await store.updateStatus(w.name, (x) => ({
-      ...x,
-      state: 'failed',
-      endedAt: new Date().toISOString(),
-      evidence: {
-        source: 'engine',
-        detail: `resume could not start tmux: ${r.error.message}`,
-        at: new Date().toISOString(),
-      },
-    }));
+    const at = new Date().toISOString();
+    await transitions.transition(w.name, {
+      to: 'failed',
+      patch: { endedAt: at },
+      evidence: { source: 'engine', detail: `resume could not start tmux: ${r.error.message}`, at },
+    });
     return err('TMUX_FAILED', `could not resume ${w.name}: ${r.error.message}`);
   }
-  const running = await store.updateStatus(w.name, (x) =>
-    x.state === 'starting' ? { ...x, state: 'running' } : null,
-  );
-  return ok(running ?? next);
+  const running = await transitions.transition(w.name, {
+    to: 'running',
+    when: (x) => x.state === 'starting' && x.pass === next.pass,
+    evidence: {
+      source: 'engine',
+      detail: `pass ${next.pass} launched in tmux`,
+      at: new Date().toISOString(),
+    },
+  });
+  return ok(running.status ?? next);
 }

@@ -9,6 +9,7 @@ import { ensureHome, fillTemplate, FINISH_JS, readTemplate } from './home.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
 import { err, ok, type Result } from './result.js';
 import type { RunStore } from './runStore.js';
+import { Transitions } from './transition.js';
 import { escapeTmuxArg, type Tmux } from './tmux.js';
 import { which } from './which.js';
 
@@ -241,8 +242,8 @@ export async function startWorkcell(
       resetAt: null,
       evidence: { source: 'engine', detail: 'created', at: now },
     };
-    await store.writeStatus(status);
-    await store.appendEvent(o.name, { type: 'created', state: 'starting', agent, repo });
+    const transitions = new Transitions(store);
+    await transitions.create(status, { type: 'created', state: 'starting', agent, repo });
 
     const r = await launchInTmux(dir, tmux, o.name, repo, argv, hooks.env);
     if (!r.ok) {
@@ -252,16 +253,12 @@ export async function startWorkcell(
         `could not start the tmux session for ${o.name}: ${r.error.message}; nothing was kept`,
       );
     }
-    const started = await store.updateStatus(o.name, (s) =>
-      s.state === 'starting'
-        ? {
-            ...s,
-            state: 'running',
-            evidence: { source: 'engine', detail: 'launched in tmux', at: new Date().toISOString() },
-          }
-        : null,
-    );
-    await store.appendEvent(o.name, { type: 'started', state: 'running', argv0: argv[0] });
-    return ok(started ?? status);
+    const started = await transitions.transition(o.name, {
+      to: 'running',
+      when: (s) => s.state === 'starting',
+      evidence: { source: 'engine', detail: 'launched in tmux', at: new Date().toISOString() },
+      event: { type: 'started', argv0: argv[0] },
+    });
+    return ok(started.status ?? status);
   }
 }

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../../core/engine.js';
 import { SCENARIOS, type Scenario } from '../../core/bridge/demoScenarios.js';
-import { fail, printJson, type CommandModule } from '../context.js';
+import { ensureSupervised, fail, printJson, type CommandModule } from '../context.js';
 
 /** dist/main/cli/commands/demo.js -> dist/main/core/bridge/demoAgent.js */
 const DEMO_AGENT = join(
@@ -57,6 +57,7 @@ export const command: CommandModule = {
           if (r.ok) started.push({ name, scenario });
           else failed.push({ name, message: r.error.message });
         }
+        if (started.length) await ensureSupervised(dir);
         if (o.json) printJson({ repo, started, failed });
         else {
           for (const s of started)

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { Engine } from '../../core/engine.js';
-import { fail, printJson, type CommandModule } from '../context.js';
+import { isEnded } from '../../common/workcell.js';
+import { engineFor, fail, printJson, warnIfUnsupervised, type CommandModule } from '../context.js';
 import { age, stateLabel, verifyLabel } from '../format.js';
 
 export const command: CommandModule = {
@@ -14,13 +14,13 @@ export const command: CommandModule = {
       .option('-n, --events <n>', 'how many recent state events to show', '10')
       .option('--json', 'print JSON')
       .action(async (name: string, o: { events: string; json?: boolean }) => {
-        const { dir, tmux } = ctx();
-        const v = await tmux.checkVersion();
-        if (!v.ok) return fail(v.error, o.json);
-        const engine = new Engine(dir, tmux);
+        const c = await engineFor(ctx, o.json);
+        if (!c) return;
+        const engine = c.engine;
         const st = await engine.status(name);
         if (!st.ok) return fail(st.error, o.json);
         const w = st.value;
+        await warnIfUnsupervised(c.dir, !isEnded(w.state));
         const events = (await engine.store.readEvents(name))
           .filter((e) => e.evidence || e.type !== 'state')
           .slice(-Number(o.events || 10));

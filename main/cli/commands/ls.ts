@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { Engine } from '../../core/engine.js';
-import { fail, printJson, type CommandModule } from '../context.js';
+import { isEnded } from '../../common/workcell.js';
+import { engineFor, fail, printJson, warnIfUnsupervised, type CommandModule } from '../context.js';
 import { age, stateLabel, table, verifyLabel } from '../format.js';
 
 export const command: CommandModule = {
@@ -11,11 +11,14 @@ export const command: CommandModule = {
       .description('list every workcell with its state (one tmux call for all)')
       .option('--json', 'print JSON')
       .action(async (o: { json?: boolean }) => {
-        const { dir, tmux } = ctx();
-        const v = await tmux.checkVersion();
-        if (!v.ok) return fail(v.error, o.json);
-        const r = await new Engine(dir, tmux).list();
+        const c = await engineFor(ctx, o.json);
+        if (!c) return;
+        const r = await c.engine.list();
         if (!r.ok) return fail(r.error, o.json);
+        await warnIfUnsupervised(
+          c.dir,
+          r.value.some((w) => !isEnded(w.state)),
+        );
         if (o.json) return printJson(r.value);
         if (r.value.length === 0) {
           process.stderr.write(

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { Engine } from '../../core/engine.js';
-import { fail, printJson, type CommandModule } from '../context.js';
+import { engineFor, ensureSupervised, fail, printJson, type CommandModule } from '../context.js';
 
 export const command: CommandModule = {
   register(program: Command, ctx) {
@@ -12,11 +11,11 @@ export const command: CommandModule = {
       .argument('<name>')
       .option('--json', 'print the new status as JSON')
       .action(async (name: string, o: { json?: boolean }) => {
-        const { dir, tmux } = ctx();
-        const v = await tmux.checkVersion();
-        if (!v.ok) return fail(v.error, o.json);
-        const r = await new Engine(dir, tmux).resume(name);
+        const c = await engineFor(ctx, o.json);
+        if (!c) return;
+        const r = await c.engine.resume(name);
         if (!r.ok) return fail(r.error, o.json);
+        await ensureSupervised(c.dir);
         if (o.json) printJson(r.value);
         else
           process.stdout.write(`resumed ${name}: pass ${r.value.pass} (${r.value.evidence?.detail ?? ''})\n`);

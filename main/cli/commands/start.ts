@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AGENTS } from '../../common/workcell.js';
 import { Engine } from '../../core/engine.js';
-import { fail, printJson, type CommandModule } from '../context.js';
+import { ensureSupervised, fail, printJson, type CommandModule } from '../context.js';
 
 export const command: CommandModule = {
   register(program: Command, ctx) {
@@ -35,6 +35,7 @@ export const command: CommandModule = {
           args,
         });
         if (!r.ok) return fail(r.error, Boolean(o.json));
+        await ensureSupervised(dir);
         if (o.json) printJson(r.value);
         else {
           process.stdout.write(`started ${name} (${r.value.agent}) in ${r.value.repo}\n`);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { Engine } from '../../core/engine.js';
-import { fail, printJson, type CommandModule } from '../context.js';
+import { isEnded } from '../../common/workcell.js';
+import { engineFor, fail, printJson, warnIfUnsupervised, type CommandModule } from '../context.js';
 import { age, stateLabel, verifyLabel } from '../format.js';
 
 export const command: CommandModule = {
@@ -11,12 +11,12 @@ export const command: CommandModule = {
       .argument('<name>')
       .option('--json', 'print JSON')
       .action(async (name: string, o: { json?: boolean }) => {
-        const { dir, tmux } = ctx();
-        const v = await tmux.checkVersion();
-        if (!v.ok) return fail(v.error, o.json);
-        const r = await new Engine(dir, tmux).status(name);
+        const c = await engineFor(ctx, o.json);
+        if (!c) return;
+        const r = await c.engine.status(name);
         if (!r.ok) return fail(r.error, o.json);
         const w = r.value;
+        await warnIfUnsupervised(c.dir, !isEnded(w.state));
         if (o.json) return printJson(w);
         const lines = [
           `name      ${w.name}`,

@@ -26,7 +26,7 @@ export const command: CommandModule = {
       .option('--no-open', 'do not open a browser, only print the URL')
       .option(
         '--no-supervise',
-        'only show the fleet; leave detection and notifications to a running `workcell watch` or the app',
+        'only show the fleet; do not start the supervisor daemon (states are then only what tmux and the disk say)',
       )
       .action(async (o: { port?: number; open: boolean; supervise: boolean }) => {
         const { dir, tmux } = ctx();
@@ -44,21 +44,20 @@ export const command: CommandModule = {
         // Loaded here: ws, node-pty and the supervisor must not slow down `ls` and friends.
         const { startBridge } = await import('../../core/bridge/server.js');
         const log = (line: string) => process.stderr.write(`workcell ui: ${line}\n`);
-        let fleet;
-        let engine;
+        // The dashboard is a viewer: the one supervisor daemon of this home writes the states and
+        // sends the notifications; the open connection keeps it running while the dashboard is up.
+        const { Engine } = await import('../../core/engine.js');
+        const { RunsDirFleetSource } = await import('../../core/bridge/runsDirFleetSource.js');
+        const engine = new Engine(dir, tmux);
+        const fleet = new RunsDirFleetSource(engine);
         let stopFleet = async (): Promise<void> => {};
         if (o.supervise) {
-          const { Supervisor } = await import('../../core/supervisor/supervisor.js');
-          const sup = await Supervisor.start({ dir, tmux, log });
-          if (!sup.ok) return fail(sup.error);
-          fleet = sup.value;
-          engine = sup.value.engine;
-          stopFleet = () => sup.value.stop();
-        } else {
-          const { Engine } = await import('../../core/engine.js');
-          const { RunsDirFleetSource } = await import('../../core/bridge/runsDirFleetSource.js');
-          engine = new Engine(dir, tmux);
-          fleet = new RunsDirFleetSource(engine);
+          const { DaemonViewer, ensureDaemon } = await import('../../core/daemon/client.js');
+          const d = await ensureDaemon(dir);
+          if (!d.ok) return fail(d.error);
+          const viewer = await DaemonViewer.connect(dir);
+          if (viewer.ok) stopFleet = async () => viewer.value.close();
+          else log(`${viewer.error.message}; showing the fleet without a live supervisor connection`);
         }
         let bridge;
         try {

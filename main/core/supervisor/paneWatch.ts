@@ -5,6 +5,7 @@ import { findTranscript, readTranscript } from '../agents/transcripts.js';
 import { detect, type Detection } from '../detect/detect.js';
 import { progressKey } from '../detect/screen.js';
 import type { Tmux } from '../tmux.js';
+import type { Clocks } from './clocks.js';
 
 // A pane that keeps printing is looked at no more than this often: 100 busy agents must not turn
 // into 100 captures a second. A pane that goes quiet is looked at once more right away (settle),
@@ -54,21 +55,29 @@ export class PaneWatch {
     private readonly log: (line: string) => void,
     /** Where the agents keep their transcripts (their HOME); tests point it at a temp dir. */
     private readonly home?: string,
+    /** Persisted progress clocks: a restarted supervisor continues them instead of starting at zero. */
+    private readonly clocks?: Clocks,
   ) {}
+
+  private progressed(w: WorkcellSummary, t: Track, at: number): void {
+    t.progressAt = at;
+    this.clocks?.set(w.name, { progressAt: at, progressKey: t.progressKey, pass: w.pass });
+  }
 
   /** Looks at one live, running workcell when something about it changed; otherwise returns the last look. */
   async look(w: WorkcellSummary, now: number, force: boolean): Promise<Look> {
     const pane = w.pane!;
     let t = this.tracks.get(w.name);
     if (!t) {
+      const clock = this.clocks?.get(w.name, w.pass);
       t = {
         activity: pane.activity,
         title: pane.title,
         capturedActivity: -1,
         capturedTitle: null,
         capturedAt: 0,
-        progressKey: '',
-        progressAt: now,
+        progressKey: clock?.progressKey ?? '',
+        progressAt: clock?.progressAt ?? now,
         hookOffset: 0,
         hooks: [],
         lastScreen: '',
@@ -92,7 +101,10 @@ export class PaneWatch {
       hooks.events = [...hooks.events, ...fromTranscript].sort((a, b) => a.at.localeCompare(b.at));
     if (hooks.events.length) {
       t.hooks = [...t.hooks, ...hooks.events].slice(-HOOK_MEMORY);
-      t.progressAt = now;
+      // Progress at the newest event's own time: a restarted supervisor re-reads old events, which must
+      // not restart the stall clock.
+      const latest = Math.min(now, Math.max(...hooks.events.map((e) => Date.parse(e.at) || 0)));
+      if (latest > t.progressAt) this.progressed(w, t, latest);
     }
     const changed =
       t.capturedActivity !== pane.activity || t.capturedTitle !== pane.title || hooks.events.length > 0;
@@ -112,7 +124,7 @@ export class PaneWatch {
         const key = progressKey(cap.value);
         if (key !== t.progressKey) {
           t.progressKey = key;
-          t.progressAt = now;
+          this.progressed(w, t, now);
         }
         if (!t.patterns) {
           const p = loadPatterns(w.agent as AgentName, this.patternDir);

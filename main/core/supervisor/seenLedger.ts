@@ -10,6 +10,8 @@ export interface Seen {
   seq: number;
   pass: number;
   at: string;
+  /** Seen but not yet told: a completion waiting for its verify result (survives a restart). */
+  held?: boolean;
 }
 
 /** The last state the supervisor reported per workcell, persisted so a restarted (or SIGKILLed)
@@ -34,17 +36,29 @@ export class SeenLedger {
   }
 
   /** Records the change and returns its seq; the file write follows in order, without blocking. */
-  record(name: string, state: WorkcellState, pass: number, at: string): number {
+  record(name: string, state: WorkcellState, pass: number, at: string, held = false): number {
     const prev = this.data[name];
     const seq = (prev?.seq ?? 0) + 1;
-    this.data[name] = { state, seq, pass, at };
-    const snapshot = { ...this.data };
+    this.data[name] = { state, seq, pass, at, ...(held ? { held } : {}) };
+    this.persist();
+    return seq;
+  }
+
+  /** The held change of `name` was told. */
+  release(name: string): void {
+    const cur = this.data[name];
+    if (!cur?.held) return;
+    delete cur.held;
+    this.persist();
+  }
+
+  private persist(): void {
+    const snapshot = structuredClone(this.data);
     this.writing = this.writing
       .then(() => writeJsonAtomic(this.path, snapshot))
       .catch(() => {
         // full disk: the in-memory ledger still prevents repeats until the next restart
       });
-    return seq;
   }
 
   forget(present: Set<string>): void {

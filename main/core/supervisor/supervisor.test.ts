@@ -70,7 +70,7 @@ test('in process: an exit and a question are reported once each, with evidence',
   assert.ok(r.ok, r.ok ? '' : r.error.message);
   const sup = r.value;
   const changes: SupervisorChange[] = [];
-  sup.on('state', (c: SupervisorChange) => changes.push(c));
+  sup.onState((c: SupervisorChange) => changes.push(c));
   try {
     await engine.start({
       name: 'q',

@@ -1,6 +1,6 @@
 // Test fixture: a temp WORKCELLS_HOME with its own private tmux server, and a leak check on teardown
 // (every session and process a test started is gone afterwards). Used by integration tests only.
-import { mkdtempSync, rmSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -25,11 +25,14 @@ export function makeHome(prefix = 'wc-'): TestHome {
   // Short path: a unix socket path must stay under ~104 bytes.
   const root = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
   const dir = new ControlDir(root);
-  const env = { ...tmuxEnv(process.env), WORKCELLS_HOME: root };
+  // Commands do not start the supervisor daemon here: most tests drive a supervisor of their own (or
+  // none); the daemon tests turn it on with WORKCELL_DAEMON=on.
+  const env = { ...tmuxEnv(process.env), WORKCELLS_HOME: root, WORKCELL_DAEMON: 'off' };
   return {
     dir,
     env,
     cleanup() {
+      killDaemon(dir);
       try {
         execFileSync('tmux', ['-S', dir.socket, 'kill-server'], { stdio: 'ignore', env: tmuxEnv() });
       } catch {
@@ -73,6 +76,27 @@ export function killOrphans(root: string): void {
       process.kill(-g, 'SIGKILL');
     } catch {
       // ESRCH: the group ended on its own meanwhile
+    }
+  }
+}
+
+/** Ends this home's supervisor daemon and its keeper, if one runs (SIGKILL: teardown, not a test). */
+export function killDaemon(dir: ControlDir): void {
+  let rec: { pid?: number; keeperPid?: number | null } = {};
+  try {
+    rec = JSON.parse(readFileSync(join(dir.root, 'daemon', 'leader.json'), 'utf8')) as typeof rec;
+  } catch {
+    // no daemon ever led this home
+    return;
+  }
+  for (const pid of [rec.keeperPid, rec.pid]) {
+    if (!pid) continue;
+    try {
+      // Only if it is a daemon of THIS home (the pid may have been reused since).
+      if (!readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`WORKCELLS_HOME=${dir.root}\0`)) continue;
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // ESRCH / ENOENT: already gone
     }
   }
 }

@@ -1,0 +1,138 @@
+// What every other process does with the daemon: ask whether one watches this home (and if not, why),
+// make sure one does, stop it, and view its events.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Emitter } from '../../common/lifecycle.js';
+import type { ControlDir } from '../paths.js';
+import { err, ok, type Result } from '../result.js';
+import { lastDaemonLogLine } from './daemonLog.js';
+import { daemonSocketPath } from './daemon.js';
+import { isAlive, liveLeader, readLeader, type LeaderRecord } from './leaderLock.js';
+import type { DaemonFrame } from './protocol.js';
+
+const DAEMON_MAIN = fileURLToPath(new URL('./daemonMain.js', import.meta.url));
+
+export const CLIENT_TIMING = {
+  // A daemon takes ~300 ms to load and take the lead on an idle machine; 10 s covers a loaded one.
+  startWaitMs: 10_000,
+  // SIGTERM lets it flush its ledgers and let in-flight notifications land (up to 5 s).
+  stopWaitMs: 10_000,
+  pollMs: 50,
+} as const;
+
+export interface DaemonStatus {
+  running: boolean;
+  leader: LeaderRecord | null;
+  /** When not running: why, in words (never started, stopped, crashed) with its last log line. */
+  why: string | null;
+  lastLogLine: string;
+}
+
+export async function daemonStatus(dir: ControlDir): Promise<DaemonStatus> {
+  const rec = readLeader(dir);
+  if (rec && isAlive(rec)) return { running: true, leader: rec, why: null, lastLogLine: '' };
+  const lastLogLine = await lastDaemonLogLine(dir);
+  const why = rec
+    ? `the supervisor daemon (pid ${rec.pid}) died without stopping cleanly`
+    : lastLogLine
+      ? 'the supervisor daemon is not running'
+      : 'no supervisor daemon has run for this home yet';
+  return { running: false, leader: null, why, lastLogLine };
+}
+
+/** Starts the daemon unless one leads already; waits until it leads. */
+export async function ensureDaemon(
+  dir: ControlDir,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Result<LeaderRecord>> {
+  const cur = liveLeader(dir);
+  if (cur) return ok(cur);
+  // detached: a session of its own (setsid), so a closing terminal or SSH drop does not hang it up.
+  const child = spawn(process.execPath, [DAEMON_MAIN], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...env, WORKCELLS_HOME: dir.root },
+  });
+  child.on('error', () => undefined); // reported below as "did not start"
+  child.unref();
+  const deadline = Date.now() + CLIENT_TIMING.startWaitMs;
+  while (Date.now() < deadline) {
+    const rec = liveLeader(dir);
+    if (rec && existsSync(daemonSocketPath(dir))) return ok(rec);
+    await sleep(CLIENT_TIMING.pollMs);
+  }
+  const last = await lastDaemonLogLine(dir);
+  return err(
+    'TMUX_FAILED',
+    `the supervisor daemon did not start${last ? ` (its log says: ${last})` : ''}: run \`workcell daemon logs\` and \`workcell doctor\``,
+  );
+}
+
+/** Stops the daemon (and its keeper) gracefully; resolves once it has let go of the lead. */
+export async function stopDaemon(dir: ControlDir): Promise<Result<{ stopped: number | null }>> {
+  const rec = liveLeader(dir);
+  if (!rec) return ok({ stopped: null });
+  // The keeper first: it forwards the signal and does not restart a daemon that was asked to stop.
+  for (const pid of [rec.keeperPid, rec.pid]) {
+    if (!pid) continue;
+    try {
+      process.kill(pid, 'SIGTERM');
+      break;
+    } catch {
+      // ESRCH: the keeper is gone (killed on its own); signal the daemon itself
+    }
+  }
+  const deadline = Date.now() + CLIENT_TIMING.stopWaitMs;
+  while (Date.now() < deadline) {
+    if (!liveLeader(dir)) return ok({ stopped: rec.pid });
+    await sleep(CLIENT_TIMING.pollMs);
+  }
+  return err('STILL_RUNNING', `the supervisor daemon (pid ${rec.pid}) did not stop within 10 s`);
+}
+
+/** A viewer of the daemon's events (state changes, log lines, fleet changes). */
+export class DaemonViewer {
+  readonly onFrame = new Emitter<DaemonFrame>();
+  readonly onClose = new Emitter<void>();
+  private sock: Socket | null = null;
+
+  static connect(dir: ControlDir): Promise<Result<DaemonViewer>> {
+    return new Promise((resolve) => {
+      const v = new DaemonViewer();
+      const sock = connect(daemonSocketPath(dir));
+      sock.once('connect', () => {
+        v.sock = sock;
+        resolve(ok(v));
+      });
+      sock.once('error', (e) =>
+        resolve(
+          err('TMUX_FAILED', `cannot reach the supervisor daemon: ${(e as NodeJS.ErrnoException).code}`),
+        ),
+      );
+      sock.on('close', () => v.onClose.fire());
+      createInterface({ input: sock }).on('line', (line) => {
+        try {
+          v.onFrame.fire(JSON.parse(line) as DaemonFrame);
+        } catch {
+          // a torn line from a daemon killed mid-write: skip it
+        }
+      });
+    });
+  }
+
+  /** Asks the daemon to look now (e.g. right after a start). */
+  poke(): void {
+    this.sock?.write('poke\n');
+  }
+
+  close(): void {
+    this.sock?.end();
+    this.sock?.destroy();
+    this.onFrame.dispose();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

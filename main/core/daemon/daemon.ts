@@ -1,0 +1,113 @@
+// The supervisor daemon (one per control directory): holds the leader lock, runs the one Supervisor
+// (the one writer of state, the one sender of notifications), serves its events to any number of
+// viewers (tray app, `workcell ui`, `workcell watch`) on a local socket, and exits on its own when
+// nothing is live, nothing is owed and nobody is watching.
+import { chmodSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { isEnded } from '../../common/workcell.js';
+import type { ControlDir } from '../paths.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import { DaemonLog, daemonLogPath } from './daemonLog.js';
+import { daemonDir } from './leaderLock.js';
+import type { DaemonFrame } from './protocol.js';
+
+export const DAEMON_TIMING = {
+  // Nothing live, nothing owed, no viewer for this long: exit. A minute rides out the gap between one
+  // `workcell start` and the next in a script; `WORKCELL_DAEMON_IDLE_EXIT_MS` overrides it (tests).
+  idleExitMs: 60_000,
+  idleCheckMs: 5_000,
+} as const;
+
+/** Exit codes the keeper reads: 0 = stopped on purpose (idle, asked, home gone); LOCKED = another
+ * daemon leads (do not restart); anything else is a crash (restart within the budget). */
+export const DAEMON_EXIT = { ok: 0, locked: 3, failed: 1 } as const;
+
+export const daemonSocketPath = (dir: ControlDir) => join(daemonDir(dir), 'daemon.sock');
+
+export interface DaemonOptions {
+  dir: ControlDir;
+  keeperPid?: number | null;
+  idleExitMs?: number;
+}
+
+/** Runs until stopped; resolves with the process exit code. */
+export async function runDaemon(o: DaemonOptions): Promise<number> {
+  const log = new DaemonLog(daemonLogPath(o.dir));
+  const started = await Supervisor.start({ dir: o.dir, log: (l) => log.write(l), keeperPid: o.keeperPid });
+  if (!started.ok) {
+    log.write(`not starting: ${started.error.message}`);
+    return started.error.code === 'STILL_RUNNING' ? DAEMON_EXIT.locked : DAEMON_EXIT.failed;
+  }
+  const sup = started.value;
+  log.write(`supervising ${o.dir.root} as pid ${process.pid}`);
+
+  const viewers = new Set<Socket>();
+  const send = (frame: DaemonFrame) => {
+    const line = `${JSON.stringify(frame)}\n`;
+    for (const s of viewers) if (!s.destroyed) s.write(line);
+  };
+  sup.onState((c) => {
+    const { summary: _s, ...change } = c;
+    send({ type: 'state', change });
+  });
+  sup.onLog.event((line) => send({ type: 'log', line }));
+  sup.onFleet.event(() => send({ type: 'fleet' }));
+  const server = await listen(daemonSocketPath(o.dir), (sock) => {
+    viewers.add(sock);
+    sock.on('close', () => viewers.delete(sock));
+    sock.on('error', () => sock.destroy()); // a viewer that went away mid-write: forget it
+    sock.on('data', () => void sup.request()); // any line from a viewer means "look now"
+    sock.write(
+      `${JSON.stringify({ type: 'hello', pid: process.pid, home: o.dir.root } satisfies DaemonFrame)}\n`,
+    );
+  });
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (why: string, code: number = DAEMON_EXIT.ok) => {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(idleTimer);
+      log.write(`stopping: ${why}`);
+      send({ type: 'bye', why });
+      for (const s of viewers) s.end();
+      server.close();
+      await sup.stop();
+      resolve(code);
+    };
+    const idleExitMs = o.idleExitMs ?? DAEMON_TIMING.idleExitMs;
+    let idleSince = Date.now();
+    const idleTimer = setInterval(
+      () => {
+        const live = sup.snapshot().some((w) => !isEnded(w.state) || (w.pane && !w.pane.dead));
+        if (live || sup.busy || viewers.size > 0) idleSince = Date.now();
+        else if (Date.now() - idleSince >= idleExitMs)
+          void stop(`nothing live, nothing owed, no viewer for ${Math.round(idleExitMs / 1000)}s`);
+      },
+      Math.min(DAEMON_TIMING.idleCheckMs, Math.max(100, idleExitMs / 4)),
+    );
+    sup.onHomeGone(() => void stop('the control directory was removed', DAEMON_EXIT.ok));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGHUP', () => void stop('SIGHUP'));
+  });
+}
+
+/** A unix socket only this user can reach (the home is 0700; the socket is 0600 as well). A socket
+ * file left by a crashed daemon is replaced: we hold the leader lock, so it cannot be a live one's. */
+function listen(path: string, onConn: (s: Socket) => void): Promise<Server> {
+  try {
+    unlinkSync(path);
+  } catch {
+    // ENOENT: no stale socket
+  }
+  return new Promise((resolve, reject) => {
+    const server = createServer(onConn);
+    server.once('error', reject);
+    server.listen(path, () => {
+      chmodSync(path, 0o600);
+      resolve(server);
+    });
+  });
+}

@@ -1,0 +1,96 @@
+// Detection made durable (one job): what PaneWatch sees on a live pane, what only a reader can derive
+// (vanished, orphaned, a pane that died without an exit record), and why an ended agent ended (its
+// last screen) become transitions with their evidence. Every write goes through Transitions.
+import type { WorkcellSummary } from '../../common/workcell.js';
+import { isEnded } from '../../common/workcell.js';
+import { loadPatterns } from '../agents/patterns.js';
+import { detect } from '../detect/detect.js';
+import { cleanTerminalText } from '../notify/format.js';
+import type { ControlDir } from '../paths.js';
+import type { Transitions } from '../transition.js';
+import type { PaneWatch } from './paneWatch.js';
+
+// Hook events that end an interactive turn (Claude Stop/StopFailure, Gemini AfterAgent, Codex notify).
+const TURN_END_EVENTS = /^(Stop|StopFailure|AfterAgent|agent-turn-complete|task_complete)\b/;
+
+export interface Looked {
+  w: WorkcellSummary;
+  /** The agent finished a turn at this look (running -> idle after work). */
+  turnEnd: boolean;
+}
+
+export class Detector {
+  constructor(
+    private readonly dir: ControlDir,
+    private readonly transitions: Transitions,
+    private readonly watch: PaneWatch,
+  ) {}
+
+  /** Looks at one live pane; a changed state is persisted (unless the exit won the race). */
+  async look(w: WorkcellSummary, now: number): Promise<Looked> {
+    const look = await this.watch.look(w, now, false);
+    const d = look.detection;
+    if (look.state === w.state && (!d || d.resetAt === (w.resetAt ?? undefined)))
+      return { w, turnEnd: false };
+    const at = new Date(now).toISOString();
+    const evidence = d?.evidence ?? { source: 'pane', detail: 'output, no state pattern matched', at };
+    const t = await this.transitions.transition(w.name, {
+      to: look.state,
+      when: (s) => !isEnded(s.state) && s.pass === w.pass,
+      evidence,
+      patch: { resetAt: d?.resetAt ?? null, reason: d?.reason ?? null },
+    });
+    if (!t.applied) return { w, turnEnd: false };
+    const s = t.status;
+    const turnEnd =
+      s.state === 'idle' &&
+      (t.from === 'running' || t.from === 'stalled') &&
+      (evidence.source === 'pane' || evidence.source === 'title' || TURN_END_EVENTS.test(evidence.detail));
+    return {
+      w: { ...w, state: s.state, evidence: s.evidence, resetAt: s.resetAt, reason: s.reason },
+      turnEnd,
+    };
+  }
+
+  /** States only a reader can derive (vanished, orphaned; a pane that died without an exit record). */
+  async persistDerived(w: WorkcellSummary): Promise<void> {
+    await this.transitions.transition(w.name, {
+      to: w.state,
+      when: (s) => s.state !== w.state && s.pass === w.pass,
+      evidence: w.evidence,
+      patch: { endedAt: w.endedAt, exitCode: w.exitCode, signal: w.signal },
+    });
+  }
+
+  /** Why an agent ended, when its last screen says (not logged in, usage limit, no network): the exit
+   * code alone reads "failed (1)"; the notification should say what to do. Also persisted. */
+  endReason(w: WorkcellSummary, excerpt: string): WorkcellSummary {
+    const text = cleanTerminalText(excerpt);
+    if (!text.trim()) return w;
+    const d = detect({
+      agent: w.agent,
+      screen: text,
+      now: new Date(),
+      patterns: loadPatterns(w.agent, this.dir.patterns).patterns,
+    });
+    const reason =
+      d?.state === 'auth_failed' || d?.state === 'rate_limited'
+        ? d.state
+        : d?.reason === 'network'
+          ? 'network'
+          : null;
+    if (!d || !reason) return w;
+    const detail = `${w.evidence?.detail ?? w.state}; last screen: ${d.evidence.detail}`;
+    const evidence = { ...(w.evidence ?? d.evidence), detail };
+    void this.transitions
+      .transition(w.name, {
+        when: (s) => !s.reason && s.pass === w.pass,
+        evidence,
+        patch: { reason, resetAt: d.resetAt ?? w.resetAt },
+      })
+      .catch(() => {
+        // run dir removed meanwhile (gc --remove): the notification still carries the reason
+      });
+    return { ...w, reason, resetAt: d.resetAt ?? w.resetAt, evidence };
+  }
+}
