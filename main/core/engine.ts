@@ -33,11 +33,6 @@ export class Engine {
     this.store = new RunStore(dir);
   }
 
-  static fromEnv(env: NodeJS.ProcessEnv = process.env): Engine {
-    const dir = ControlDir.fromEnv(env);
-    return new Engine(dir, new Tmux(dir.socket, dir.tmuxConf));
-  }
-
   async start(o: StartOptions): Promise<Result<WorkcellStatus>> {
     // start, resume and finish (and their agent/hook modules) load on first use: `ls` never pays.
     const { startWorkcell } = await import('./start.js');

@@ -8,13 +8,3 @@ export const err = (code: ErrorCode, message: string): { ok: false; error: SvErr
   ok: false,
   error: { code, message },
 });
-
-/** Thrown only to carry an expected failure through layers that cannot return one; caught at the edge. */
-export class SvError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}

@@ -30,12 +30,6 @@ export interface SecretResolver {
   readonly redactor: Redactor;
 }
 
-/** Where a secret comes from, for messages: never its value. */
-export function describeSecret(secret: Secret): string {
-  if (typeof secret === 'string') return 'inline';
-  return 'env' in secret ? `env ${secret.env}` : `file ${secret.file}`;
-}
-
 export function makeSecretResolver(
   env: NodeJS.ProcessEnv,
   baseDir: string,
@@ -84,23 +78,4 @@ export function registerInlineSecrets(settings: Settings, redactor: Redactor): v
     if (n.type === 'webhook') secrets.push(n.url, ...Object.values(n.headers ?? {}));
     for (const s of secrets) if (typeof s === 'string') redactor.add(s);
   }
-}
-
-/** A copy of settings safe to print (`--json`, logs): every secret replaced by where it comes from. */
-export function redactSettings(settings: Settings): unknown {
-  const hide = (s: Secret) => (typeof s === 'string' ? REDACTED : s);
-  return {
-    ...settings,
-    notifiers: settings.notifiers.map((n) => {
-      if (n.type === 'slack') return { ...n, url: hide(n.url) };
-      if (n.type === 'telegram') return { ...n, token: hide(n.token) };
-      if (n.type === 'webhook') {
-        const headers = n.headers
-          ? Object.fromEntries(Object.entries(n.headers).map(([k, v]) => [k, hide(v)]))
-          : undefined;
-        return { ...n, url: hide(n.url), ...(headers ? { headers } : {}) };
-      }
-      return n;
-    }),
-  };
 }
