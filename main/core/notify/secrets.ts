@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import type { Result } from '../../common/result.js';
 import type { Secret, Settings } from '../../common/settings.js';
 
 export const REDACTED = '[redacted]';
@@ -23,7 +24,8 @@ export class Redactor {
   }
 }
 
-export type SecretResult = { ok: true; value: string } | { ok: false; error: string };
+/** The error is a message naming the field and the source, never the value. */
+export type SecretResult = Result<string, string>;
 
 export interface SecretResolver {
   resolve(secret: Secret, field: string): Promise<SecretResult>;
