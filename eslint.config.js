@@ -93,7 +93,7 @@ export default tseslint.config(
     // users leaves out (electron-builder.yml), so product code must not import them. The typescript-eslint
     // twin of no-restricted-imports is used so this rule adds to the layer rules above instead of replacing them.
     files: ['**/*.ts', '**/*.mjs', '**/*.js'],
-    ignores: ['**/*.test.ts', '**/testing/**', 'e2e/**', 'bench/**'],
+    ignores: ['**/*.test.ts', '**/testing/**', 'e2e/**', 'bench/**', 'playwright.config.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -101,7 +101,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '(^|/)testing/',
-              message: 'Only tests (*.test.ts, e2e/, bench/) and other testing/ files import test helpers.',
+              message:
+                'Only tests (*.test.ts, e2e/, bench/, playwright.config.ts) and testing/ files import test helpers.',
             },
           ],
         },
