@@ -89,6 +89,27 @@ export default tseslint.config(
     },
   },
   {
+    // Test helpers (fakes, daemons, test clients, fixtures) live in testing/ folders that the build for
+    // users leaves out (electron-builder.yml), so product code must not import them. The typescript-eslint
+    // twin of no-restricted-imports is used so this rule adds to the layer rules above instead of replacing them.
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    ignores: ['**/*.test.ts', '**/testing/**', 'e2e/**', 'bench/**', 'playwright.config.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)testing/',
+              message:
+                'Only tests (*.test.ts, e2e/, bench/, playwright.config.ts) and testing/ files import test helpers.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.cjs', 'bin/**/*.js', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

@@ -1,7 +1,13 @@
 // Two projects: the dashboard in Debian's Chromium against `workcell ui` (e2e/dashboard), and the
 // Electron app where an Electron binary exists (e2e/electron, owned by the app). Playwright cannot
-// download browsers here, so Chromium comes from the system.
+// download browsers here, so Chromium comes from the system: without it the specs that drive it skip with
+// one line, or fail under CI=true (main/core/testing/tools.ts).
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM, findTool, skipUnlessTools } from './main/core/testing/tools.js';
+
+const noChromium = skipUnlessTools('Chromium specs (dashboard, settings page)', [CHROMIUM]);
+// The config is loaded again in every worker; the line is printed once, by the runner.
+if (noChromium && process.env.TEST_WORKER_INDEX === undefined) console.log(noChromium);
 
 export default defineConfig({
   // Each test starts its own tmux server and bridge; two cores are shared, so two workers at most.
@@ -18,7 +24,7 @@ export default defineConfig({
         browserName: 'chromium',
         viewport: { width: 1280, height: 760 },
         launchOptions: {
-          executablePath: '/usr/bin/chromium',
+          executablePath: findTool(CHROMIUM) ?? undefined,
           args: [
             '--no-sandbox',
             '--disable-gpu',

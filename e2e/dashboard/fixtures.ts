@@ -4,6 +4,7 @@
 import { test as base, expect } from '@playwright/test';
 // The compiled test helper (npm test builds dist/ before Playwright runs).
 import { killOrphans } from '../../dist/main/core/testing/fixture.js';
+import { CHROMIUM, skipUnlessTools } from '../../main/core/testing/tools.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,8 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'bin', 'workcell.js');
 export const FAKE_AGENT = join(ROOT, 'dist', 'main', 'core', 'testing', 'fakeAgent.js');
 export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
+/** Why the specs that drive a page skip here (playwright.config.ts prints it once), or null. */
+const noChromium = skipUnlessTools('Chromium specs', [CHROMIUM]);
 
 function cleanEnv(home: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, WORKCELLS_HOME: home };
@@ -45,7 +48,15 @@ export interface Ui {
   token: string;
 }
 
-export const test = base.extend<{ home: Home; ui: Ui }>({
+export const test = base.extend<{ home: Home; ui: Ui; needsChromium: void }>({
+  // eslint-disable-next-line no-empty-pattern
+  needsChromium: async ({}, use, testInfo) => {
+    testInfo.skip(noChromium !== null, noChromium ?? '');
+    await use();
+  },
+  // The gate is set up before the real page, so a spec that drives a page skips before Chromium is
+  // launched; specs that only make HTTP requests still run.
+  page: async ({ needsChromium: _gate, page }, use) => use(page),
   // eslint-disable-next-line no-empty-pattern
   home: async ({}, use) => {
     // Short path: a unix socket path must stay under ~104 bytes.

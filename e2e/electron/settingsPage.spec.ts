@@ -5,10 +5,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SettingsPatch, SettingsView } from '../../main/common/ipc.js';
+import { CHROMIUM, findTool, skipUnlessTools } from '../../main/core/testing/tools.js';
 import { ROOT } from './electronApp.js';
 
 const PAGE = join(ROOT, 'dist', 'renderer', 'settings.html');
-const CHROMIUM = '/usr/bin/chromium';
 
 const view: SettingsView = {
   path: '/home/u/.workcells/settings.json',
@@ -33,10 +33,15 @@ const view: SettingsView = {
 
 let browser: Browser;
 test.beforeAll(async () => {
-  const missing = [PAGE, CHROMIUM].find((p) => !existsSync(p));
-  if (missing) console.log(`settings page spec skipped: ${missing} not found`);
-  test.skip(missing !== undefined, `${missing} not found`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  // A missing Chromium is reported once, by playwright.config.ts.
+  const noPage = existsSync(PAGE) ? null : `settings page spec skipped: ${PAGE} not found`;
+  if (noPage) console.log(noPage);
+  const why = skipUnlessTools('Chromium specs', [CHROMIUM]) ?? noPage;
+  test.skip(why !== null, why ?? '');
+  browser = await chromium.launch({
+    executablePath: findTool(CHROMIUM)!,
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
 });
 test.afterAll(async () => browser?.close());
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { KEYCHAIN_ENV_PREFIX } from '../common/ipc.js';
-import type { SvErrorInfo } from '../common/workcell.js';
+import { err, type Result } from '../common/result.js';
 
 export interface Cipher {
   /** null when encryption is trustworthy; otherwise the warning the settings window shows. */
@@ -23,11 +23,8 @@ interface SecretsFile {
   secrets: Record<string, string>;
 }
 
-export type SecretResult<T> = { ok: true; value: T } | { ok: false; error: SvErrorInfo };
-const fail = (message: string): { ok: false; error: SvErrorInfo } => ({
-  ok: false,
-  error: { code: 'NOT_WRITABLE', message },
-});
+export type SecretResult<T> = Result<T>;
+const fail = (message: string) => err('NOT_WRITABLE', message);
 
 export const SECRETS_FILE = 'secrets.enc.json';
 

@@ -11,14 +11,12 @@ import {
 import { NOTIFIER_TYPES, type NotifierType } from '../common/notify.js';
 import type { NotifierSettings, Secret, Settings } from '../common/settings.js';
 import { TELEGRAM_DEFAULT_API_BASE } from '../common/settings.js';
-import { STATES, type SvErrorInfo } from '../common/workcell.js';
+import { err, type Result } from '../common/result.js';
+import { STATES } from '../common/workcell.js';
 import { z } from 'zod';
 
-export type ModelResult<T> = { ok: true; value: T } | { ok: false; error: SvErrorInfo };
-const bad = (message: string): { ok: false; error: SvErrorInfo } => ({
-  ok: false,
-  error: { code: 'BAD_SETTINGS', message },
-});
+export type ModelResult<T> = Result<T>;
+const bad = (message: string) => err('BAD_SETTINGS', message);
 
 /** Stores a secret value and returns the reference settings.json will hold. */
 export type StoreSecret = (value: string) => ModelResult<Secret>;

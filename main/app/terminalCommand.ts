@@ -3,7 +3,8 @@
 // Always an argv, never a shell string (DESIGN.md §4); the one script we generate for macOS holds
 // only a validated name and single-quoted paths.
 import { join } from 'node:path';
-import { validateName, type SvErrorInfo } from '../common/workcell.js';
+import type { Result } from '../common/result.js';
+import { validateName } from '../common/workcell.js';
 
 /** The element of `terminal.argv` replaced by the attach argv (`tmux -S SOCK attach-session -t =NAME`). */
 export const CMD_PLACEHOLDER = '{cmd}';
@@ -39,7 +40,7 @@ export interface TerminalPlan {
   files: GeneratedFile[];
 }
 
-export type PlanResult = { ok: true; value: TerminalPlan } | { ok: false; error: SvErrorInfo };
+export type PlanResult = Result<TerminalPlan>;
 
 export interface TerminalPreset {
   label: string;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WorkcellSummary } from '../common/workcell.js';
-import { summaryFixture } from './summaryFixture.js';
+import { summaryFixture } from './testing/summaryFixture.js';
 import {
   ageText,
   buildTrayModel,

@@ -2,6 +2,7 @@
 // its token) and the settings page (a local file). One window per purpose, focused when it exists.
 import { BrowserWindow, type WebContents } from 'electron';
 import { pathToFileURL } from 'node:url';
+import type { Result } from '../common/result.js';
 import { validateName } from '../common/workcell.js';
 import { webPreferences } from './security.js';
 import { isTrustedUrl, peekUrl, type Trusted } from './urlPolicy.js';
@@ -81,9 +82,7 @@ export class WindowManager {
     void win.loadURL(url);
   }
 
-  openPeek(
-    name: string,
-  ): { ok: true; value: null } | { ok: false; error: { code: 'BAD_NAME'; message: string } } {
+  openPeek(name: string): Result<null> {
     const bad = validateName(name);
     if (bad) return { ok: false, error: { code: 'BAD_NAME', message: bad.message } };
     const existing = this.peeks.get(name);

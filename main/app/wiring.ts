@@ -2,6 +2,7 @@
 // else in main/app sees only `AppCore`, so a change in the core's API touches this file alone.
 import type { BridgeResult } from '../common/bridge.js';
 import { KEYCHAIN_ENV_PREFIX, type IpcResult } from '../common/ipc.js';
+import type { Result } from '../common/result.js';
 import type { DesktopNotifierSettings, Settings } from '../common/settings.js';
 import type { WorkcellSummary } from '../common/workcell.js';
 import { startBridge } from '../core/bridge/server.js';
@@ -78,8 +79,7 @@ function appFactories(o: CoreOptions): Partial<NotifierFactories> {
   };
 }
 
-export type CoreResult =
-  { ok: true; value: AppCore } | { ok: false; error: { code: string; message: string } };
+export type CoreResult = Result<AppCore>;
 
 export async function startCore(o: CoreOptions): Promise<CoreResult> {
   const started = await Supervisor.start({ dir: o.dir, factories: appFactories(o), log: o.log });

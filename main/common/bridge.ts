@@ -1,9 +1,10 @@
 // The bridge contract (DESIGN.md §5): HTTP routes, request/response bodies and WebSocket frames shared
 // by main/core/bridge (the server) and renderer (the client). Pure types and constants.
+import type { Result } from './result.js';
 import type { AgentName, SvErrorInfo, WorkcellEvent, WorkcellStatus, WorkcellSummary } from './workcell.js';
 
-/** Same shape as main/core/result.ts `Result`, so an engine result is passed through unchanged. */
-export type BridgeResult<T> = { ok: true; value: T } | { ok: false; error: SvErrorInfo };
+/** The one Result, so an engine result is passed through unchanged. */
+export type BridgeResult<T> = Result<T>;
 
 /** The live fleet the bridge pushes on /events. The supervisor implements it event-driven (tmux control
  * mode); `workcell ui` without a supervisor uses a watcher over the runs directory. */

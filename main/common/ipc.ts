@@ -4,11 +4,11 @@
 //
 // The renderer talks to the supervisor through the bridge (HTTP + WS), the same in a browser and in
 // Electron, so this API stays small: where the bridge is, the user's own terminal, windows, settings.
-import type { SvErrorInfo } from './workcell.js';
+import type { Result } from './result.js';
 import type { NotifyOn } from './notify.js';
 
 /** Expected failures cross IPC as values, never as rejected promises (STYLE.md). */
-export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: SvErrorInfo };
+export type IpcResult<T> = Result<T>;
 
 export interface BridgeInfo {
   /** http://127.0.0.1:PORT, no trailing slash. */

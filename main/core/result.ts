@@ -1,20 +1,2 @@
-import type { ErrorCode, SvErrorInfo } from '../common/workcell.js';
-
-/** Expected failures are values (STYLE.md): tmux missing, bad name, session gone. Only bugs throw. */
-export type Result<T> = { ok: true; value: T } | { ok: false; error: SvErrorInfo };
-
-export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const err = (code: ErrorCode, message: string): { ok: false; error: SvErrorInfo } => ({
-  ok: false,
-  error: { code, message },
-});
-
-/** Thrown only to carry an expected failure through layers that cannot return one; caught at the edge. */
-export class SvError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+// Re-exported from main/common so core modules keep importing `../result.js`.
+export { ok, err, type Result } from '../common/result.js';

@@ -1,9 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { findSessionId, newSessionId, sessionIdFromHooks } from './sessionIds.js';
+import { newSessionId, sessionIdFromHooks } from './sessionIds.js';
 import { ADAPTERS } from './adapters.js';
 
 test('ids chosen up front only where the CLI accepts --session-id', () => {
@@ -47,40 +44,4 @@ test('session id from the newest hook event that has one', () => {
     'b',
   );
   assert.equal(sessionIdFromHooks([]), null);
-});
-
-test('on disk: claude project dir and codex rollout session_meta', async () => {
-  const home = mkdtempSync(join(tmpdir(), 'sid-'));
-  try {
-    const cwd = '/work/my.repo';
-    const since = new Date(Date.now() - 60_000);
-    const proj = join(home, '.claude', 'projects', '-work-my-repo');
-    mkdirSync(proj, { recursive: true });
-    writeFileSync(join(proj, '0281626a-b4c4-4688-bc49-b8001f8518bf.jsonl'), '{}\n');
-    assert.equal(await findSessionId('claude', { cwd, since, home }), '0281626a-b4c4-4688-bc49-b8001f8518bf');
-
-    const d = new Date();
-    const day = join(
-      home,
-      '.codex',
-      'sessions',
-      String(d.getFullYear()),
-      String(d.getMonth() + 1).padStart(2, '0'),
-      String(d.getDate()).padStart(2, '0'),
-    );
-    mkdirSync(day, { recursive: true });
-    writeFileSync(
-      join(day, 'rollout-1-other.jsonl'),
-      `${JSON.stringify({ type: 'session_meta', payload: { id: 'other', cwd: '/elsewhere' } })}\n`,
-    );
-    writeFileSync(
-      join(day, 'rollout-2-mine.jsonl'),
-      `${JSON.stringify({ type: 'session_meta', payload: { id: 'mine', cwd } })}\n`,
-    );
-    assert.equal(await findSessionId('codex', { cwd, since, home }), 'mine');
-    assert.equal(await findSessionId('codex', { cwd, since: new Date(Date.now() + 3_600_000), home }), null);
-    assert.equal(await findSessionId('opencode', { cwd, since, home }), null);
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
 });

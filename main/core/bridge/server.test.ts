@@ -13,7 +13,7 @@ import { startBridge, type Bridge } from './server.js';
 import { RunsDirFleetSource } from './runsDirFleetSource.js';
 import { tokenEquals } from './auth.js';
 import { CSP } from './staticFiles.js';
-import { connect, http } from './testClient.js';
+import { connect, http } from './testing/testClient.js';
 
 describe('bridge security', () => {
   let home: TestHome;

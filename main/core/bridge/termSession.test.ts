@@ -11,7 +11,7 @@ import { Tmux, tmuxEnv } from '../tmux.js';
 import { FAKE_AGENT, liveSessions, makeHome, waitFor, type TestHome } from '../testing/fixture.js';
 import { startBridge, type Bridge } from './server.js';
 import { RunsDirFleetSource } from './runsDirFleetSource.js';
-import { collect, connect } from './testClient.js';
+import { collect, connect } from './testing/testClient.js';
 import type { WebSocket } from 'ws';
 import { FlowController } from './flowControl.js';
 

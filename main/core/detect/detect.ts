@@ -2,6 +2,7 @@
 // vendor hook events, then the pane title, then the pane text, then elapsed-time rules. Usage limits,
 // lost logins and network failures are only ever visible on the screen, so a blocker the screen shows
 // wins over a hook or title that merely says "working"; see docs/detection.md for the full table.
+import { DEFAULT_THRESHOLDS } from '../../common/settings.js';
 import type { AgentName, Evidence } from '../../common/workcell.js';
 import type { PaneCategory, VendorPatterns } from '../agents/patterns.js';
 import type { HookEvent } from '../agents/hookSink.js';
@@ -40,9 +41,8 @@ export interface Detection {
   reason?: 'network' | 'no_progress';
 }
 
-// Agents think silently for minutes (long tool runs, big diffs): 10 minutes without any progress is
-// well past every quiet phase we observed and still catches the silent 429/offline retry loops.
-export const DEFAULT_STALL_MS = 10 * 60_000;
+// One default for the whole product (settings `thresholds.stallSeconds`); its reason is given there.
+export const DEFAULT_STALL_MS = DEFAULT_THRESHOLDS.stallSeconds * 1000;
 
 type Claim = { state: DetectedState; evidence: Evidence; resetAt?: string; reason?: Detection['reason'] };
 

@@ -1,13 +1,15 @@
 // notify-send against a real D-Bus: a PRIVATE bus (own config, no service activation) and our test
-// daemon owning org.freedesktop.Notifications. The user's session bus is never touched.
+// daemon owning org.freedesktop.Notifications. The user's session bus is never touched. Without
+// dbus-daemon or notify-send that test skips with one line, or fails under CI=true (testing/tools.ts).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { delimiter, join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../testing/fixture.js';
+import { DBUS_DAEMON, NOTIFY_SEND, findTool, skipUnlessTools } from '../testing/tools.js';
 import { desktopNotifier, desktopArgv } from './exec.js';
 import { formatMessage } from './format.js';
 import { makeSecretResolver } from './secrets.js';
@@ -17,6 +19,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const DAEMON = join(here, 'testing', 'notifyDaemon.js');
 const root = mkdtempSync(join(tmpdir(), 'wc-dbus-'));
 const started: ChildProcess[] = [];
+const needsDbus = {
+  skip: skipUnlessTools('desktop notifier D-Bus test', [DBUS_DAEMON, NOTIFY_SEND]) ?? false,
+};
 
 after(async () => {
   // Only the processes this file started, by pid; then prove they are gone.
@@ -61,7 +66,7 @@ async function startBus(): Promise<string> {
 </busconfig>
 `,
   );
-  const bus = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1'], {
+  const bus = spawn(findTool(DBUS_DAEMON)!, [`--config-file=${config}`, '--nofork', '--print-address=1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.push(bus);
@@ -109,10 +114,12 @@ test('desktopArgv per platform: argv only, text never becomes code', () => {
   assert.equal(desktopArgv(msg, 'win32'), null);
 });
 
-test('notify-send reaches a notification daemon on a private D-Bus', async () => {
+test('notify-send reaches a notification daemon on a private D-Bus', needsDbus, async () => {
   const address = await startBus();
   assert.ok(address.startsWith('unix:'), address);
-  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address };
+  // The notifier runs `notify-send` from PATH: put the one findTool chose first.
+  const PATH = dirname(findTool(NOTIFY_SEND)!) + delimiter + (process.env.PATH ?? '');
+  const env = { ...process.env, PATH, DBUS_SESSION_BUS_ADDRESS: address };
   const notifier = desktopNotifier(
     { type: 'desktop', on: [] },
     { env, platform: 'linux', secrets: makeSecretResolver(env, root) },

@@ -4,7 +4,7 @@ export type { DispatcherOptions, RetryPolicy, TestOutcome } from './dispatcher.j
 export { formatMessage, excerptOf, testChange } from './format.js';
 export { DEFAULT_FACTORIES, buildNotifiers, notifierKeys } from './registry.js';
 export type { ConfiguredNotifier } from './registry.js';
-export { Redactor, redactSettings } from './secrets.js';
+export { Redactor } from './secrets.js';
 export type { Notifier, NotifierContext, NotifierFactory, NotifierFactories, SendResult } from './types.js';
 export { changeId } from '../../common/notify.js';
 export type { StateChange, NotifyMessage, NotifyEvent, NotifierType } from '../../common/notify.js';

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import type { Result } from '../../common/result.js';
 import type { Secret, Settings } from '../../common/settings.js';
 
 export const REDACTED = '[redacted]';
@@ -23,17 +24,12 @@ export class Redactor {
   }
 }
 
-export type SecretResult = { ok: true; value: string } | { ok: false; error: string };
+/** The error is a message naming the field and the source, never the value. */
+export type SecretResult = Result<string, string>;
 
 export interface SecretResolver {
   resolve(secret: Secret, field: string): Promise<SecretResult>;
   readonly redactor: Redactor;
-}
-
-/** Where a secret comes from, for messages: never its value. */
-export function describeSecret(secret: Secret): string {
-  if (typeof secret === 'string') return 'inline';
-  return 'env' in secret ? `env ${secret.env}` : `file ${secret.file}`;
 }
 
 export function makeSecretResolver(
@@ -84,23 +80,4 @@ export function registerInlineSecrets(settings: Settings, redactor: Redactor): v
     if (n.type === 'webhook') secrets.push(n.url, ...Object.values(n.headers ?? {}));
     for (const s of secrets) if (typeof s === 'string') redactor.add(s);
   }
-}
-
-/** A copy of settings safe to print (`--json`, logs): every secret replaced by where it comes from. */
-export function redactSettings(settings: Settings): unknown {
-  const hide = (s: Secret) => (typeof s === 'string' ? REDACTED : s);
-  return {
-    ...settings,
-    notifiers: settings.notifiers.map((n) => {
-      if (n.type === 'slack') return { ...n, url: hide(n.url) };
-      if (n.type === 'telegram') return { ...n, token: hide(n.token) };
-      if (n.type === 'webhook') {
-        const headers = n.headers
-          ? Object.fromEntries(Object.entries(n.headers).map(([k, v]) => [k, hide(v)]))
-          : undefined;
-        return { ...n, url: hide(n.url), ...(headers ? { headers } : {}) };
-      }
-      return n;
-    }),
-  };
 }

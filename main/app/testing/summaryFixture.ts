@@ -1,5 +1,5 @@
 // A WorkcellSummary with sensible defaults, for the unit tests of the pure tray and notification modules.
-import type { WorkcellState, WorkcellSummary } from '../common/workcell.js';
+import type { WorkcellState, WorkcellSummary } from '../../common/workcell.js';
 
 export function summaryFixture(
   name: string,

@@ -2,8 +2,8 @@
 // test can forge exactly the header it means to.
 import { request } from 'node:http';
 import { WebSocket } from 'ws';
-import { BRIDGE_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from '../../common/bridge.js';
-import type { Bridge } from './server.js';
+import { BRIDGE_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from '../../../common/bridge.js';
+import type { Bridge } from '../server.js';
 
 export interface Forge {
   host?: string;
