@@ -55,6 +55,8 @@ export class ChangeReporter {
   readonly onChange = new Emitter<SupervisorChange>();
   private readonly ended: (Omit<Held, 'since' | 'followUp'> & { id?: string; pending?: boolean })[] = [];
   private readonly held = new Map<string, Held>();
+  /** Reported in this process, the dispatcher's intent not yet on disk. */
+  private readonly telling = new Set<string>();
   private readonly verifyWaitMs: number;
 
   constructor(private readonly d: ReporterDeps) {
@@ -65,9 +67,16 @@ export class ChangeReporter {
   notice(w: WorkcellSummary, now: number, screen: string, turnEnd = false): void {
     const prev = this.d.seen.get(w.name);
     if (prev && prev.state === w.state && prev.pass === w.pass) {
-      // Seen already. A completion held when the last supervisor stopped is held again here.
-      if (prev.held && !this.held.has(w.name) && isEnded(w.state))
-        this.held.set(w.name, { w, from: null, seq: prev.seq, at: prev.at, since: now, followUp: false });
+      // Seen already. `held` on disk means a supervisor noticed it but stopped (or was killed) before
+      // the dispatcher had the intent on disk: tell it again with the SAME change id (same persisted
+      // seq), so the dispatcher's ledger drops it if it did get that far. Nothing lost, nothing twice.
+      if (prev.held && !this.held.has(w.name) && !this.telling.has(w.name)) {
+        if ((w.state === 'done' || w.state === 'failed') && this.awaitsVerify(w))
+          this.held.set(w.name, { w, from: null, seq: prev.seq, at: prev.at, since: now, followUp: false });
+        else if (screen && !isEnded(w.state)) this.dispatch(w, null, prev.seq, prev.at, screen);
+        else this.ended.push({ w, from: null, seq: prev.seq, at: prev.at });
+        this.telling.add(w.name);
+      }
       return;
     }
     let report: boolean;
@@ -77,10 +86,11 @@ export class ChangeReporter {
     else report = ATTENTION.includes(w.state);
     const at = new Date(now).toISOString();
     const completion = report && (w.state === 'done' || w.state === 'failed') && this.awaitsVerify(w);
-    const seq = this.d.seen.record(w.name, w.state, w.pass, at, completion);
+    const seq = this.d.seen.record(w.name, w.state, w.pass, at, report);
     const from = prev?.state ?? null;
     this.held.delete(w.name);
     if (!report) return;
+    this.telling.add(w.name);
     if (completion) {
       this.held.set(w.name, { w, from, seq, at, since: now, followUp: false });
       return;
@@ -104,13 +114,13 @@ export class ChangeReporter {
       const w = fleet.find((x) => x.name === name);
       if (!w || w.pass !== h.w.pass) {
         this.held.delete(name);
+        this.telling.delete(name);
         this.d.seen.release(name);
         continue;
       }
       const verdict = w.verify.ran && w.verify.trigger === 'exit';
       if (verdict) {
         this.held.delete(name);
-        this.d.seen.release(name);
         const id = h.followUp ? `${changeId(name, w.pass, h.seq, w.state)}:verify` : undefined;
         this.ended.push({ w, from: h.from, seq: h.seq, at: h.at, ...(id ? { id } : {}) });
       } else if (!h.followUp && now - h.since >= this.verifyWaitMs) {
@@ -195,12 +205,18 @@ export class ChangeReporter {
       }${verify ? ` verify: ${verify.pending ? 'still running' : verify.exitCode === 0 ? 'passed' : `failed (${verify.exitCode})`}` : ''}`,
     );
     this.onChange.fire(change);
-    void this.d.dispatcher.notify(change);
+    // `held` is cleared once the dispatcher has the intent on disk (notify resolves then).
+    void this.d.dispatcher.notify(change).then(() => {
+      if (extra.pending) return; // the verdict is still owed
+      this.telling.delete(w.name);
+      this.d.seen.release(w.name);
+    });
   }
 
   forget(present: Set<string>): void {
     this.d.seen.forget(present);
     for (const name of this.held.keys()) if (!present.has(name)) this.held.delete(name);
+    for (const name of this.telling) if (!present.has(name)) this.telling.delete(name);
   }
 
   flushSeen(): Promise<void> {
