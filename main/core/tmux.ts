@@ -1,4 +1,10 @@
-import { execFile, type ExecFileOptions } from 'node:child_process';
+import {
+  execFile,
+  spawn,
+  type ChildProcess,
+  type ExecFileOptions,
+  type SpawnOptions,
+} from 'node:child_process';
 import { err, ok, type Result } from './result.js';
 
 /** The seam for the outside world (STYLE.md): tests can assert the exact argv. */
@@ -31,6 +37,10 @@ export const execFileExecutor: Executor = (file, args, opts) =>
       },
     );
   });
+
+/** The seam for long-lived tmux clients (control mode, wait-for): tests count or fake the spawns. */
+export type Spawner = (file: string, args: string[], opts: SpawnOptions) => ChildProcess;
+export const nodeSpawner: Spawner = (file, args, opts) => spawn(file, args, opts);
 
 /** Environment for every tmux client we run: without TMUX, so a call made from inside the user's tmux
  * talks to our socket and never to their server. */

@@ -1,15 +1,29 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { tmuxEnv, type Tmux } from '../tmux.js';
+import { Backoff, realClock, type Clock } from '../backoff.js';
+import type { ControlDir } from '../paths.js';
+import { err, ok, type Result } from '../result.js';
+import { nodeSpawner, tmuxEnv, TMUX_INSTALL_HINT, type Spawner, type Tmux } from '../tmux.js';
 
 /** The hidden home session the control client attaches to. Not a valid workcell name (leading `_`). */
 export const HOME_SESSION = '_sv';
 const SUBSCRIPTION = 'svfleet';
-// Entries and fields of the fleet subscription. Session names are validated workcell names; the title
-// is free text and goes last, so only a title containing the entry separator can confuse one entry.
-export const ENTRY_SEP = '|@|';
-const FLEET_FORMAT = `#{S:#{W:#{P:#{session_name}|#{pane_pid}|#{pane_dead}|#{window_activity}|#{pane_title}${ENTRY_SEP}}}}`;
+// Fields and entries of the fleet subscription are separated by ASCII unit/record separators. tmux
+// 3.3a sends the value raw (no escaping: a title `a\101` arrives as typed); select-pane -T refuses a
+// title with control characters and OSC 2 drops them, so no title can forge a separator;
+// session names are validated workcell names. Measured: `|` and `|@|` separators were split by titles.
+export const FIELD_SEP = '\x1f';
+export const ENTRY_SEP = '\x1e';
+const FLEET_FORMAT = `#{S:#{W:#{P:${[
+  '#{session_name}',
+  '#{pane_pid}',
+  '#{pane_dead}',
+  '#{window_activity}',
+  '#{pane_title}',
+].join(FIELD_SEP)}${ENTRY_SEP}}}}`;
 
 export interface FleetPane {
   session: string;
@@ -19,23 +33,72 @@ export interface FleetPane {
   title: string;
 }
 
-/** Parses the value of the fleet subscription (control mode escapes control characters as \ooo). */
+/** Parses the value of the fleet subscription (see FIELD_SEP for why no unescaping is needed). */
 export function parseFleet(value: string): FleetPane[] {
-  const text = value.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
   const out: FleetPane[] = [];
-  for (const entry of text.split(ENTRY_SEP)) {
-    if (!entry) continue;
-    const f = entry.split('|');
-    if (f.length < 5) continue;
+  for (const entry of value.split(ENTRY_SEP)) {
+    const f = entry.split(FIELD_SEP);
+    if (f.length !== 5 || !f[0]) continue; // the empty tail after the last separator, or a torn entry
     out.push({
-      session: f[0]!,
+      session: f[0],
       pid: Number(f[1]),
       dead: f[2] === '1',
       activity: Number(f[3]) || 0,
-      title: f.slice(4).join('|'),
+      title: f[4]!,
     });
   }
   return out;
+}
+
+export const CONTROL = {
+  // Attach + subscribe take ~10 ms on an idle server; 5 s covers a loaded 2-core machine without
+  // leaving a supervisor blind for long when tmux hangs.
+  connectTimeoutMs: 5_000,
+  // A wait-for that blocked this long had a live server: its failure starts a fresh outage, so the
+  // retries start again from the shortest delay.
+  healthyWaitMs: 5_000,
+  // Enough of tmux's stderr to explain a failed attach; a broken client cannot grow it without bound.
+  stderrChars: 2_000,
+} as const;
+
+/** One line of control-mode output, classified. */
+export type ControlEvent =
+  { kind: 'reply'; ok: boolean; text: string } | { kind: 'notification'; name: string; line: string };
+
+/**
+ * Control mode answers every command with `%begin T N F`, its output, then `%end T N F` or
+ * `%error T N F` (same three numbers). Notifications never appear inside a block, and a line inside
+ * a block may itself start with `%`, so the block has to be tracked to tell the two apart.
+ */
+export class ControlParser {
+  private block: { key: string; lines: string[] } | null = null;
+
+  push(line: string): ControlEvent | null {
+    if (this.block) {
+      const end = /^%(end|error) (.*)$/.exec(line);
+      if (!end || end[2] !== this.block.key) {
+        this.block.lines.push(line);
+        return null;
+      }
+      const text = this.block.lines.join('\n').trim();
+      this.block = null;
+      return { kind: 'reply', ok: end[1] === 'end', text };
+    }
+    const begin = /^%begin (\d+ \d+ \d+)$/.exec(line);
+    if (begin) {
+      this.block = { key: begin[1]!, lines: [] };
+      return null;
+    }
+    if (!line.startsWith('%')) return null;
+    const sp = line.indexOf(' ');
+    return { kind: 'notification', name: sp === -1 ? line : line.slice(0, sp), line };
+  }
+}
+
+export interface ControlClientOptions {
+  spawner?: Spawner;
+  clock?: Clock;
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -43,73 +106,154 @@ export function parseFleet(value: string): FleetPane[] {
  * window-close notifications arrive at once, and a subscription pushes whole-fleet pane state at most
  * once a second. Every notification means "something changed": the supervisor reconciles.
  *
- * Events: 'changed' (reason), 'fleet' (FleetPane[]), 'closed' (the server or the client went away).
+ * Events: 'changed' (reason), 'fleet' (FleetPane[]), 'closed' (a connection that connect() reported
+ * as established ended: the server died or the client was killed; not emitted after close()).
  */
 export class ControlClient extends EventEmitter {
-  private child: ChildProcessWithoutNullStreams | null = null;
+  private child: ChildProcess | null = null;
+  private readonly spawner: Spawner;
+  private readonly clock: Clock;
+  private readonly connectTimeoutMs: number;
 
-  constructor(private readonly tmux: Tmux) {
+  constructor(
+    private readonly tmux: Tmux,
+    o: ControlClientOptions = {},
+  ) {
     super();
+    this.spawner = o.spawner ?? nodeSpawner;
+    this.clock = o.clock ?? realClock;
+    this.connectTimeoutMs = o.connectTimeoutMs ?? CONTROL.connectTimeoutMs;
   }
 
-  /** Makes sure the server and the home session exist, then attaches. */
-  async connect(): Promise<boolean> {
-    if (!(await this.tmux.hasSession(HOME_SESSION))) {
-      // A shell loop, not `sleep infinity` (not portable to macOS); it only keeps the server alive.
-      const r = await this.tmux.run([
-        'new-session',
-        '-d',
-        '-s',
-        HOME_SESSION,
-        '-x',
-        '80',
-        '-y',
-        '24',
-        '--',
-        '/bin/sh',
-        '-c',
-        'while :; do sleep 86400; done',
-      ]);
-      if (!r.ok && !(await this.tmux.hasSession(HOME_SESSION))) return false;
-    }
-    const child = spawn(
-      this.tmux.bin,
-      [
-        '-S',
-        this.tmux.socket,
-        '-f',
-        this.tmux.confPath,
-        '-C',
-        'attach-session',
-        '-f',
-        'no-output,ignore-size',
-        '-t',
-        `=${HOME_SESSION}`,
-      ],
-      { env: tmuxEnv(), stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+  /**
+   * Makes sure the server and the home session exist, attaches, and subscribes to the fleet.
+   * Resolves ok only once tmux confirmed both the attach and the subscription; otherwise a failure
+   * with tmux's own words, and no client is left running.
+   */
+  async connect(): Promise<Result<void>> {
+    this.close();
+    const home = await this.ensureHomeSession();
+    if (!home.ok) return home;
+    // The subscription rides on the attach command line, not on stdin: written to stdin right after
+    // spawning it raced the attach and failed with "no current client" (tmux 3.3a: 2/20 on a fresh
+    // server, 7/20 on a running one; 20/20 fine on the command line). `;` is its own argv element,
+    // so no shell and no escaping are involved.
+    const args = [
+      '-S',
+      this.tmux.socket,
+      '-f',
+      this.tmux.confPath,
+      '-C',
+      'attach-session',
+      '-f',
+      'no-output,ignore-size',
+      '-t',
+      `=${HOME_SESSION}`,
+      ';',
+      'refresh-client',
+      '-B',
+      `${SUBSCRIPTION}::${FLEET_FORMAT}`,
+    ];
+    const child = this.spawner(this.tmux.bin, args, { env: tmuxEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
-    child.stdin.write(`refresh-client -B '${SUBSCRIPTION}::${FLEET_FORMAT}'\n`);
-    const rl = createInterface({ input: child.stdout });
-    rl.on('line', (line) => this.onLine(line));
-    child.stderr.resume();
-    child.on('error', () => {
-      // spawn failure (tmux vanished from PATH): reported as closed, the supervisor retries
+    return new Promise((resolve) => {
+      const parser = new ControlParser();
+      const steps = ['attach to the home session', 'subscribe to fleet changes'];
+      let replies = 0;
+      let settled = false;
+      let stderr = '';
+      const finish = (r: Result<void>) => {
+        if (settled) return;
+        settled = true;
+        this.clock.clearTimeout(timer);
+        if (!r.ok) {
+          if (this.child === child) this.child = null;
+          child.kill('SIGTERM');
+        }
+        resolve(r);
+      };
+      const timer = this.clock.setTimeout(
+        () =>
+          finish(
+            err(
+              'TMUX_FAILED',
+              `tmux did not confirm the supervisor's control client within ${this.connectTimeoutMs} ms (${steps[Math.min(replies, 1)]})`,
+            ),
+          ),
+        this.connectTimeoutMs,
+      );
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const ev = parser.push(line);
+        if (!ev) return;
+        if (ev.kind === 'notification') {
+          if (this.child === child) this.onNotification(ev.name, ev.line);
+          return;
+        }
+        if (settled) return; // nothing is sent on stdin after connecting: no reply is awaited
+        const step = steps[replies++] ?? 'run a command';
+        if (!ev.ok) finish(err('TMUX_FAILED', `tmux could not ${step}: ${ev.text || 'no reason given'}`));
+        else if (replies === steps.length) finish(ok(undefined));
+      });
+      child.stderr!.on('data', (b: Buffer) => {
+        if (stderr.length < CONTROL.stderrChars) stderr += b.toString('utf8');
+      });
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        finish(
+          e.code === 'ENOENT'
+            ? err('TMUX_MISSING', `tmux was not found on PATH: ${TMUX_INSTALL_HINT}`)
+            : err('TMUX_FAILED', `could not run tmux: ${e.message}`),
+        );
+      });
+      child.on('close', (code) => {
+        if (!settled) {
+          const why = stderr.trim().slice(0, CONTROL.stderrChars) || `tmux exited with ${code}`;
+          finish(err('TMUX_FAILED', `tmux could not ${steps[Math.min(replies, 1)]}: ${why}`));
+        } else if (this.child === child) {
+          this.child = null;
+          this.emit('closed');
+        }
+      });
+      child.stdin!.on('error', () => {
+        // EPIPE when the server died under us: 'close' follows and reports it
+      });
     });
-    child.on('close', () => {
-      if (this.child === child) this.child = null;
-      this.emit('closed');
-    });
-    child.stdin.on('error', () => {
-      // EPIPE when the server died under us: 'close' follows and reconnects
-    });
-    return true;
   }
 
-  private onLine(line: string): void {
-    if (!line.startsWith('%')) return;
-    const sp = line.indexOf(' ');
-    const kind = sp === -1 ? line : line.slice(0, sp);
+  /** True while a confirmed (or connecting) client is running. */
+  get connected(): boolean {
+    return this.child !== null;
+  }
+
+  private async ensureHomeSession(): Promise<Result<void>> {
+    if (await this.tmux.hasSession(HOME_SESSION)) return ok(undefined);
+    // A shell loop, not `sleep infinity` (not portable to macOS); it only keeps the server alive.
+    const r = await this.tmux.run([
+      'new-session',
+      '-d',
+      '-s',
+      HOME_SESSION,
+      '-x',
+      '80',
+      '-y',
+      '24',
+      '--',
+      '/bin/sh',
+      '-c',
+      'while :; do sleep 86400; done',
+    ]);
+    if (!r.ok && r.error.code === 'TMUX_MISSING') return r;
+    // Checked even when new-session "succeeded": with its socket directory gone tmux 3.3a prints
+    // "error creating ..." and still exits 0.
+    if (await this.tmux.hasSession(HOME_SESSION)) return ok(undefined);
+    const why = !existsSync(dirname(this.tmux.socket))
+      ? `${dirname(this.tmux.socket)} no longer exists`
+      : r.ok
+        ? 'the home session did not appear'
+        : r.error.message;
+    return err('TMUX_FAILED', `could not start the supervisor's tmux server on ${this.tmux.socket}: ${why}`);
+  }
+
+  private onNotification(kind: string, line: string): void {
     switch (kind) {
       case '%subscription-changed': {
         const i = line.indexOf(' : ');
@@ -124,69 +268,103 @@ export class ControlClient extends EventEmitter {
       case '%window-add':
       case '%unlinked-window-add':
       case '%session-renamed':
-        this.emit('changed', kind);
-        break;
       case '%exit':
         this.emit('changed', kind);
         break;
       default:
-        break; // %begin/%end/%output and the rest say nothing about the fleet
+        break; // %output, %layout-change and the rest say nothing about the fleet
     }
   }
 
+  /** Ends the client; no 'closed' follows (the caller knows). */
   close(): void {
     const c = this.child;
     this.child = null;
     if (c) {
-      c.stdin.end();
+      c.stdin?.end();
       c.kill('SIGTERM');
     }
   }
 }
 
+/** The control directory was removed (uninstalled, `rm -rf ~/.workcells`, a test's cleanup): tmux
+ * cannot be brought back there, so a supervisor should stop instead of retrying forever. */
+export function homeGone(dir: Pick<ControlDir, 'root'>): boolean {
+  return !existsSync(dir.root);
+}
+
+export interface ExitWaiterOptions {
+  channel?: string;
+  spawner?: Spawner;
+  clock?: Clock;
+  /** Asked after each failed wait; true stops the waiter and emits 'gone'. */
+  homeGone?: () => boolean;
+}
+
 /** Blocks in `tmux wait-for sv-exit` (signalled by the wrapper and the pane-died hook) in a loop; each
- * wake is the exit fast path. A signal with no waiter is kept by tmux, so none is lost between waits. */
+ * wake is the exit fast path. A signal with no waiter is kept by tmux, so none is lost between waits.
+ *
+ * Events: 'exit' (a wake; also when the server dies, where wait-for exits 0 too: a reconcile finds
+ * out which), 'gone' (homeGone() said so; the waiter has stopped). */
 export class ExitWaiter extends EventEmitter {
-  private child: ReturnType<typeof spawn> | null = null;
+  private child: ChildProcess | null = null;
   private stopped = false;
-  private failures = 0;
+  private readonly channel: string;
+  private readonly spawner: Spawner;
+  private readonly clock: Clock;
+  private readonly backoff: Backoff;
 
   constructor(
     private readonly tmux: Tmux,
-    private readonly channel = 'sv-exit',
+    private readonly o: ExitWaiterOptions = {},
   ) {
     super();
+    this.channel = o.channel ?? 'sv-exit';
+    this.spawner = o.spawner ?? nodeSpawner;
+    this.clock = o.clock ?? realClock;
+    this.backoff = new Backoff({ clock: this.clock });
   }
 
   start(): void {
     if (this.stopped || this.child) return;
-    const started = Date.now();
-    const child = spawn(this.tmux.bin, ['-S', this.tmux.socket, 'wait-for', this.channel], {
+    const started = this.clock.now();
+    const child = this.spawner(this.tmux.bin, ['-S', this.tmux.socket, 'wait-for', this.channel], {
       env: tmuxEnv(),
       stdio: 'ignore',
     });
     this.child = child;
     child.on('error', () => {
-      // tmux missing: 'close' follows; the retry backs off
+      // tmux missing: 'close' follows and the retry backs off
     });
     child.on('close', (code) => {
-      this.child = null;
+      if (this.child === child) this.child = null;
       if (this.stopped) return;
       if (code === 0) {
-        this.failures = 0;
+        this.backoff.reset();
         this.emit('exit');
         this.start();
-      } else {
-        // No server: retry with backoff (1 s .. 10 s); the control client brings the server back.
-        this.failures += 1;
-        const delay = Date.now() - started > 5_000 ? 0 : Math.min(10_000, 1_000 * this.failures);
-        setTimeout(() => this.start(), delay).unref();
+        return;
       }
+      // No server (killed, or not yet brought back by the control client): back off, so a server
+      // gone for good costs one spawn per 30 s instead of a spin.
+      if (this.clock.now() - started >= CONTROL.healthyWaitMs) this.backoff.reset();
+      if (this.o.homeGone?.()) {
+        this.stop();
+        this.emit('gone');
+        return;
+      }
+      this.backoff.schedule(() => this.start());
     });
+  }
+
+  /** Failed waits since the last good one (for logs and tests). */
+  get failures(): number {
+    return this.backoff.attempts;
   }
 
   stop(): void {
     this.stopped = true;
+    this.backoff.cancel();
     this.child?.kill('SIGTERM');
     this.child = null;
   }
