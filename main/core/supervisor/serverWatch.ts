@@ -1,20 +1,17 @@
 // Watching the tmux server (one job): the control-mode client and the exit waiter say "something
 // changed", reconnects back off when the server is gone (capped, so a server gone for good costs
 // nothing), a heartbeat notices a machine that slept, and a home that was removed ends supervision.
-import { existsSync } from 'node:fs';
 import { DisposableStore, Emitter, toDisposable } from '../../common/lifecycle.js';
 import type { ControlDir } from '../paths.js';
 import type { Tmux } from '../tmux.js';
-import { ControlClient, ExitWaiter, HOME_SESSION } from './controlClient.js';
+import { Backoff } from '../backoff.js';
+import type { Result } from '../result.js';
+import { ControlClient, ExitWaiter, HOME_SESSION, homeGone } from './controlClient.js';
 
 export const SERVER_TIMING = {
   // The wall clock jumping this much past the monotonic clock between heartbeats means the machine slept.
   sleepJumpMs: 20_000,
   heartbeatMs: 30_000,
-  // Reconnects to a dead server: fast at first (a tmux restart takes milliseconds), then capped at 30 s
-  // so a server gone for good costs nothing (it used to retry five times a second forever).
-  reconnectFirstMs: 250,
-  reconnectMaxMs: 30_000,
 } as const;
 
 export class ServerWatch {
@@ -30,7 +27,9 @@ export class ServerWatch {
   private readonly control: ControlClient;
   private readonly waiter: ExitWaiter;
   private readonly store = new DisposableStore();
-  private reconnectDelay: number = SERVER_TIMING.reconnectFirstMs;
+  // Reconnects to a dead server: fast at first (a tmux restart takes milliseconds), then capped at 30 s
+  // so a server gone for good costs nothing (it used to retry five times a second forever).
+  private readonly reconnect = new Backoff();
   private stopped = false;
 
   constructor(
@@ -39,22 +38,28 @@ export class ServerWatch {
     private readonly log: (line: string) => void,
   ) {
     this.control = new ControlClient(tmux);
-    this.waiter = new ExitWaiter(tmux);
+    this.waiter = new ExitWaiter(tmux, { homeGone: () => homeGone(dir) });
+    this.waiter.on('gone', () => this.homeGone());
     this.control.on('changed', (why: string) => this.onPoke.fire(why));
     this.control.on('fleet', () => this.onPoke.fire('fleet'));
     this.control.on('closed', () => this.onClosed());
     this.waiter.on('exit', () => this.onPoke.fire('exit'));
   }
 
-  async start(): Promise<boolean> {
-    if (!(await this.control.connect())) return false;
+  /** Connects (the subscription confirmed by tmux) or says why not, in tmux's words. */
+  async start(): Promise<Result<void>> {
+    const r = await this.control.connect();
+    if (!r.ok) return r;
     this.waiter.start();
     this.startHeartbeat();
-    return true;
+    return r;
   }
 
+  private gone = false;
   private homeGone(): boolean {
-    if (existsSync(this.dir.root)) return false;
+    if (this.gone) return true;
+    if (!homeGone(this.dir)) return false;
+    this.gone = true;
     this.log(`the control directory ${this.dir.root} is gone: nothing left to supervise`);
     this.onHomeGone.fire();
     return true;
@@ -67,21 +72,21 @@ export class ServerWatch {
       if (!alive) this.onServerDied.fire();
       this.onPoke.fire('closed');
     });
-    const delay = this.reconnectDelay;
-    this.reconnectDelay = Math.min(this.reconnectDelay * 2, SERVER_TIMING.reconnectMaxMs);
-    const timer = setTimeout(() => {
+    if (this.homeGone()) return;
+    const delay = this.reconnect.schedule(() => {
       if (this.stopped || this.homeGone()) return;
-      this.log(`tmux server went away: reconnecting (next try in up to ${delay / 1000}s)`);
       void this.control.connect().then((c) => {
         if (this.stopped) return;
-        if (c) {
-          this.reconnectDelay = SERVER_TIMING.reconnectFirstMs;
+        if (c.ok) {
+          this.reconnect.reset();
           this.onPoke.fire('reconnected');
-        } else this.onClosed();
+        } else {
+          this.log(`tmux: ${c.error.message}`);
+          this.onClosed();
+        }
       });
-    }, delay);
-    timer.unref();
-    this.store.add(toDisposable(() => clearTimeout(timer)));
+    });
+    this.log(`tmux server went away: reconnecting in ${delay} ms`);
   }
 
   /** Clock jump detection: system sleep stops the monotonic clock but not the wall clock. */
@@ -103,6 +108,7 @@ export class ServerWatch {
   dispose(): void {
     this.stopped = true;
     this.store.dispose();
+    this.reconnect.cancel();
     this.control.close();
     this.waiter.stop();
     for (const e of [this.onPoke, this.onServerDied, this.onWoke, this.onHomeGone]) e.dispose();

@@ -144,11 +144,12 @@ export class Supervisor {
       );
     const sup = new Supervisor(o.dir, tmux, settings, o);
     sup.releaseLead = lead.release;
-    if (!(await sup.server.start())) {
+    const connected = await sup.server.start();
+    if (!connected.ok) {
       await sup.stop();
       return err(
-        'TMUX_FAILED',
-        `could not start or attach to the supervisor's tmux server on ${o.dir.socket}`,
+        connected.error.code,
+        `could not start or attach to the supervisor's tmux server on ${o.dir.socket}: ${connected.error.message}`,
       );
     }
     await sup.request();
