@@ -153,7 +153,7 @@ export class DashboardApp {
     if (this.fleet.length > 0 && rows.length === 0)
       this.empty.textContent = 'No workcell matches the filter.';
     const by = (pred: (w: WorkcellSummary) => boolean) => this.fleet.filter(pred).length;
-    this.counts.textContent = `${this.fleet.length} workcells · ${by((w) => ['running', 'starting', 'idle'].includes(w.state))} working · ${by((w) => w.state === 'waiting')} waiting · ${by((w) => ['failed', 'stalled', 'vanished', 'auth_failed'].includes(w.state))} in trouble`;
+    this.counts.textContent = `${this.fleet.length} workcells · ${by((w) => ['running', 'starting', 'idle'].includes(w.state))} working · ${by((w) => w.state === 'waiting')} waiting · ${by((w) => ['failed', 'stalled', 'vanished', 'orphaned', 'auth_failed'].includes(w.state))} in trouble`;
   }
 
   private connectEvents(delay: number): void {
