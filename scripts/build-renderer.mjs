@@ -1,7 +1,7 @@
 // Builds the renderer: bundles every renderer/entries/*.ts to dist/renderer/<name>.js (ESM, browser),
 // copies renderer/*.html, renderer/*.css and xterm's css next to them, bundles preload/preload.ts to
 // dist/preload/preload.cjs when it exists (Electron sandboxed preloads must be CommonJS), then
-// typechecks with tsconfig.renderer.json and fails the build on any error.
+// typechecks with tsconfig.renderer.json and tsconfig.preload.json and fails the build on any error.
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, basename } from 'node:path';
@@ -40,11 +40,15 @@ if (existsSync('preload/preload.ts')) {
   });
 }
 
-const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.renderer.json'], {
-  stdio: 'inherit',
-});
-if (tsc.status !== 0) {
-  console.error('build-renderer: typecheck failed');
-  process.exit(1);
+// The renderer and the preload are both typed from main/common/ipc.ts: checking both makes a
+// contract mismatch between them a build failure.
+for (const project of ['tsconfig.renderer.json', 'tsconfig.preload.json']) {
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], {
+    stdio: 'inherit',
+  });
+  if (tsc.status !== 0) {
+    console.error(`build-renderer: typecheck failed (${project})`);
+    process.exit(1);
+  }
 }
 console.log(`build-renderer: ${entries.map((f) => basename(f, '.ts')).join(', ')} -> ${out}`);

@@ -1,4 +1,5 @@
 // The dashboard against `workcell ui` and a real tmux server on a private socket.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARTIFACTS, FAKE_AGENT, expect, test } from './fixtures.js';
 
@@ -64,6 +65,8 @@ test('a peek shows the pane; typing in it changes nothing; take control does', a
   await expect(term).toContainText('Proceed with the migration?');
   await expect(page.getByTestId('peek-mode')).toHaveText('READ-ONLY');
   await page.screenshot({ path: join(ARTIFACTS, 'peek.png') });
+  mkdirSync('/tmp/shots-peek', { recursive: true });
+  await page.screenshot({ path: '/tmp/shots-peek/peek.png' });
 
   await term.click();
   await page.keyboard.type('typed-into-the-peek');

@@ -37,6 +37,8 @@ export interface Home {
   startFake(name: string, ...agentArgs: string[]): void;
   /** The pane's visible text, through tmux itself (not through the bridge under test). */
   capture(name: string): string;
+  /** Types into the pane through tmux itself (`send-keys`, literal text then Enter). */
+  sendLine(name: string, text: string): void;
   /** tmux clients attached to this home's server (a closed peek must leave none). */
   clients(): string[];
 }
@@ -91,6 +93,10 @@ export const test = base.extend<{ home: Home; ui: Ui; needsChromium: void }>({
           env,
           encoding: 'utf8',
         }),
+      sendLine: (name, text) => {
+        execFileSync('tmux', ['-S', socket, 'send-keys', '-t', `=${name}:`, '-l', text], { env });
+        execFileSync('tmux', ['-S', socket, 'send-keys', '-t', `=${name}:`, 'Enter'], { env });
+      },
       // Terminal clients only: the supervisor's own control-mode client (on _sv) is always attached.
       clients: () =>
         execFileSync('tmux', ['-S', socket, 'list-clients', '-F', '#{client_control_mode} #{client_name}'], {

@@ -1,12 +1,18 @@
 // ipcMain handlers, typed from the channel map in main/common/ipc.ts (Hyper's idea) and guarded by a
-// sender check (Fiddle's ipc.ts idea): a frame that is not one of our windows at a trusted URL is dropped.
+// sender check (Fiddle's ipc.ts idea, decided in ipcPolicy.ts): a call from a window the channel is
+// not open to (IPC_ACCESS), or from a frame that is not at that window's page, is dropped.
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
 import type { IpcArgs, IpcChannel, IpcReturn } from '../common/ipc.js';
+import { ipcRefusal, type IpcSender } from './ipcPolicy.js';
+import type { Trusted } from './urlPolicy.js';
 
 export type Handlers = { [C in IpcChannel]: (...args: IpcArgs<C>) => Promise<IpcReturn<C>> | IpcReturn<C> };
 
 export interface SenderCheck {
-  isOurs(event: IpcMainInvokeEvent): boolean;
+  /** Which of our windows made the call, and from which frame URL (WindowManager.sender). */
+  sender(event: IpcMainInvokeEvent): IpcSender;
+  /** Where our windows may be right now (WindowManager.trusted). */
+  trusted(): Trusted;
   log(line: string): void;
 }
 
@@ -14,9 +20,13 @@ export function registerHandlers(handlers: Handlers, check: SenderCheck): () => 
   const channels = Object.keys(handlers) as IpcChannel[];
   for (const channel of channels) {
     ipcMain.handle(channel, (event, ...args: unknown[]) => {
-      if (!check.isOurs(event)) {
-        check.log(`dropped IPC ${channel} from ${event.senderFrame?.url ?? 'a destroyed frame'}`);
-        // Rejects the invoke in the untrusted page; nothing else learns about it.
+      const sender = check.sender(event);
+      const refused = ipcRefusal(channel, sender, check.trusted());
+      if (refused) {
+        check.log(
+          `dropped IPC ${channel} from ${sender.frameUrl.split('?')[0] || 'a destroyed frame'}: ${refused}`,
+        );
+        // Rejects the invoke in the calling page; nothing else learns about it.
         throw new Error('untrusted sender');
       }
       const fn = handlers[channel] as (...a: unknown[]) => unknown;

@@ -116,8 +116,8 @@ async function main(): Promise<void> {
       'settings:save': (patch) => settings.save(patch),
     },
     {
-      isOurs: (e) =>
-        windows.isOurs(e.sender) && windows.isTrustedFrame(e.senderFrame?.url ?? '', running.bridge.url),
+      sender: (e) => windows.sender(e),
+      trusted: () => windows.trusted(running.bridge.url),
       log,
     },
   );

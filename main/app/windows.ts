@@ -1,11 +1,13 @@
 // The app's windows: the dashboard and peek views (the bridge's renderer, loaded from the bridge with
 // its token) and the settings page (a local file). One window per purpose, focused when it exists.
-import { BrowserWindow, type WebContents } from 'electron';
+import { BrowserWindow, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { pathToFileURL } from 'node:url';
 import type { Result } from '../common/result.js';
+import type { WindowKind } from '../common/ipc.js';
 import { validateName } from '../common/workcell.js';
+import type { IpcSender } from './ipcPolicy.js';
 import { webPreferences } from './security.js';
-import { isTrustedUrl, peekUrl, type Trusted } from './urlPolicy.js';
+import { peekUrl, type Trusted } from './urlPolicy.js';
 
 export interface WindowPaths {
   /** dist/preload/preload.cjs (bundled CJS: sandboxed preloads cannot load ESM). */
@@ -42,15 +44,19 @@ export class WindowManager {
     return { bridgeOrigin, pages: [this.settingsUrl] };
   }
 
-  /** IPC sender check, part 2: the calling frame is at our bridge or our settings page. */
-  isTrustedFrame(frameUrl: string, bridgeOrigin: string | null): boolean {
-    return isTrustedUrl(frameUrl, this.trusted(bridgeOrigin));
+  /** Which of our windows owns these web contents (null: not one we created). */
+  kindOf(contents: WebContents): WindowKind | null {
+    const is = (w: BrowserWindow | null): boolean =>
+      w !== null && !w.isDestroyed() && w.webContents.id === contents.id;
+    if (is(this.dashboard)) return 'dashboard';
+    if (is(this.settings)) return 'settings';
+    for (const w of this.peeks.values()) if (is(w)) return 'peek';
+    return null;
   }
 
-  /** IPC sender check (Fiddle's ipc.ts idea): only the web contents of a window we created. */
-  isOurs(contents: WebContents): boolean {
-    const wins = [this.dashboard, this.settings, ...this.peeks.values()];
-    return wins.some((w) => w !== null && !w.isDestroyed() && w.webContents.id === contents.id);
+  /** The IPC sender check's input (ipcPolicy.ts decides): which window, and where its frame is. */
+  sender(event: IpcMainInvokeEvent): IpcSender {
+    return { kind: this.kindOf(event.sender), frameUrl: event.senderFrame?.url ?? '' };
   }
 
   private create(title: string, size: { width: number; height: number }): BrowserWindow {

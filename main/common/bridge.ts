@@ -62,13 +62,22 @@ export type FleetFrame =
   | { type: 'fleet'; workcells: WorkcellSummary[]; at: string }
   | { type: 'error'; error: SvErrorInfo; at: string };
 
-/** /peek and /control: server -> client. Terminal bytes go as BINARY frames; these JSON TEXT frames
- * carry everything else. `size` comes first, before any byte, so the client can size xterm to the
- * tmux window. */
-export type TermServerFrame =
-  | { type: 'size'; cols: number; rows: number }
-  | { type: 'exit'; reason: string }
-  | { type: 'error'; error: SvErrorInfo };
+/** /peek and /control: the FIRST frame, always a JSON text frame, before any terminal byte: the tmux
+ * window's size (the client sizes xterm to exactly cols x rows and scales the font), or why there is
+ * nothing to show (then the socket closes with TERM_CLOSE.notFound or .failed). */
+export type TermHelloFrame =
+  { type: 'size'; cols: number; rows: number } | { type: 'error'; error: SvErrorInfo };
+
+/** After the hello, a /peek carries ONLY binary frames of raw terminal output, so the renderer can
+ * hand the socket to @xterm/addon-attach (which writes every later frame, text or binary, into the
+ * terminal). The end is the close frame: TERM_CLOSE.ended with the reason as its close reason.
+ *
+ * After the hello, a /control carries terminal bytes as binary frames and these JSON text frames. */
+export type TermServerFrame = TermHelloFrame | { type: 'exit'; reason: string };
+
+/** WebSocket close codes of /peek and /control (4000-4999 are the application's; 4404 reads as "not
+ * found" in a trace). The close reason is a sentence for the status line (at most 100 chars). */
+export const TERM_CLOSE = { ended: 1000, notFound: 4404, failed: 4500 } as const;
 
 /** /control: client -> server. Input goes as BINARY frames (dropped entirely on /peek); acks as JSON
  * text frames, sent from inside xterm's write callback, i.e. after the data was parsed. */
@@ -76,11 +85,24 @@ export type TermClientFrame = { type: 'ack'; bytes: number };
 
 /** VS Code's numbers (STYLE.md "Flow control is acknowledged after parsing"): pause the pty above this
  * many unacknowledged bytes, resume below the low watermark. The renderer acks every ACK_CHUNK bytes
- * so a chatty agent costs one small frame per ~5 kB, not one per write. */
+ * so a chatty agent costs one small frame per ~5 kB, not one per write. Used by /control only. */
 export const FLOW = {
   highWatermark: 100_000,
   lowWatermark: 5_000,
   ackChunk: 5_000,
+} as const;
+
+/** A read-only peek has no acks (AttachAddon writes and forgets). It is bounded by tmux itself, which
+ * drops and redraws for a client that falls far behind, but only if the bridge stops reading the pty
+ * when the socket backs up: the pty is paused while the socket's `bufferedAmount` (bytes handed to
+ * the socket and not yet flushed to the kernel) is above `highBufferedBytes`, and resumed below
+ * `lowBufferedBytes`. 1 MiB: a healthy loopback link never gets there (a full redraw of a 300x100
+ * window with colours is ~100 kB), so a peek keeps the speed of a plain `tmux attach -r`; a stalled
+ * browser makes tmux skip instead of the bridge buffering megabytes per peek. 256 KiB: resume while
+ * a few redraws are still queued, so the socket never runs dry between pause and resume. */
+export const PEEK_FLOW = {
+  highBufferedBytes: 1_048_576,
+  lowBufferedBytes: 262_144,
 } as const;
 
 /** WebSocket subprotocols: browsers cannot set headers on a WebSocket, so a client without the cookie

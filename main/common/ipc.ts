@@ -1,6 +1,7 @@
 // The one map of every IPC channel between the Electron main process and its windows (Hyper's
-// typings/common.d.ts idea): a new call touches this map and one handler in main/app/ipc.ts, and the
-// preload's `window.workcellApp` is typed from it. Pure types and constants.
+// typings/common.d.ts idea): a new call touches this map, IPC_ACCESS, APP_API_METHODS and one handler
+// in main/app/main.ts, and both the preload and the renderer are typed from it. Pure types and
+// constants.
 //
 // The renderer talks to the supervisor through the bridge (HTTP + WS), the same in a browser and in
 // Electron, so this API stays small: where the bridge is, the user's own terminal, windows, settings.
@@ -81,9 +82,13 @@ export interface SettingsPatch {
   launchAtLogin?: boolean;
 }
 
+/** The app's windows, by purpose. The IPC sender check knows which one called (main/app/windows.ts). */
+export const WINDOW_KINDS = ['dashboard', 'peek', 'settings'] as const;
+export type WindowKind = (typeof WINDOW_KINDS)[number];
+
 /** channel -> argument tuple and result. Every channel is `ipcRenderer.invoke`/`ipcMain.handle`. */
 export interface IpcChannels {
-  'app:getBridge': { args: []; result: BridgeInfo | null };
+  'app:getBridge': { args: []; result: BridgeInfo };
   'app:openInTerminal': { args: [name: string]; result: IpcResult<null> };
   'app:openPeek': { args: [name: string]; result: IpcResult<null> };
   'app:openSettings': { args: []; result: IpcResult<null> };
@@ -94,26 +99,40 @@ export type IpcChannel = keyof IpcChannels;
 export type IpcArgs<C extends IpcChannel> = IpcChannels[C]['args'];
 export type IpcReturn<C extends IpcChannel> = IpcChannels[C]['result'];
 
-export const IPC_CHANNELS = [
-  'app:getBridge',
-  'app:openInTerminal',
-  'app:openPeek',
-  'app:openSettings',
-  'settings:get',
-  'settings:save',
-] as const satisfies readonly IpcChannel[];
+/** Which windows may call each channel; any other caller is dropped by the sender check. A new
+ * channel does not compile until it is listed here. The bridge token goes only to the windows that
+ * talk to the bridge; settings (and secrets) only to the settings window. */
+export const IPC_ACCESS = {
+  'app:getBridge': ['dashboard', 'peek'],
+  'app:openInTerminal': ['dashboard', 'peek'],
+  'app:openPeek': ['dashboard'],
+  'app:openSettings': ['dashboard'],
+  'settings:get': ['settings'],
+  'settings:save': ['settings'],
+} as const satisfies Record<IpcChannel, readonly WindowKind[]>;
+
+export const IPC_CHANNELS = Object.keys(IPC_ACCESS) as IpcChannel[];
+
+/** Preload method -> channel: `window.workcellApp` is typed from this and the channel map, so the
+ * preload and the renderer cannot disagree on a name, an argument or a result. */
+export const APP_API_METHODS = {
+  getBridge: 'app:getBridge',
+  openInTerminal: 'app:openInTerminal',
+  openPeek: 'app:openPeek',
+  openSettings: 'app:openSettings',
+  getSettings: 'settings:get',
+  saveSettings: 'settings:save',
+} as const satisfies Record<string, IpcChannel>;
+type AppApiMethods = typeof APP_API_METHODS;
 
 /** `window.workcellApp`, exposed by preload/preload.ts in Electron; absent in a plain browser
- * (`workcell ui`), so renderer code checks for it and falls back to the bridge alone. */
-export interface WorkcellAppApi {
-  readonly isElectron: true;
-  getBridge(): Promise<BridgeInfo | null>;
-  openInTerminal(name: string): Promise<IpcResult<null>>;
-  openPeek(name: string): Promise<IpcResult<null>>;
-  openSettings(): Promise<IpcResult<null>>;
-  getSettings(): Promise<SettingsView>;
-  saveSettings(patch: SettingsPatch): Promise<IpcResult<SettingsView>>;
-}
+ * (`workcell ui`), so renderer code checks for it and falls back to the bridge alone. A method called
+ * from a window its channel is not open to (IPC_ACCESS) rejects. */
+export type WorkcellAppApi = { readonly isElectron: true } & {
+  readonly [M in keyof AppApiMethods]: (
+    ...args: IpcArgs<AppApiMethods[M]>
+  ) => Promise<IpcReturn<AppApiMethods[M]>>;
+};
 
 /** The key on `window` (contextBridge.exposeInMainWorld). */
 export const APP_API_KEY = 'workcellApp';

@@ -1,6 +1,7 @@
 // The dashboard: live list (from /events), filters, detail pane, peek, new-workcell form, keyboard.
 import { ROUTES, type FleetFrame } from '../../main/common/bridge.js';
 import { STATES, type WorkcellSummary } from '../../main/common/workcell.js';
+import { appApi } from '../lib/appApi.js';
 import { api, openSocket } from '../lib/bridgeClient.js';
 import { byTestId, h, isTyping } from '../lib/dom.js';
 import { initTheme } from '../lib/theme.js';
@@ -153,11 +154,14 @@ export class DashboardApp {
     if (this.fleet.length > 0 && rows.length === 0)
       this.empty.textContent = 'No workcell matches the filter.';
     const by = (pred: (w: WorkcellSummary) => boolean) => this.fleet.filter(pred).length;
-    this.counts.textContent = `${this.fleet.length} workcells · ${by((w) => ['running', 'starting', 'idle'].includes(w.state))} working · ${by((w) => w.state === 'waiting')} waiting · ${by((w) => ['failed', 'stalled', 'vanished', 'auth_failed'].includes(w.state))} in trouble`;
+    this.counts.textContent = `${this.fleet.length} workcells · ${by((w) => ['running', 'starting', 'idle'].includes(w.state))} working · ${by((w) => w.state === 'waiting')} waiting · ${by((w) => ['failed', 'stalled', 'vanished', 'orphaned', 'auth_failed'].includes(w.state))} in trouble`;
   }
 
   private connectEvents(delay: number): void {
-    const ws = openSocket(ROUTES.events);
+    void openSocket(ROUTES.events).then((ws) => this.onEventsSocket(ws, delay));
+  }
+
+  private onEventsSocket(ws: WebSocket, delay: number): void {
     ws.onopen = () => {
       delay = RECONNECT.firstMs;
       this.conn.textContent = 'live';
@@ -205,8 +209,11 @@ export class DashboardApp {
   private async act(a: DetailAction, w: WorkcellSummary): Promise<void> {
     if (a === 'peek') return this.openPeek(w.name);
     if (a === 'terminal') {
-      const open = window.workcellApp?.openInTerminal;
-      if (open) return void (await open(w.name));
+      const app = appApi();
+      if (app) {
+        const r = await app.openInTerminal(w.name);
+        return void this.openDetail(w.name, r.ok ? `opened ${w.name} in your terminal` : r.error.message);
+      }
       const cmd = `workcell attach ${w.name}`;
       // Copying may be refused (no user activation); the command stays on screen either way.
       await navigator.clipboard?.writeText(cmd).catch(() => undefined);

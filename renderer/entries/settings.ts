@@ -1,17 +1,16 @@
 // The Settings window (Electron only): reads and saves through window.workcellApp (preload), which
 // validates with the core's schema. DOM built with textContent, never innerHTML: values are user text.
 import {
-  APP_API_KEY,
   SECRET_FIELDS,
   type NotifierPatch,
   type NotifierView,
   type SettingsView,
-  type WorkcellAppApi,
 } from '../../main/common/ipc.js';
 import { NOTIFIER_TYPES, DEFAULT_NOTIFY_ON } from '../../main/common/notify.js';
 import { STATES, type WorkcellState } from '../../main/common/workcell.js';
+import { appApi } from '../lib/appApi.js';
 
-const api = (window as unknown as Record<string, WorkcellAppApi | undefined>)[APP_API_KEY];
+const api = appApi();
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,

@@ -1,6 +1,7 @@
 // How the renderer talks to the bridge. Served by `workcell ui`, it is same-origin and the HttpOnly
-// cookie carries the token. Loaded by Electron from file://, the preload hands over the URL and token
-// (window.workcellApp.bridge) and the token travels as Authorization header / WS subprotocol.
+// cookie carries the token. In the app's dashboard and peek windows the preload hands over the URL and
+// token (workcellApp.getBridge(), main/common/ipc.ts) and the token travels as Authorization header /
+// WS subprotocol, so a lost cookie or a page loaded from elsewhere still works.
 import {
   BRIDGE_PROTOCOL,
   ROUTES,
@@ -12,25 +13,33 @@ import {
   type WorkcellDetail,
 } from '../../main/common/bridge.js';
 import type { WorkcellStatus, WorkcellSummary } from '../../main/common/workcell.js';
+import { appApi } from './appApi.js';
 
-/** What the Electron preload may expose; every member optional so the browser build works without it. */
-export interface WorkcellAppApi {
-  bridge?: { url: string; token: string };
-  openInTerminal?: (name: string) => Promise<unknown> | void;
+interface Endpoint {
+  base: string;
+  token: string | null;
 }
-declare global {
-  interface Window {
-    workcellApp?: WorkcellAppApi;
-  }
-}
+let endpointP: Promise<Endpoint> | null = null;
 
-function endpoint(): { base: string; token: string | null } {
-  const b = window.workcellApp?.bridge;
-  return b ? { base: b.url.replace(/\/$/, ''), token: b.token } : { base: location.origin, token: null };
+/** Asked once per page: the preload's getBridge in our Electron windows, else the page's origin. */
+function endpoint(): Promise<Endpoint> {
+  endpointP ??= (async () => {
+    const app = appApi();
+    if (app) {
+      try {
+        const b = await app.getBridge();
+        return { base: b.url.replace(/\/$/, ''), token: b.token };
+      } catch {
+        // refused (a window the bridge is not handed to): same-origin with the cookie, if any
+      }
+    }
+    return { base: location.origin, token: null };
+  })();
+  return endpointP;
 }
 
 async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<BridgeResult<T>> {
-  const { base, token } = endpoint();
+  const { base, token } = await endpoint();
   const headers: Record<string, string> = {};
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -79,8 +88,8 @@ export const api = {
     call<void>('POST', ROUTES.action(name, 'mute'), { muted } satisfies MuteRequest),
 };
 
-export function openSocket(path: string): WebSocket {
-  const { base, token } = endpoint();
+export async function openSocket(path: string): Promise<WebSocket> {
+  const { base, token } = await endpoint();
   const protocols = token ? [BRIDGE_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`] : [BRIDGE_PROTOCOL];
   const ws = new WebSocket(`${base.replace(/^http/, 'ws')}${path}`, protocols);
   ws.binaryType = 'arraybuffer';

@@ -12,12 +12,13 @@ export const STATE_LABEL: Record<WorkcellState, string> = {
   done: 'done',
   failed: 'failed',
   vanished: 'vanished',
-  orphaned: 'orphaned (still running)',
+  orphaned: 'orphaned',
   killed: 'killed',
 };
 
 /** Filter groups, most useful first: what needs the user, what works, what ended. */
 export const STATE_GROUPS: Record<string, readonly WorkcellState[]> = {
+  // orphaned: its processes still run unseen until the user kills or gc's them.
   attention: ['waiting', 'stalled', 'rate_limited', 'auth_failed', 'failed', 'vanished', 'orphaned'],
   active: ['starting', 'running', 'waiting', 'idle', 'stalled', 'rate_limited'],
   ended: ['done', 'failed', 'vanished', 'killed'],

@@ -1,10 +1,19 @@
-// The peek view: xterm.js sized to the tmux window (cols x rows from the bridge's `size` frame) with
-// the font scaled to fit the container. READ-ONLY until the user presses "Take control"; then a
+// The peek view: xterm.js sized to the tmux window (cols x rows from the bridge's hello frame) with
+// the font scaled to fit the container. READ-ONLY until the user presses "Take control": after the
+// hello the peek socket carries raw terminal bytes only, so @xterm/addon-attach (one-way) writes them
+// into xterm; the bridge bounds it by pausing the pty when the socket backs up. "Take control" is a
 // writable attach whose data is acknowledged after xterm parsed it (FLOW in main/common/bridge.ts).
+import { AttachAddon } from '@xterm/addon-attach';
 import { Terminal } from '@xterm/xterm';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
-import { FLOW, ROUTES, type TermServerFrame } from '../../main/common/bridge.js';
+import {
+  FLOW,
+  ROUTES,
+  type TermClientFrame,
+  type TermHelloFrame,
+  type TermServerFrame,
+} from '../../main/common/bridge.js';
 import { openSocket } from '../lib/bridgeClient.js';
 import { h } from '../lib/dom.js';
 import { terminalTheme } from '../lib/theme.js';
@@ -21,6 +30,10 @@ export class PeekView {
   private readonly controlBtn: HTMLButtonElement;
   private readonly statusLine: HTMLElement;
   private ws: WebSocket | null = null;
+  /** The read-only peek's one-way attach; null while in control or connecting. */
+  private attach: AttachAddon | null = null;
+  /** Bumped by every connect and by dispose: a socket that opens for an older one is closed. */
+  private generation = 0;
   private writable = false;
   private unacked = 0;
   private size = { cols: 80, rows: 24 };
@@ -111,7 +124,9 @@ export class PeekView {
   }
 
   dispose(): void {
+    this.generation++;
     this.resizeObserver.disconnect();
+    this.attach?.dispose();
     this.ws?.close();
     this.ws = null;
     this.term.dispose();
@@ -123,7 +138,11 @@ export class PeekView {
   }
 
   private connect(writable: boolean): void {
+    const generation = ++this.generation;
+    this.attach?.dispose();
+    this.attach = null;
     this.ws?.close();
+    this.ws = null;
     this.writable = writable;
     this.unacked = 0;
     this.term.reset();
@@ -132,34 +151,56 @@ export class PeekView {
     this.badge.className = `badge ${writable ? 'control' : 'readonly'}`;
     this.controlBtn.textContent = writable ? 'Release control' : 'Take control';
     this.el.classList.toggle('is-control', writable);
+    this.el.classList.remove('is-closed');
     this.statusLine.textContent = 'connecting…';
-    const ws = openSocket(writable ? ROUTES.control(this.name) : ROUTES.peek(this.name));
-    this.ws = ws;
-    ws.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
-      if (ws !== this.ws) return;
-      if (typeof ev.data === 'string') return this.onFrame(JSON.parse(ev.data) as TermServerFrame);
-      const bytes = new Uint8Array(ev.data);
-      if (!writable) return this.term.write(bytes);
-      // Ack from inside the write callback: xterm has parsed these bytes (STYLE.md flow control).
-      this.term.write(bytes, () => {
-        this.unacked += bytes.length;
-        if (this.unacked >= FLOW.ackChunk && ws.readyState === WebSocket.OPEN) {
-          ws.send(JSON.stringify({ type: 'ack', bytes: this.unacked }));
-          this.unacked = 0;
-        }
+    void openSocket(writable ? ROUTES.control(this.name) : ROUTES.peek(this.name)).then((ws) => {
+      if (generation !== this.generation) return ws.close();
+      this.ws = ws;
+      this.onHello(ws, writable);
+      ws.addEventListener('close', (ev) => {
+        if (ws !== this.ws) return;
+        this.statusLine.textContent = `closed${ev.reason ? `: ${ev.reason}` : ''}`;
+        this.el.classList.add('is-closed');
       });
-    };
-    ws.onopen = () => {
-      if (ws === this.ws)
-        this.statusLine.textContent = writable
-          ? 'attached (writable)'
-          : `attached read-only, ${this.size.cols}×${this.size.rows}`;
-    };
-    ws.onclose = (ev) => {
+    });
+  }
+
+  /** The first frame is the JSON hello (main/common/bridge.ts TermHelloFrame); what follows is raw
+   * terminal data for AttachAddon on a peek, or data plus JSON frames on a control session. The next
+   * listener is added while this message is dispatched, so it gets the very next frame. */
+  private onHello(ws: WebSocket, writable: boolean): void {
+    const first = (ev: MessageEvent<ArrayBuffer | string>): void => {
+      ws.removeEventListener('message', first);
       if (ws !== this.ws) return;
-      this.statusLine.textContent = `closed${ev.reason ? `: ${ev.reason}` : ''}`;
-      this.el.classList.add('is-closed');
+      if (typeof ev.data !== 'string') {
+        this.statusLine.textContent = 'the bridge sent terminal data before the window size';
+        return ws.close();
+      }
+      const hello = JSON.parse(ev.data) as TermHelloFrame;
+      if (hello.type === 'error') return this.onFrame(hello);
+      this.onFrame(hello);
+      if (writable) {
+        ws.addEventListener('message', (e: MessageEvent<ArrayBuffer | string>) => this.onControlData(ws, e));
+      } else {
+        this.attach = new AttachAddon(ws, { bidirectional: false });
+        this.term.loadAddon(this.attach);
+      }
     };
+    ws.addEventListener('message', first);
+  }
+
+  private onControlData(ws: WebSocket, ev: MessageEvent<ArrayBuffer | string>): void {
+    if (ws !== this.ws) return;
+    if (typeof ev.data === 'string') return this.onFrame(JSON.parse(ev.data) as TermServerFrame);
+    const bytes = new Uint8Array(ev.data);
+    // Ack from inside the write callback: xterm has parsed these bytes (STYLE.md flow control).
+    this.term.write(bytes, () => {
+      this.unacked += bytes.length;
+      if (this.unacked >= FLOW.ackChunk && ws.readyState === WebSocket.OPEN) {
+        ws.send(JSON.stringify({ type: 'ack', bytes: this.unacked } satisfies TermClientFrame));
+        this.unacked = 0;
+      }
+    });
   }
 
   private onFrame(frame: TermServerFrame): void {

@@ -13,7 +13,41 @@ import { startBridge, type Bridge } from './server.js';
 import { RunsDirFleetSource } from './runsDirFleetSource.js';
 import { collect, connect } from './testing/testClient.js';
 import type { WebSocket } from 'ws';
-import { FlowController } from './flowControl.js';
+import { TERM_CLOSE } from '../../common/bridge.js';
+import { BufferedFlow, FlowController } from './flowControl.js';
+import { openTermSession, type TermSession } from './termSession.js';
+import { EventEmitter } from 'node:events';
+
+/** The slice of a ws WebSocket termSession uses; sends queue until `flush()`. */
+class StalledSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  bufferedAmount = 0;
+  readonly texts: string[] = [];
+  private readonly chunks: Buffer[] = [];
+  private pending: (() => void)[] = [];
+  send(data: Buffer | string, _opts?: unknown, cb?: () => void): void {
+    if (typeof data === 'string') return void this.texts.push(data);
+    this.bufferedAmount += data.length;
+    this.pending.push(() => {
+      this.bufferedAmount -= data.length;
+      this.chunks.push(data);
+      cb?.();
+    });
+  }
+  flush(): void {
+    const p = this.pending;
+    this.pending = [];
+    p.forEach((f) => f());
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+  close(): void {
+    this.readyState = 3;
+    this.emit('close');
+  }
+}
 
 function clients(home: TestHome): string[] {
   try {
@@ -43,6 +77,11 @@ describe('peek and control over the bridge (real tmux)', () => {
   let home: TestHome;
   let engine: Engine;
   let bridge: Bridge;
+  let repo: string;
+  const startFake = async (name: string, args: string[]): Promise<void> => {
+    const r = await engine.start({ name, repo, agent: 'command', args: ['node', FAKE_AGENT, ...args] });
+    assert.ok(r.ok, JSON.stringify(r));
+  };
   before(async () => {
     home = makeHome('wc-pk-');
     engine = new Engine(home.dir, new Tmux(home.dir.socket, home.dir.tmuxConf));
@@ -51,14 +90,8 @@ describe('peek and control over the bridge (real tmux)', () => {
       fleet: new RunsDirFleetSource(engine),
       staticDir: mkdtempSync(join(tmpdir(), 'wc-st-')),
     });
-    const repo = mkdtempSync(join(tmpdir(), 'wc-repo-'));
-    const r = await engine.start({
-      name: 'asker',
-      repo,
-      agent: 'command',
-      args: ['node', FAKE_AGENT, '--print', 'hello from the pane', '--ask', 'proceed?', '--sleep', '60000'],
-    });
-    assert.ok(r.ok, JSON.stringify(r));
+    repo = mkdtempSync(join(tmpdir(), 'wc-repo-'));
+    await startFake('asker', ['--print', 'hello from the pane', '--ask', 'proceed?', '--sleep', '60000']);
   });
   after(async () => {
     await bridge.close();
@@ -114,6 +147,72 @@ describe('peek and control over the bridge (real tmux)', () => {
     assert.equal(bridge.sessions().length, 0);
   });
 
+  it('a peek is one JSON hello, then raw bytes only, and ends with a close frame (AttachAddon prints any text frame)', async () => {
+    await startFake('ender', ['--print', 'about to end', '--sleep', '60000']);
+    const ws = await open(bridge, '/peek/ender');
+    const out = collect(ws);
+    await waitFor(() => out.text().includes('about to end'), 10_000, 'pane text on the peek');
+    const closed = new Promise<[number, string]>((r) => ws.once('close', (c, why) => r([c, why.toString()])));
+    await engine.tmux.killSession('ender');
+    const [code, reason] = await closed;
+    assert.equal(code, TERM_CLOSE.ended);
+    assert.match(reason, /tmux client exited/);
+    assert.deepEqual(
+      out.frames.map((f) => (f as { type: string }).type),
+      ['size'],
+      'no text frame after the hello',
+    );
+  });
+
+  it('a peek whose socket stalls pauses the pty, tmux skips, and the end of the flood arrives after', async () => {
+    // A socket that never flushes until told to: loopback TCP buffers would absorb the ~200 kB tmux
+    // sends a stalled client long before any watermark, so the socket is the one stand-in here; tmux,
+    // the pty and the flood are real.
+    await startFake('flooder', [
+      '--ask',
+      'go?',
+      '--flood',
+      '8000000',
+      '--print',
+      'FLOOD-END',
+      '--sleep',
+      '60000',
+    ]);
+    const ws = new StalledSocket();
+    const registry = new Set<TermSession>();
+    const marks = { highBufferedBytes: 32_768, lowBufferedBytes: 8_192 };
+    const s = await openTermSession(ws as unknown as WebSocket, engine, 'flooder', true, registry, marks);
+    assert.ok(s);
+    try {
+      await waitFor(() => (ws.flush(), ws.text().includes('go?')), 10_000, 'the question');
+      await engine.tmux.run(['send-keys', '-t', '=flooder:', 'go', 'Enter']);
+      await waitFor(() => s.flow().paused, 20_000, 'the peek pty to pause');
+      await waitFor(
+        async () => {
+          const p = await engine.peek('flooder');
+          return p.ok && p.value.includes('FLOOD-END');
+        },
+        60_000,
+        'the flood to end in the pane',
+      );
+      // Paused all along: the queue grew by at most what node-pty had read before the pause.
+      assert.ok(s.flow().paused);
+      assert.ok(ws.bufferedAmount <= marks.highBufferedBytes + 65_536, `queued ${ws.bufferedAmount}`);
+      assert.ok(!ws.text().includes('FLOOD-END'), 'nothing got through while paused');
+      // The reader catches up: the pty resumes and tmux redraws the screen it skipped.
+      await waitFor(() => (ws.flush(), ws.text().slice(-100_000).includes('FLOOD-END')), 30_000, 'the end');
+      assert.equal(s.flow().paused, false);
+      assert.deepEqual(
+        ws.texts.map((t) => (JSON.parse(t) as { type: string }).type),
+        ['size'],
+      );
+    } finally {
+      s.close('test done');
+      await engine.tmux.killSession('flooder');
+    }
+    await waitFor(() => clients(home).length === 0, 5_000, 'the peek client to detach');
+  });
+
   it('closing the bridge kills every pty, leaving no tmux client', async () => {
     const ws = await open(bridge, '/peek/asker');
     await waitFor(() => clients(home).length === 1, 5_000, 'the peek client to attach');
@@ -124,6 +223,35 @@ describe('peek and control over the bridge (real tmux)', () => {
       5_000,
       'cleanup after terminate',
     );
+  });
+});
+
+describe('BufferedFlow', () => {
+  it('pauses above the high watermark, resumes only below the low one, and never twice', () => {
+    const calls: string[] = [];
+    let buffered = 0;
+    const f = new BufferedFlow(
+      { pause: () => calls.push('pause'), resume: () => calls.push('resume') },
+      () => buffered,
+      100,
+      10,
+    );
+    const table: [number, string[]][] = [
+      [50, []],
+      [100, []], // at the watermark: not above it
+      [101, ['pause']],
+      [500, ['pause']], // already paused
+      [50, ['pause']], // between the marks: stays paused
+      [10, ['pause']],
+      [9, ['pause', 'resume']],
+      [0, ['pause', 'resume']], // already running
+      [101, ['pause', 'resume', 'pause']],
+    ];
+    for (const [b, want] of table) {
+      buffered = b;
+      f.check();
+      assert.deepEqual(calls, want, `after buffered=${b}`);
+    }
   });
 });
 

@@ -1,19 +1,15 @@
 // One peek or control session: a node-pty running `tmux -S sock attach [-r] -t =NAME`, streamed over a
-// WebSocket. The pty dies with the socket, so no tmux client is ever left behind.
+// WebSocket. The pty dies with the socket, so no tmux client is ever left behind. Frames: a JSON hello
+// (the window size) first; then a peek is raw terminal bytes only (the renderer's AttachAddon writes
+// every frame into xterm), while a control session also takes input and acks (main/common/bridge.ts).
 import * as pty from 'node-pty';
 import type { WebSocket, RawData } from 'ws';
-import type { TermClientFrame, TermServerFrame } from '../../common/bridge.js';
+import { PEEK_FLOW, TERM_CLOSE, type TermClientFrame, type TermServerFrame } from '../../common/bridge.js';
 import type { SvErrorInfo } from '../../common/workcell.js';
 import { tmuxEnv } from '../tmux.js';
 import { err, ok, type Result } from '../result.js';
 import type { BridgeEngine } from './engineApi.js';
-import { FlowController } from './flowControl.js';
-
-/** A read-only peek is bounded by tmux itself (it drops and redraws for a client that falls far
- * behind), but only if we stop reading the pty when the socket backs up. These bounds are on bytes
- * handed to the socket and not yet flushed: big enough that a healthy link never pauses, small
- * enough that a stalled browser makes tmux skip instead of us buffering megabytes. */
-const PEEK_SOCKET = { high: 1_048_576, low: 262_144 } as const;
+import { BufferedFlow, FlowController } from './flowControl.js';
 
 export interface WindowSize {
   cols: number;
@@ -59,6 +55,8 @@ function sendFrame(ws: WebSocket, frame: TermServerFrame): void {
 export interface TermSession {
   readonly name: string;
   readonly readOnly: boolean;
+  /** Whether the pty is paused by flow control, and the bytes queued on the socket (tests, status). */
+  flow(): { paused: boolean; buffered: number };
   /** Kills the tmux client and closes the socket; idempotent. */
   close(reason: string): void;
 }
@@ -71,6 +69,9 @@ export async function openTermSession(
   name: string,
   readOnly: boolean,
   registry: { add(s: TermSession): void; delete(s: TermSession): void },
+  /** Tests lower the peek watermarks: tmux sends a stalled peek only ~200 kB, which loopback socket
+   * buffers absorb long before the real 1 MiB mark is reached. */
+  peekMarks: { highBufferedBytes: number; lowBufferedBytes: number } = PEEK_FLOW,
 ): Promise<TermSession | null> {
   const size = await windowSize(engine, name);
   if (!size.ok) {
@@ -92,10 +93,22 @@ export async function openTermSession(
   });
   sendFrame(ws, { type: 'size', ...size.value });
 
+  // Peek: backpressure from the socket itself (PEEK_FLOW). Control: acknowledged by the renderer after
+  // parsing (FLOW), which also bounds the socket since a byte is acked only after it arrived. One
+  // controller per session, so one never resumes a pty the other paused.
+  const peekFlow = readOnly
+    ? new BufferedFlow(proc, () => ws.bufferedAmount, peekMarks.highBufferedBytes, peekMarks.lowBufferedBytes)
+    : null;
+  const ackFlow = readOnly ? null : new FlowController(proc);
+
   let closed = false;
   const session: TermSession = {
     name,
     readOnly,
+    flow: () => ({
+      paused: (peekFlow ?? ackFlow)?.isPaused ?? false,
+      buffered: ws.bufferedAmount,
+    }),
     close(reason) {
       if (closed) return;
       closed = true;
@@ -105,8 +118,9 @@ export async function openTermSession(
         // the tmux client already exited (session killed): nothing left to kill
       }
       if (ws.readyState === ws.OPEN) {
-        sendFrame(ws, { type: 'exit', reason });
-        ws.close(1000, reason.slice(0, 100));
+        // A peek says why in the close frame only: any text frame would be printed by AttachAddon.
+        if (!readOnly) sendFrame(ws, { type: 'exit', reason });
+        ws.close(TERM_CLOSE.ended, reason.slice(0, 100));
       }
       registry.delete(session);
     },
@@ -114,15 +128,13 @@ export async function openTermSession(
 
   registry.add(session);
 
-  // Peek: backpressure from the socket itself. Control: acknowledged by the renderer after parsing.
-  const socketFlow = new FlowController(proc, PEEK_SOCKET.high, PEEK_SOCKET.low);
-  const ackFlow = readOnly ? null : new FlowController(proc);
+  const flushed = peekFlow ? () => peekFlow.check() : undefined;
   proc.onData((data: string | Buffer) => {
     if (ws.readyState !== ws.OPEN) return;
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    socketFlow.sent(buf.length);
     ackFlow?.sent(buf.length);
-    ws.send(buf, { binary: true }, () => socketFlow.acked(buf.length));
+    ws.send(buf, { binary: true }, flushed);
+    peekFlow?.check();
   });
   proc.onExit(() => session.close('the tmux client exited (workcell ended or detached)'));
 
@@ -160,9 +172,8 @@ function parseClientFrame(data: RawData): TermClientFrame | null {
 
 export function closeWithError(ws: WebSocket, error: SvErrorInfo): void {
   sendFrame(ws, { type: 'error', error });
-  // 4000-4999 are application codes; 4404 reads as "not found" in a trace.
   ws.close(
-    error.code === 'NOT_FOUND' || error.code === 'SESSION_GONE' ? 4404 : 4500,
+    error.code === 'NOT_FOUND' || error.code === 'SESSION_GONE' ? TERM_CLOSE.notFound : TERM_CLOSE.failed,
     error.message.slice(0, 100),
   );
 }
