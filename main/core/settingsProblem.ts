@@ -1,8 +1,8 @@
 // "Is settings.json broken, and what should the user do?" for every process, cheaply. A running
-// SettingsWatcher (the one writer) records its verdict on the file in state/settings-check.json with the
-// file's stamp; a reader whose stat of settings.json matches that stamp trusts it (one stat + one small
-// read, no zod). Otherwise the reader validates the file itself: one read + JSON.parse, and zod (loaded
-// only then, it costs `ls` a few hundred ms to import) only when the JSON parses.
+// SettingsWatcher records its verdict on the file in state/settings-check.json with the file's stamp; a
+// reader whose stat of settings.json matches that stamp trusts it (one stat + one small read, no zod).
+// Otherwise the reader validates the file itself: one read + JSON.parse, and zod (loaded only then: its
+// import costs ~0.2-0.5 s, more than all of `ls`) only when the JSON parses.
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ControlDir } from './paths.js';
@@ -41,6 +41,11 @@ export function makeProblem(detail: string, fix: string, at: string): SettingsPr
 export interface SettingsProblemOptions {
   /** false: ignore a watcher's verdict and validate the file (doctor always does). Default true. */
   trustVerdict?: boolean;
+  /** Record "this version is valid" in the verdict file, so the next reader skips zod (`ls` without a
+   * running supervisor pays the zod import once per edit instead of on every call). A valid verdict is the
+   * same whoever writes it, so this second writer cannot contradict the watcher; a broken one is only
+   * ever written by the watcher. Default false. */
+  cacheValid?: boolean;
   /** Clock for the `at` of an unreadable file (it has no mtime we could read). */
   now?: () => number;
 }
@@ -76,7 +81,12 @@ export async function settingsProblem(
   if (!data.ok) return makeProblem(data.error.message, READER_FIX, at(read.stamp.mtimeMs));
   const { parseSettings } = await import('./settings.js');
   const valid = parseSettings(data.value, dir.settings);
-  return valid.ok ? null : makeProblem(valid.error.message, READER_FIX, at(read.stamp.mtimeMs));
+  if (!valid.ok) return makeProblem(valid.error.message, READER_FIX, at(read.stamp.mtimeMs));
+  if (o.cacheValid)
+    await writeVerdict(dir, { stamp: read.stamp, problem: null }).catch(() => {
+      // EACCES on state/ or the control dir removed meanwhile: the next reader validates again
+    });
+  return null;
 }
 
 export async function readVerdict(dir: ControlDir): Promise<SettingsVerdict | null> {
@@ -88,7 +98,8 @@ export async function readVerdict(dir: ControlDir): Promise<SettingsVerdict | nu
   }
 }
 
-/** Records (or, with null, removes) the verdict. Only SettingsWatcher calls this. Does nothing when the
+/** Records (or, with null, removes) the verdict: SettingsWatcher, and readers with cacheValid for a valid
+ * file only. Does nothing when the
  * control directory does not exist: the watcher must not create a home nobody asked for. */
 export async function writeVerdict(dir: ControlDir, verdict: SettingsVerdict | null): Promise<void> {
   const path = settingsCheckPath(dir);

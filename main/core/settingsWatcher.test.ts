@@ -284,3 +284,25 @@ test('dispose() leaves no fs watcher and no timer behind', async () => {
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a reader may record a valid file, so the next one skips the schema; never a broken one', async () => {
+  const parent = realpathSync(mkdtempSync(join(tmpdir(), 'wc-sp-')));
+  const dir = new ControlDir(parent);
+  try {
+    writeFileSync(dir.settings, good(4));
+    assert.equal(await settingsProblem(dir, { cacheValid: true }), null);
+    const verdict = JSON.parse(readFileSync(settingsCheckPath(dir), 'utf8'));
+    assert.equal(verdict.problem, null);
+    assert.equal(verdict.stamp.size, good(4).length);
+
+    writeFileSync(dir.settings, '{ "launchAtLogin": 1 }');
+    assert.ok(await settingsProblem(dir, { cacheValid: true }), 'the stale valid verdict is not trusted');
+    assert.deepEqual(
+      JSON.parse(readFileSync(settingsCheckPath(dir), 'utf8')),
+      verdict,
+      'a broken one is not recorded',
+    );
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
