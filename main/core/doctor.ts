@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureHome } from './home.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
+import { settingsProblem } from './settingsProblem.js';
 import type { Tmux } from './tmux.js';
 
 export interface Check {
@@ -72,6 +73,8 @@ export async function doctor(dir: ControlDir, tmux: Tmux): Promise<Check[]> {
     });
   }
 
+  checks.push(await settingsCheck(dir));
+
   const sockLen = Buffer.byteLength(dir.socket);
   checks.push({
     name: 'socket path',
@@ -112,4 +115,19 @@ export async function doctor(dir: ControlDir, tmux: Tmux): Promise<Check[]> {
     fix: loose.length ? `chmod 600 ${dir.runs}/*/brief.md` : undefined,
   });
   return checks;
+}
+
+/** settings.json validated afresh (not the watcher's recorded verdict: doctor is where one checks). */
+async function settingsCheck(dir: ControlDir): Promise<Check> {
+  const problem = await settingsProblem(dir, { trustVerdict: false });
+  if (problem) return { name: 'settings', ok: false, detail: problem.detail, fix: problem.fix };
+  const present = await fs.stat(dir.settings).then(
+    () => true,
+    () => false, // ENOENT: no settings file, the defaults apply
+  );
+  return {
+    name: 'settings',
+    ok: true,
+    detail: present ? `${dir.settings} is valid` : `${dir.settings} absent: defaults apply`,
+  };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlDir } from './paths.js';
 import { loadSettings, parseSettings, saveSettings, jsonErrorOffset, lineColumn } from './settings.js';
+import { parseJsonText } from './settingsJson.js';
 import { defaultSettings } from '../common/settings.js';
 import { DEFAULT_NOTIFY_ON } from '../common/notify.js';
 
@@ -151,7 +152,11 @@ test(
     const bad = loadSettings(dir);
     assert.ok(!bad.ok);
     assert.equal(bad.error.code, 'BAD_SETTINGS');
-    assert.equal(bad.error.message, `${dir.settings}: invalid JSON at line 2, column 68`);
+    assert.equal(
+      bad.error.message,
+      `${dir.settings}: invalid JSON at line 2, column 67: trailing ',' before ']': delete it (JSON allows no trailing comma)`,
+    );
+    assert.ok(!bad.error.message.includes('SEKRET'));
 
     writeFileSync(dir.settings, JSON.stringify({ notifiers: [{ type: 'command' }] }));
     const invalid = loadSettings(dir);
@@ -177,5 +182,53 @@ test(
     const invalid = await saveSettings(dir, { ...s, muted: ['NO WAY'] });
     assert.ok(!invalid.ok, 'invalid settings are not written');
     assert.deepEqual(loadSettings(dir), back);
+  }),
+);
+
+test('JSON errors say what to change, pointing at a trailing comma itself, never quoting the text', () => {
+  const cases: Array<[string, string]> = [
+    ['{\n  "a": 1,\n}', "line 2, column 9: trailing ',' before '}': delete it"],
+    ['[1, 2 , ]', "line 1, column 7: trailing ',' before ']'"],
+    ['{"a": 1', 'line 1, column 8: the file ends too early'],
+    [
+      '{ "t": "slack" "url": "https://SEKRET" }',
+      `line 1, column 16: unexpected '"' (a ',' missing before it?)`,
+    ],
+    ['{\n  // note\n  "a": 1 }', "line 2, column 3: unexpected '/': JSON allows no comments"],
+    ["{'a': 1}", "line 1, column 2: unexpected ''': JSON strings use double quotes"],
+    ['{"a": SEKRET}', 'line 1, column 7: unexpected character'],
+    ['{"a": "x\ny"}', 'line 1, column 9: a line break or control character inside a string'],
+    ['{"a" 1}', 'line 1, column 6: unexpected character'],
+    ['{"a":: 1}', "line 1, column 6: unexpected ':'"],
+  ];
+  for (const [text, expected] of cases) {
+    const r = parseJsonText(text, '/h/settings.json');
+    assert.ok(!r.ok, text);
+    assert.equal(r.error.code, 'BAD_SETTINGS');
+    assert.ok(r.error.message.startsWith('/h/settings.json: invalid JSON at '), r.error.message);
+    assert.ok(r.error.message.includes(expected), `${text}: ${r.error.message}`);
+    assert.ok(!r.error.message.includes('SEKRET'), r.error.message);
+  }
+});
+
+test(
+  'a UTF-8 BOM is accepted, and positions after it are the ones an editor shows',
+  withDir((dir) => {
+    writeFileSync(dir.settings, '\ufeff{ "launchAtLogin": true }\n');
+    const good = loadSettings(dir);
+    assert.ok(good.ok, good.ok ? '' : good.error.message);
+    assert.equal(good.value.launchAtLogin, true);
+
+    writeFileSync(dir.settings, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a": 1,}')]));
+    const bad = loadSettings(dir);
+    assert.ok(!bad.ok);
+    assert.match(bad.error.message, /invalid JSON at line 1, column 8: trailing ','/);
+
+    writeFileSync(dir.settings, '\ufeff');
+    assert.deepEqual(
+      loadSettings(dir),
+      { ok: true, value: defaultSettings() },
+      'a BOM alone is an empty file',
+    );
   }),
 );

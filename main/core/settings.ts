@@ -1,6 +1,6 @@
 // settings.json: schema, load, save. A broken or invalid file is an error value that names the file and
 // the field (or the line and column of a JSON syntax error), never a crash; a missing file is defaults.
-import { readFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
@@ -14,6 +14,10 @@ import {
 } from '../common/settings.js';
 import type { ControlDir } from './paths.js';
 import { ok, err, type Result } from './result.js';
+import { parseJsonText, readSettingsText, type FileStamp } from './settingsJson.js';
+
+// Re-exported: callers and tests have always found the JSON position helpers here.
+export { jsonErrorOffset, lineColumn } from './settingsJson.js';
 
 /** Checks an inline http(s) URL without ever echoing it: the URL is the credential for Slack. */
 function isHttpUrl(value: string): boolean {
@@ -112,28 +116,22 @@ export function parseSettings(data: unknown, file = 'settings.json'): Result<Set
   return err('BAD_SETTINGS', `${file}: invalid settings: ${issues.join('; ')}`);
 }
 
-/** Loads $WORKCELLS_HOME/settings.json. Missing file: defaults. Anything else wrong: BAD_SETTINGS. */
+/** Loads $WORKCELLS_HOME/settings.json. Missing or empty file: defaults. Anything else wrong: BAD_SETTINGS
+ * naming the file and the line/column or field. For callers that load once; long-running processes use
+ * SettingsWatcher (settingsWatcher.ts), which keeps the last good settings while the file is broken. */
 export function loadSettings(dir: ControlDir): Result<Settings> {
+  return loadSettingsStamped(dir).result;
+}
+
+/** loadSettings plus the stamp of the version it read (null when absent or unreadable). */
+export function loadSettingsStamped(dir: ControlDir): { result: Result<Settings>; stamp: FileStamp | null } {
   const file = dir.settings;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return ok(defaultSettings());
-    return err('BAD_SETTINGS', `${file}: cannot read settings (${code ?? String(e)})`);
-  }
-  if (text.trim() === '') return ok(defaultSettings());
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    const { line, column } = lineColumn(text, jsonErrorOffset(text));
-    // The parser's own message can quote the file's text, which may hold a secret: keep only our position.
-    void e;
-    return err('BAD_SETTINGS', `${file}: invalid JSON at line ${line}, column ${column}`);
-  }
-  return parseSettings(data, file);
+  const read = readSettingsText(file);
+  if (read.kind === 'absent') return { result: ok(defaultSettings()), stamp: null };
+  if (read.kind === 'unreadable')
+    return { result: err('BAD_SETTINGS', `${file}: cannot read settings (${read.code})`), stamp: null };
+  const data = parseJsonText(read.text, file);
+  return { result: data.ok ? parseSettings(data.value, file) : data, stamp: read.stamp };
 }
 
 /** Writes settings.json atomically (temp file + fsync + rename), mode 0600 since it may hold secrets. */
@@ -149,94 +147,5 @@ export async function saveSettings(dir: ControlDir, settings: Settings): Promise
       'NOT_WRITABLE',
       `${dir.settings}: cannot write settings (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
     );
-  }
-}
-
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
-}
-
-/** Offset of the first JSON syntax error. V8's message carries a position only for some errors
- * ("Unexpected token '}', ... is not valid JSON" has none), so we find it with a small scanner. */
-export function jsonErrorOffset(text: string): number {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const fail = (): never => {
-    throw i;
-  };
-  const lit = (word: string) => {
-    if (text.startsWith(word, i)) i += word.length;
-    else fail();
-  };
-  const str = () => {
-    i++; // opening quote
-    while (i < text.length && text[i] !== '"') {
-      const c = text.charCodeAt(i);
-      if (c < 0x20) fail();
-      if (text[i] === '\\') {
-        i++;
-        if (text[i] === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
-          i += 4;
-        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
-      }
-      i++;
-    }
-    if (i >= text.length) fail();
-    i++;
-  };
-  const num = () => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
-    if (!m || m[0] === '' || m[0] === '-') fail();
-    i += m![0].length;
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') return void i++;
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        str();
-        ws();
-        if (text[i] !== ':') fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') return void i++;
-        else fail();
-      }
-    } else if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') return void i++;
-        else fail();
-      }
-    } else if (c === '"') str();
-    else if (c === 't') lit('true');
-    else if (c === 'f') lit('false');
-    else if (c === 'n') lit('null');
-    else num();
-  };
-  try {
-    value();
-    ws();
-    return i < text.length ? i : text.length;
-  } catch (at) {
-    if (typeof at === 'number') return Math.min(at, text.length);
-    throw at;
   }
 }

@@ -6,7 +6,9 @@ export const command: CommandModule = {
   register(program: Command, ctx) {
     program
       .command('doctor')
-      .description('check tmux, the socket, the control directory and git; print the fix for each problem')
+      .description(
+        'check tmux, the socket, the control directory, settings.json and git; print the fix for each problem',
+      )
       .option('--json', 'print JSON')
       .action(async (o: { json?: boolean }) => {
         const { dir, tmux } = ctx();
