@@ -26,6 +26,30 @@ export function notifyMatches(
   return set.has(change.state) || (typeof change.reason === 'string' && set.has(change.reason));
 }
 
+/** What verify.sh said about a completion. `unknown`: the change carries no verify facts at all (an
+ * older supervisor, or a state that is not a completion). */
+export type VerifyOutcome = 'verified' | 'failed' | 'none' | 'pending' | 'unknown';
+
+export function verifyOutcome(change: {
+  verify?: StateChange['verify'];
+  verified?: boolean | null;
+}): VerifyOutcome {
+  const v = change.verify;
+  if (v) {
+    if (v.pending) return 'pending';
+    if (!v.ran) return 'none';
+    return v.exitCode === 0 ? 'verified' : 'failed';
+  }
+  if (change.verified === true) return 'verified';
+  if (change.verified === false) return 'failed';
+  return 'unknown';
+}
+
+/** An interactive agent finished its turn: an `idle` change whose reason is TURN_END. */
+export function isTurnEnd(change: { state: WorkcellState; reason?: string | null }): boolean {
+  return change.state === 'idle' && change.reason === TURN_END;
+}
+
 export const DEFAULT_NOTIFY_ON = [
   'waiting',
   'done',

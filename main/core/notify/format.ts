@@ -1,6 +1,15 @@
 // The words of a notification: which workcell, what happened, why (the evidence), the last output, and
 // how to get in. Pure, so every channel says the same thing and the table test pins it down.
-import { TURN_END, type NotifyMessage, type StateChange, type Urgency } from '../../common/notify.js';
+import {
+  isTurnEnd,
+  verifyOutcome,
+  type NotifyMessage,
+  type StateChange,
+  type Urgency,
+  type VerifyOutcome,
+} from '../../common/notify.js';
+
+export { isTurnEnd, verifyOutcome };
 import type { WorkcellState } from '../../common/workcell.js';
 
 export const EXCERPT = {
@@ -55,26 +64,6 @@ export function excerptOf(raw: string | null | undefined): string {
     .slice(-EXCERPT.lines)
     .map((l) => cut(l, EXCERPT.lineChars))
     .join('\n');
-}
-
-/** What verify.sh said about a completion. `unknown`: the change carries no verify facts at all (an
- * older supervisor, or a state that is not a completion). */
-export type VerifyOutcome = 'verified' | 'failed' | 'none' | 'pending' | 'unknown';
-
-export function verifyOutcome(change: Pick<StateChange, 'verify' | 'verified'>): VerifyOutcome {
-  const v = change.verify;
-  if (v) {
-    if (v.pending) return 'pending';
-    if (!v.ran) return 'none';
-    return v.exitCode === 0 ? 'verified' : 'failed';
-  }
-  if (change.verified === true) return 'verified';
-  if (change.verified === false) return 'failed';
-  return 'unknown';
-}
-
-export function isTurnEnd(change: Pick<StateChange, 'state' | 'reason'>): boolean {
-  return change.state === 'idle' && change.reason === TURN_END;
 }
 
 /** An agent that exited because it is not logged in (state failed, reason auth_failed). */
