@@ -137,3 +137,104 @@ test('decide: a test message always shows', () => {
   assert.equal(d.kind, 'show');
   assert.equal(p.decide(change('a', 'done', { test: true }), 1).kind, 'show');
 });
+
+test('decide: a subscription matches the state or the reason', () => {
+  const cases: { on: NotifyOn[]; c: DesktopChange; shown: boolean }[] = [
+    { on: ['auth_failed'], c: change('a', 'failed', { reason: 'auth_failed' }), shown: true },
+    { on: ['auth_failed'], c: change('a', 'failed', { reason: 'exit 1' }), shown: false },
+    { on: ['failed'], c: change('a', 'failed', { reason: 'auth_failed' }), shown: true },
+    { on: [...DEFAULT_DESKTOP_ON], c: change('a', 'idle', { reason: 'turn_end' }), shown: true },
+    { on: [...DEFAULT_DESKTOP_ON], c: change('a', 'idle'), shown: false },
+    { on: [...DEFAULT_DESKTOP_ON], c: change('a', 'idle', { reason: 'no output for 30 s' }), shown: false },
+    { on: ['idle'], c: change('a', 'idle', { reason: 'turn_end' }), shown: true },
+    { on: ['network'], c: change('a', 'failed', { reason: 'network' }), shown: true },
+    { on: [...DEFAULT_DESKTOP_ON], c: change('a', 'orphaned'), shown: true },
+  ];
+  for (const [i, { on, c, shown }] of cases.entries()) {
+    assert.equal(
+      policy(on).decide(c, 0).kind === 'show',
+      shown,
+      `case ${i}: ${c.state}/${c.reason} on ${on}`,
+    );
+  }
+});
+
+test('headline and body: completions, turn ends, auth exit, orphaned', () => {
+  const ok = { ran: true, exitCode: 0 };
+  const bad = { ran: true, exitCode: 1, tail: 'FAIL login.test.ts' };
+  const cases: { c: DesktopChange; title: string; body: string; urgency: string }[] = [
+    { c: change('a', 'done', { verify: ok }), title: 'done, verified', body: '', urgency: 'normal' },
+    {
+      c: change('a', 'done', { verify: bad, excerpt: 'All done!' }),
+      title: 'claimed done, not verified',
+      body: 'FAIL login.test.ts',
+      urgency: 'critical',
+    },
+    {
+      c: change('a', 'done', { verify: { ran: false, exitCode: null } }),
+      title: 'done (no verify.sh)',
+      body: '',
+      urgency: 'normal',
+    },
+    {
+      c: change('a', 'done', { verify: { ran: true, exitCode: null, pending: true } }),
+      title: 'done, verify still running',
+      body: '',
+      urgency: 'normal',
+    },
+    {
+      c: change('a', 'idle', { reason: 'turn_end', verify: ok }),
+      title: 'finished its turn: verified',
+      body: '',
+      urgency: 'normal',
+    },
+    {
+      c: change('a', 'idle', { reason: 'turn_end', verify: bad }),
+      title: 'finished its turn: claimed done, not verified',
+      body: 'FAIL login.test.ts',
+      urgency: 'critical',
+    },
+    {
+      c: change('a', 'idle', { reason: 'turn_end', verify: { ran: false, exitCode: null } }),
+      title: 'finished its turn (no verify.sh)',
+      body: '',
+      urgency: 'normal',
+    },
+    {
+      c: change('a', 'failed', { reason: 'auth_failed', exitCode: 1 }),
+      title: 'lost its login and exited',
+      body: 'Log the agent in again, then: workcell resume a',
+      urgency: 'critical',
+    },
+    {
+      c: change('a', 'orphaned'),
+      title: 'orphaned (session gone, processes still running)',
+      body: 'End them: workcell kill a',
+      urgency: 'critical',
+    },
+  ];
+  for (const { c, title, body, urgency } of cases) {
+    assert.equal(headline(c), title);
+    assert.equal(bodyOf(c), body, title);
+    assert.equal(urgencyOf(c), urgency, title);
+  }
+});
+
+test('decide: a digest from the dispatcher is one summary bubble', () => {
+  const p = policy(['done']);
+  const d = p.decide(
+    change('a', 'failed', {
+      title: '3 workcells finished: 2 verified, 1 failed',
+      body: 'a: failed (exit 1)\nb: done, verified\nc: done, verified\nSee all: workcell ls',
+      digest: { count: 3, messages: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] },
+    }),
+    0,
+  );
+  assert.deepEqual(d, {
+    kind: 'summary',
+    title: '3 workcells finished: 2 verified, 1 failed',
+    body: 'a: failed (exit 1)\nb: done, verified\nc: done, verified\nSee all: workcell ls',
+    urgency: 'critical',
+    names: ['a', 'b', 'c'],
+  });
+});

@@ -3,7 +3,14 @@
 // The supervisor already persists "one notification per state change" across restarts; this policy
 // only shapes what the desktop shows and keeps a storm (tmux server killed, catch-up after sleep)
 // from burying the screen in bubbles.
-import { DEFAULT_NOTIFY_ON, type NotifyOn } from '../common/notify.js';
+import {
+  DEFAULT_NOTIFY_ON,
+  isTurnEnd,
+  notifyMatches,
+  verifyOutcome,
+  type NotifyOn,
+  type StateChange,
+} from '../common/notify.js';
 import type { Evidence, WorkcellState } from '../common/workcell.js';
 
 export type Urgency = 'low' | 'normal' | 'critical';
@@ -22,6 +29,13 @@ export interface DesktopChange {
   resetAt?: string | null;
   /** done + verify: true verified, false "claimed done, not verified", null not run. */
   verified?: boolean | null;
+  /** The verify.sh outcome of a completion (done, failed, turn end). */
+  verify?: StateChange['verify'];
+  /** The core's already-formatted digest of a burst: shown as one summary bubble with its own
+   * title and body (the dispatcher folded the burst, per channel, before it got here). */
+  digest?: { count: number; messages: unknown[] } | null;
+  title?: string;
+  body?: string;
   muted?: boolean;
   /** `workcell notify test`: always shown, never deduplicated. */
   test?: boolean;
@@ -63,14 +77,27 @@ export function desktopSubscriptions(notifiers: unknown): NotifyOn[] {
   return [...on];
 }
 
+const DONE_TEXT = {
+  verified: 'done, verified',
+  failed: 'claimed done, not verified',
+  none: 'done (no verify.sh)',
+  pending: 'done, verify still running',
+  unknown: 'done',
+} as const;
+const TURN_TEXT = {
+  verified: 'finished its turn: verified',
+  failed: 'finished its turn: claimed done, not verified',
+  none: 'finished its turn (no verify.sh)',
+  pending: 'finished its turn, verify still running',
+  unknown: 'finished its turn',
+} as const;
+
 export function headline(c: DesktopChange): string {
+  if (isTurnEnd(c)) return TURN_TEXT[verifyOutcome(c)];
+  if (c.state === 'failed' && c.reason === 'auth_failed') return 'lost its login and exited';
   switch (c.state) {
     case 'done':
-      return c.verified === false
-        ? 'claimed done, not verified'
-        : c.verified === true
-          ? 'done, verified'
-          : 'done';
+      return DONE_TEXT[verifyOutcome(c)];
     case 'failed':
       if (c.signal) return `failed (${c.signal})`;
       return typeof c.exitCode === 'number' ? `failed (exit ${c.exitCode})` : 'failed';
@@ -98,7 +125,7 @@ export function headline(c: DesktopChange): string {
 }
 
 export function urgencyOf(c: DesktopChange): Urgency {
-  if (c.state === 'done' && c.verified === false) return 'critical';
+  if ((c.state === 'done' || isTurnEnd(c)) && verifyOutcome(c) === 'failed') return 'critical';
   switch (c.state) {
     case 'waiting':
     case 'failed':
@@ -128,8 +155,19 @@ function clipEnd(text: string, max: number): string {
 export function bodyOf(c: DesktopChange): string {
   const parts: string[] = [];
   if (c.state === 'rate_limited' && c.resetAt) parts.push(`resets at ${c.resetAt}`);
-  const detail = c.excerpt?.trim() || c.evidence?.detail?.trim() || c.reason?.trim() || '';
-  if (detail) parts.push(detail);
+  // A failed verify: its last lines say why, better than the agent's own last words.
+  const verifyTail = verifyOutcome(c) === 'failed' ? (c.verify?.tail?.trim() ?? '') : '';
+  const detail =
+    verifyTail ||
+    c.excerpt?.trim() ||
+    c.evidence?.detail?.trim() ||
+    (isTurnEnd(c) ? '' : c.reason?.trim()) ||
+    '';
+  if (detail && !(c.state === 'failed' && detail === 'auth_failed')) parts.push(detail);
+  // What to do goes last: clipping keeps the end.
+  if (c.state === 'orphaned') parts.push(`End them: workcell kill ${c.name}`);
+  if (c.state === 'failed' && c.reason === 'auth_failed')
+    parts.push(`Log the agent in again, then: workcell resume ${c.name}`);
   return clipEnd(parts.join('\n'), NOTIFY.bodyChars);
 }
 
@@ -158,7 +196,19 @@ export class NotificationPolicy {
         urgency: urgencyOf(c),
       };
     if (c.muted) return { kind: 'skip', why: 'muted' };
-    if (!this.subscribed.has(c.state)) return { kind: 'skip', why: `not subscribed to ${c.state}` };
+    if (c.digest) {
+      // Already filtered and folded by the dispatcher: one summary bubble, replacing the last one.
+      const names = (c.digest.messages as Array<{ name?: unknown }>).map((m) => String(m.name ?? ''));
+      return {
+        kind: 'summary',
+        title: c.title ?? `${c.digest.count} workcells changed`,
+        body: clipEnd(c.body ?? '', NOTIFY.bodyChars),
+        urgency: urgencyOf(c),
+        names,
+      };
+    }
+    if (!notifyMatches(this.subscribed, c))
+      return { kind: 'skip', why: `not subscribed to ${c.reason ? `${c.state} or ${c.reason}` : c.state}` };
     if (c.from === c.state) return { kind: 'skip', why: 'no change' };
     const key = `${c.name}\u0000${c.state}`;
     const last = this.lastShown.get(key);

@@ -16,6 +16,40 @@ export type NotifyOn = WorkcellState | typeof TURN_END | 'network';
 
 /** The states a user wants to hear about by default: each one either needs them or ends the run.
  * `idle`, `running`, `starting` and `killed` (the user did it) are noise unless asked for. */
+/** Whether a notifier subscribed to `on` wants `change`: its state or its reason is listed. One rule
+ * for the core dispatcher and the desktop app's policy. */
+export function notifyMatches(
+  on: Iterable<string>,
+  change: { state: WorkcellState; reason?: string | null },
+): boolean {
+  const set = on instanceof Set ? (on as ReadonlySet<string>) : new Set(on);
+  return set.has(change.state) || (typeof change.reason === 'string' && set.has(change.reason));
+}
+
+/** What verify.sh said about a completion. `unknown`: the change carries no verify facts at all (an
+ * older supervisor, or a state that is not a completion). */
+export type VerifyOutcome = 'verified' | 'failed' | 'none' | 'pending' | 'unknown';
+
+export function verifyOutcome(change: {
+  verify?: StateChange['verify'];
+  verified?: boolean | null;
+}): VerifyOutcome {
+  const v = change.verify;
+  if (v) {
+    if (v.pending) return 'pending';
+    if (!v.ran) return 'none';
+    return v.exitCode === 0 ? 'verified' : 'failed';
+  }
+  if (change.verified === true) return 'verified';
+  if (change.verified === false) return 'failed';
+  return 'unknown';
+}
+
+/** An interactive agent finished its turn: an `idle` change whose reason is TURN_END. */
+export function isTurnEnd(change: { state: WorkcellState; reason?: string | null }): boolean {
+  return change.state === 'idle' && change.reason === TURN_END;
+}
+
 export const DEFAULT_NOTIFY_ON = [
   'waiting',
   'done',
@@ -91,6 +125,16 @@ export interface NotifyMessage {
   runDir: string | null;
   urgency: Urgency;
   test: boolean;
+  /** What a channel that can deduplicate should use (webhook `Idempotency-Key`, command
+   * WORKCELL_IDEMPOTENCY_KEY): the changeId for one change, a hash of the sorted ids for a digest. A
+   * re-send after a crash carries the same key when it carries the same changes. */
+  idempotencyKey?: string;
+  /** The verify.sh outcome behind the headline (done / failed / turn end), when there was one. */
+  verify?: StateChange['verify'];
+  /** Set when this message is a digest of a burst: the individual messages, oldest first. The
+   * top-level name/state/changeId/urgency are those of the most urgent member; title/body/text are
+   * the digest's own ("7 workcells finished: 5 verified, 2 failed" + a line per workcell). */
+  digest?: { count: number; messages: NotifyMessage[] } | null;
 }
 
 /** events.jsonl lines the dispatcher appends (never containing a secret). A type alias, not an
@@ -104,5 +148,7 @@ export type NotifyEvent = {
   notifier: string;
   notifierType: NotifierType;
   attempts: number;
+  /** Set when the change went out inside a digest: how many changes that message carried. */
+  digest?: number;
   error?: string;
 };

@@ -1,19 +1,37 @@
 import { promises as fs, readFileSync, openSync, readSync, fstatSync, closeSync } from 'node:fs';
 
-// Loaded on first write: readers (`ls`, `status`) never pay for it, and `ls` must stay fast.
-const atomic = () => import('write-file-atomic').then((m) => m.default);
+let tmpSeq = 0;
 
-/** Every JSON write is write-temp + fsync + rename (DESIGN.md §1); write-file-atomic does exactly that. */
+/** Write-temp + fsync + rename (DESIGN.md §1), and nothing else. Not write-file-atomic: its
+ * signal-exit (4.1.0, loaded for the duration of every write) re-raises SIGTERM/SIGINT when it
+ * thinks it is the last listener, and a `process.once('SIGTERM', ...)` handler has already removed
+ * itself when signal-exit looks, so a daemon that handles SIGTERM to flush its state was killed
+ * with 143 whenever the signal landed during a write (reproduced: write loop + once-handler).
+ * A crash can leave a `.tmp` file beside the target; it is never read. */
+export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+  const tmp = `${path}.${process.pid}.${++tmpSeq}.tmp`;
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(tmp, 'w', mode);
+    await fh.writeFile(data, 'utf8');
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fh?.close().catch(() => undefined);
+    // ENOENT: never created; anything else is the write error we are about to throw
+    await fs.unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
 export async function writeJsonAtomic(path: string, data: unknown, mode = 0o600): Promise<void> {
-  await (
-    await atomic()
-  )(path, `${JSON.stringify(data, null, 2)}\n`, { mode, fsync: true });
+  await writeFileAtomic(path, `${JSON.stringify(data, null, 2)}\n`, mode);
 }
 
 export async function writeTextAtomic(path: string, text: string, mode = 0o600): Promise<void> {
-  await (
-    await atomic()
-  )(path, text, { mode, fsync: true });
+  await writeFileAtomic(path, text, mode);
 }
 
 // Reads of our own small files are synchronous on purpose: `ls` reads ~400 of them at 100 workcells,

@@ -1,10 +1,19 @@
-// Delivers state changes to every configured channel: deduplicated across restarts, retried with
+// Delivers state changes to every configured channel: at least once per (change, channel) across
+// crashes, never twice where a send completed, bursts folded into one digest per channel, retried with
 // backoff, concurrent (a dead channel delays nobody), and never throwing into the supervisor.
 import { join } from 'node:path';
-import type { NotifierType, NotifyEvent, NotifyMessage, StateChange } from '../../common/notify.js';
+import {
+  notifyMatches,
+  type NotifierType,
+  type NotifyEvent,
+  type NotifyMessage,
+  type StateChange,
+} from '../../common/notify.js';
 import type { Settings } from '../../common/settings.js';
 import type { ControlDir } from '../paths.js';
+import { formatDigest } from './digest.js';
 import { formatMessage, testChange } from './format.js';
+import { BURST, ChannelLane, REAL_TIMERS, type Timers } from './lane.js';
 import { NotifiedLedger, LEDGER } from './ledger.js';
 import { buildNotifiers, type ConfiguredNotifier } from './registry.js';
 import { Redactor, makeSecretResolver, registerInlineSecrets } from './secrets.js';
@@ -45,8 +54,20 @@ export interface DispatcherOptions {
   factories?: Partial<NotifierFactories>;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
-  /** ms since epoch; for event times, the staleness check and the ledger. */
+  /** ms since epoch; for event times, the staleness check, the ledger and the burst window. */
   clock?: () => number;
+  /** The burst window's timers (a fake in tests). */
+  timers?: Timers;
+  /** Changes within this many ms after a send are held and sent as one digest. Default BURST.windowMs. */
+  burstWindowMs?: number;
+  /** Re-send the pending sends of a dead predecessor on construction (default true). `resume()` does
+   * the same on demand and returns when they are handed to the channels. */
+  resume?: boolean;
+  /** The supervisor's seam for a change the ledger does not know (a lost or corrupt ledger, or one
+   * older than the ledger): true "already reported" (recorded, not sent), false "never reported"
+   * (sent), null unknown (sent only if it is not older than the ledger's memory). The supervisor can
+   * answer from the `notified` lines in the workcell's events.jsonl. */
+  reported?: (change: StateChange, notifier: string) => boolean | null;
   retry?: Partial<RetryPolicy>;
   /** Diagnostics (already redacted); default: nothing. `workcell watch` passes its line logger. */
   log?: (line: string) => void;
@@ -69,8 +90,10 @@ export class NotificationDispatcher {
   private readonly clock: () => number;
   private readonly log: (line: string) => void;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly lanes = new Map<string, ChannelLane<Item>>();
   private readonly shutdown = new AbortController();
   private closed = false;
+  private resumed: Promise<void> | null = null;
 
   constructor(private readonly opts: DispatcherOptions) {
     this.clock = opts.clock ?? Date.now;
@@ -80,6 +103,30 @@ export class NotificationDispatcher {
     this.ledger = new NotifiedLedger(join(opts.dir.state, 'notified.json'), this.clock, this.log);
     this.settings = opts.settings;
     this.setSettings(opts.settings);
+    if (opts.resume !== false) void this.resume();
+  }
+
+  /** Re-sends every pending send a dead process left in the ledger (younger than
+   * LEDGER.resendWindowMs), through the usual lanes: a burst of them is one digest per channel.
+   * Idempotent; never rejects. */
+  resume(): Promise<void> {
+    this.resumed ??= this.ledger.takeOver().then(
+      (resends) => {
+        if (resends.length > 0) this.log(`notify: re-sending ${resends.length} interrupted notification(s)`);
+        for (const r of resends) {
+          for (const key of r.keys) {
+            const t = this.notifiers.find((n) => n.key === key);
+            if (t) this.lane(t).push({ t, msg: r.msg });
+            else {
+              this.log(`notify: ${r.changeId}: notifier ${key} is no longer configured; not re-sent`);
+              this.track(this.ledger.settle(r.changeId, key, 'failed'));
+            }
+          }
+        }
+      },
+      (e: Error) => this.log(`notify: could not read pending notifications: ${e.message}`),
+    );
+    return this.resumed;
   }
 
   /** Applies edited settings to later notifications; deliveries under way finish with the old ones. */
@@ -95,39 +142,46 @@ export class NotificationDispatcher {
     this.notifiers = buildNotifiers(settings, ctx, this.opts.factories);
   }
 
-  /** Hands a change to every notifier subscribed to its state. Resolves as soon as the intent is on
-   * disk (milliseconds); deliveries continue in the background. Never throws, never rejects.
+  /** Hands a change to every notifier subscribed to its state or its reason. Resolves as soon as the
+   * intent (with the message) is on disk (milliseconds); deliveries continue in the background.
+   * Never throws, never rejects.
    *
-   * Delivery is at most once per (change, notifier): intent is recorded in the ledger BEFORE the first
-   * attempt, and a change found in the ledger is never handed out again, even if the process died
-   * mid-send. A crash in that window (one request's duration) can lose one notification but can
-   * never duplicate one; we chose that because a repeated "done" on a phone teaches users to ignore
-   * us, while the dashboard and `workcell ls` still show the state that was missed. Within one
-   * process a failed attempt is retried, so a request that reached the server but whose answer was
-   * lost can arrive twice: at most once per retry. */
+   * Delivery is at least once per (change, notifier): intent and message are recorded in the ledger
+   * BEFORE the first attempt and the entry stays `pending` until the channel answered. A process that
+   * dies mid-send leaves it pending, and the next dispatcher re-sends it (`resume`). A change found in
+   * the ledger is never handed out again, so a send that completed and was recorded is never repeated;
+   * only one that reached the channel in the instant before a crash can arrive twice, with the same
+   * idempotency key where the channel takes one. */
   async notify(change: StateChange): Promise<void> {
     try {
       if (this.closed) {
         this.log(`notify: ${change.id} after close, not sent`);
         return;
       }
-      const targets = this.notifiers.filter((n) => n.on.includes(change.state));
+      const targets = this.notifiers.filter((n) => notifyMatches(n.on, change));
       if (targets.length === 0) return;
       const keys = targets.map((t) => t.key);
       if (this.settings.muted.includes(change.name) || this.opts.isMuted?.(change.name) === true) {
         // Recorded as muted so unmuting later does not replay the old news.
-        await this.ledger.claim(change.id, change.name, keys, 'muted');
+        await this.ledger.claim(change.id, change.name, keys, { status: 'muted' });
         return;
       }
-      const age = this.clock() - Date.parse(change.at);
-      if (age > LEDGER.retentionMs) {
+      const at = Date.parse(change.at);
+      if (this.clock() - at > LEDGER.retentionMs) {
         // Older than the ledger remembers: we cannot tell whether it was sent, so we do not send it.
         this.log(`notify: ${change.id} is older than the dedupe window, not sent`);
         return;
       }
-      const fresh = new Set(await this.ledger.claim(change.id, change.name, keys));
       const msg = formatMessage(change);
-      for (const t of targets) if (fresh.has(t.key)) this.track(this.deliver(t, msg));
+      const reported = this.opts.reported;
+      const fresh = new Set(
+        await this.ledger.claim(change.id, change.name, keys, {
+          msg,
+          at,
+          reported: reported ? (key) => reported(change, key) : undefined,
+        }),
+      );
+      for (const t of targets) if (fresh.has(t.key)) this.lane(t).push({ t, msg });
     } catch (e) {
       // A bug or an unwritable state/ directory: the supervisor must keep running; say so and move on.
       this.log(`notify: ${change.id} not sent: ${(e as Error).stack ?? String(e)}`);
@@ -150,16 +204,23 @@ export class NotificationDispatcher {
     );
   }
 
-  /** Resolves when every delivery started so far (retries included) has finished. */
+  /** Resolves when every delivery handed out so far (held ones and retries included) has finished. */
   async flush(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.resumed;
+    for (;;) {
+      await Promise.all([...this.lanes.values()].map((l) => l.idle()));
+      if (this.inFlight.size === 0) break;
+      await Promise.allSettled([...this.inFlight]);
+    }
     await this.ledger.idle();
   }
 
-  /** Stops accepting changes, gives in-flight deliveries `graceMs`, then aborts the rest (recorded as
-   * notify_failed) and waits for the ledger. */
+  /** Stops accepting changes, sends what the burst window holds at once, gives deliveries `graceMs`,
+   * then aborts the rest and waits for the ledger. An aborted send stays pending in the ledger: the
+   * next dispatcher re-sends it. */
   async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     this.closed = true;
+    for (const lane of this.lanes.values()) lane.drain();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
     await Promise.race([this.flush(), grace]);
@@ -168,10 +229,10 @@ export class NotificationDispatcher {
     await this.flush();
   }
 
-  private track(delivery: Promise<void>): void {
-    const p = delivery.catch((e: Error) => {
-      // deliver() contains every expected failure; this is a bug, logged rather than crashing the host.
-      this.log(`notify: delivery bug: ${e.stack ?? String(e)}`);
+  private track(work: Promise<void>): void {
+    const p = work.catch((e: Error) => {
+      // Only ledger writes are tracked here; a failure leaves the entry pending (re-sent next start).
+      this.log(`notify: ${e.message}`);
     });
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
@@ -188,7 +249,28 @@ export class NotificationDispatcher {
     }
   }
 
-  private async deliver(t: ConfiguredNotifier, msg: NotifyMessage): Promise<void> {
+  private lane(t: ConfiguredNotifier): ChannelLane<Item> {
+    let lane = this.lanes.get(t.key);
+    if (!lane) {
+      const windowMs = this.opts.burstWindowMs ?? BURST.windowMs;
+      lane = new ChannelLane<Item>(windowMs, this.clock, this.opts.timers ?? REAL_TIMERS, (batch) =>
+        this.deliver(batch).catch((e: Error) => {
+          // deliver() contains every expected failure; this is a bug, logged rather than crashing the host.
+          this.log(`notify: delivery bug: ${e.stack ?? String(e)}`);
+        }),
+      );
+      this.lanes.set(t.key, lane);
+    }
+    return lane;
+  }
+
+  /** One message (or one digest of several) to one channel, retried; then one event and one ledger
+   * outcome per change in it. */
+  private async deliver(batch: Item[]): Promise<void> {
+    // Every item of a lane has the same key; the newest carries the settings in force now.
+    const t = batch[batch.length - 1]!.t;
+    const members = batch.map((b) => b.msg);
+    const msg = members.length === 1 ? members[0]! : formatDigest(members);
     let attempts = 0;
     let last: SendResult = failed('not attempted', false);
     while (attempts < this.retry.attempts) {
@@ -199,21 +281,32 @@ export class NotificationDispatcher {
       await abortableSleep(delay, this.shutdown.signal);
       if (this.shutdown.signal.aborted) break;
     }
-    const base = { at: new Date(this.clock()).toISOString(), changeId: msg.changeId, state: msg.state };
+    const stopped = !last.ok && this.shutdown.signal.aborted;
     const who = { notifier: t.key, notifierType: t.type, attempts };
-    if (last.ok) {
-      this.emit(msg.name, { ...base, type: 'notified', ...who });
-    } else {
-      const aborted = this.shutdown.signal.aborted ? ' (stopped at shutdown)' : '';
-      const error = this.redactor.redact(last.error) + aborted;
-      this.emit(msg.name, { ...base, type: 'notify_failed', ...who, error });
-      this.log(`notify: ${t.key} failed for ${msg.changeId} after ${attempts} tries: ${error}`);
+    const digest = members.length > 1 ? { digest: members.length } : {};
+    const error = last.ok
+      ? ''
+      : this.redactor.redact(last.error) + (stopped ? ' (stopped at shutdown; re-sent on next start)' : '');
+    if (!last.ok)
+      this.log(
+        `notify: ${t.key} failed for ${msg.idempotencyKey ?? msg.changeId} after ${attempts} tries: ${error}`,
+      );
+    const at = new Date(this.clock()).toISOString();
+    for (const m of members) {
+      const base = { at, changeId: m.changeId, state: m.state, ...who, ...digest };
+      this.emit(m.name, last.ok ? { ...base, type: 'notified' } : { ...base, type: 'notify_failed', error });
     }
-    await this.ledger.settle(msg.changeId, t.key, last.ok ? 'sent' : 'failed').catch((e: Error) => {
-      // The ledger already says "pending", which blocks a resend just the same; only the record of
-      // the outcome is lost.
-      this.log(`notify: could not record outcome of ${msg.changeId}: ${e.message}`);
-    });
+    // Stopped at shutdown: left pending, so the next dispatcher sends it (at least once).
+    if (stopped) return;
+    const status = last.ok ? 'sent' : 'failed';
+    await Promise.all(
+      members.map((m) =>
+        this.ledger.settle(m.changeId, t.key, status).catch((e: Error) => {
+          // The entry stays "pending": the next start re-sends it (a duplicate, never a loss).
+          this.log(`notify: could not record outcome of ${m.changeId}: ${e.message}`);
+        }),
+      ),
+    );
   }
 
   private emit(name: string, event: NotifyEvent): void {
@@ -224,6 +317,11 @@ export class NotificationDispatcher {
       this.log(`notify: could not append ${event.type} for ${name}: ${(e as Error).message}`);
     }
   }
+}
+
+interface Item {
+  t: ConfiguredNotifier;
+  msg: NotifyMessage;
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -65,7 +65,15 @@ export function messageEnv(msg: NotifyMessage): Record<string, string> {
     WORKCELL_TEXT: msg.text,
     WORKCELL_ATTACH: msg.attach,
     WORKCELL_CHANGE_ID: msg.changeId,
+    // Same key on a re-send after a crash: a script can drop what it has already seen.
+    WORKCELL_IDEMPOTENCY_KEY: msg.idempotencyKey ?? msg.changeId,
     WORKCELL_TEST: msg.test ? '1' : '',
+    // A digest: how many changes, and one line each for their ids, names and titles (the other
+    // variables are those of its most urgent change).
+    WORKCELL_DIGEST_COUNT: msg.digest ? String(msg.digest.count) : '',
+    WORKCELL_DIGEST_CHANGE_IDS: msg.digest ? msg.digest.messages.map((m) => m.changeId).join('\n') : '',
+    WORKCELL_DIGEST_NAMES: msg.digest ? msg.digest.messages.map((m) => m.name).join('\n') : '',
+    WORKCELL_DIGEST_TITLES: msg.digest ? msg.digest.messages.map((m) => m.title).join('\n') : '',
   };
 }
 

@@ -59,7 +59,7 @@ test('formatMessage: title, body and urgency per state', () => {
     [
       { state: 'auth_failed', evidence: ev('Invalid API key · Please run /login'), reason: 'not logged in' },
       'fix-login: lost its login',
-      'Why: Invalid API key · Please run /login (pane)\nReason: not logged in\nGet in: workcell attach fix-login',
+      'Why: Invalid API key · Please run /login (pane)\nReason: not logged in\nTo fix: workcell attach fix-login and log in again (/login)',
       'critical',
     ],
     [
@@ -87,6 +87,51 @@ test('formatMessage: title, body and urgency per state', () => {
     assert.equal(m.urgency, urgency, title);
     assert.equal(m.attach, 'workcell attach fix-login');
     assert.equal(m.changeId, 'w:1:7:done');
+  }
+});
+
+test('completion texts: done, turn end, verify outcomes, auth exit, orphaned', () => {
+  const ok = { ran: true, exitCode: 0 };
+  const bad = { ran: true, exitCode: 1, tail: 'PASS a\nFAIL login.test.ts\n  expected 200, got 500\n' };
+  const none = { ran: false, exitCode: null };
+  const pending = { ran: true, exitCode: null, pending: true };
+  const get = 'Get in: workcell attach fix-login';
+  const verifyBody = 'Verify output (exit 1):\nPASS a\nFAIL login.test.ts\n  expected 200, got 500\n' + get;
+  const cases: Array<[Partial<StateChange>, string, string, boolean | null]> = [
+    [{ state: 'done', verify: ok }, 'done, verified', get, true],
+    [{ state: 'done', verify: bad }, 'claimed done, NOT verified (verify failed)', verifyBody, false],
+    [{ state: 'done', verify: none }, 'done (no verify.sh)', get, null],
+    [{ state: 'done', verify: pending }, 'done, verify still running', get, null],
+    [{ state: 'idle', reason: 'turn_end', verify: ok }, 'finished its turn: verified', get, true],
+    [
+      { state: 'idle', reason: 'turn_end', verify: bad },
+      'finished its turn: claimed done, not verified',
+      verifyBody,
+      false,
+    ],
+    [{ state: 'idle', reason: 'turn_end', verify: none }, 'finished its turn (no verify.sh)', get, null],
+    [{ state: 'idle', reason: 'turn_end' }, 'finished its turn', get, null],
+    [{ state: 'idle', reason: null }, 'is idle at its prompt', get, null],
+    [
+      { state: 'failed', reason: 'auth_failed', exitCode: 1 },
+      'lost its login and exited',
+      'To fix: log the agent in again (run it and /login), then: workcell resume fix-login',
+      null,
+    ],
+    [
+      { state: 'orphaned' },
+      'orphaned: its tmux session is gone but its processes still run',
+      'End them: workcell kill fix-login',
+      null,
+    ],
+    [{ state: 'failed', exitCode: 3, verify: bad }, 'failed (exit 3)', verifyBody, false],
+  ];
+  for (const [patch, headline, body, verified] of cases) {
+    const m = formatMessage({ ...base, ...patch });
+    assert.equal(m.title, `fix-login: ${headline}`);
+    assert.equal(m.body, body, headline);
+    assert.equal(m.verified, verified, headline);
+    assert.equal(m.idempotencyKey, base.id);
   }
 });
 

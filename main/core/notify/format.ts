@@ -1,6 +1,15 @@
 // The words of a notification: which workcell, what happened, why (the evidence), the last output, and
 // how to get in. Pure, so every channel says the same thing and the table test pins it down.
-import type { NotifyMessage, StateChange, Urgency } from '../../common/notify.js';
+import {
+  isTurnEnd,
+  verifyOutcome,
+  type NotifyMessage,
+  type StateChange,
+  type Urgency,
+  type VerifyOutcome,
+} from '../../common/notify.js';
+
+export { isTurnEnd, verifyOutcome };
 import type { WorkcellState } from '../../common/workcell.js';
 
 export const EXCERPT = {
@@ -57,7 +66,29 @@ export function excerptOf(raw: string | null | undefined): string {
     .join('\n');
 }
 
+/** An agent that exited because it is not logged in (state failed, reason auth_failed). */
+function exitedLoggedOut(change: Pick<StateChange, 'state' | 'reason'>): boolean {
+  return change.state === 'failed' && change.reason === 'auth_failed';
+}
+
+const DONE_TEXT: Record<VerifyOutcome, string> = {
+  verified: 'done, verified',
+  failed: 'claimed done, NOT verified (verify failed)',
+  none: 'done (no verify.sh)',
+  pending: 'done, verify still running',
+  unknown: 'done',
+};
+const TURN_TEXT: Record<VerifyOutcome, string> = {
+  verified: 'finished its turn: verified',
+  failed: 'finished its turn: claimed done, not verified',
+  none: 'finished its turn (no verify.sh)',
+  pending: 'finished its turn, verify still running',
+  unknown: 'finished its turn',
+};
+
 export function headline(change: StateChange): string {
+  if (isTurnEnd(change)) return TURN_TEXT[verifyOutcome(change)];
+  if (exitedLoggedOut(change)) return 'lost its login and exited';
   switch (change.state) {
     case 'starting':
       return 'is starting';
@@ -74,9 +105,7 @@ export function headline(change: StateChange): string {
     case 'auth_failed':
       return 'lost its login';
     case 'done':
-      if (change.verified === true) return 'done, verified';
-      if (change.verified === false) return 'claimed done, NOT verified (verify failed)';
-      return 'done';
+      return DONE_TEXT[verifyOutcome(change)];
     case 'failed':
       if (change.exitCode !== null && change.exitCode !== undefined)
         return `failed (exit ${change.exitCode})`;
@@ -89,6 +118,16 @@ export function headline(change: StateChange): string {
     case 'killed':
       return 'was killed';
   }
+}
+
+/** The line that tells the user what to do, when the usual "Get in: workcell attach" is not it. */
+function nextStep(change: StateChange): string {
+  if (change.state === 'orphaned') return `End them: workcell kill ${change.name}`;
+  if (exitedLoggedOut(change))
+    return `To fix: log the agent in again (run it and /login), then: workcell resume ${change.name}`;
+  if (change.state === 'auth_failed')
+    return `To fix: workcell attach ${change.name} and log in again (/login)`;
+  return `Get in: workcell attach ${change.name}`;
 }
 
 export function urgencyOf(state: WorkcellState): Urgency {
@@ -108,10 +147,16 @@ export function formatMessage(change: StateChange): NotifyMessage {
       `Why: ${cut(cleanTerminalText(evidence.detail).replace(/\n/g, ' '), EXCERPT.detailChars)} (${evidence.source})`,
     );
   }
-  if (reason && reason !== evidence?.detail)
+  // A reason the headline already says in words (turn_end, auth_failed on an exit) is not repeated.
+  const spoken = isTurnEnd(change) || exitedLoggedOut(change);
+  if (reason && !spoken && reason !== evidence?.detail)
     lines.push(`${evidence ? 'Reason' : 'Why'}: ${cut(reason, EXCERPT.detailChars)}`);
   if (excerpt) lines.push('Last output:', excerpt);
-  lines.push(`Get in: ${attach}`);
+  const verify = change.verify ?? null;
+  const outcome = verifyOutcome(change);
+  const verifyTail = verify && outcome === 'failed' ? excerptOf(verify.tail) : '';
+  if (verifyTail) lines.push(`Verify output (exit ${verify?.exitCode ?? '?'}):`, verifyTail);
+  lines.push(nextStep(change));
   const body = lines.join('\n');
   return {
     changeId: change.id,
@@ -129,10 +174,12 @@ export function formatMessage(change: StateChange): NotifyMessage {
     signal: change.signal ?? null,
     resetAt: change.resetAt ?? null,
     evidence,
-    verified: change.verified ?? null,
+    verified: outcome === 'verified' ? true : outcome === 'failed' ? false : null,
     runDir: change.runDir ?? null,
     urgency: urgencyOf(change.state),
     test: change.test === true,
+    idempotencyKey: change.id,
+    verify,
   };
 }
 

@@ -92,7 +92,8 @@ export function webhookNotifier(s: WebhookNotifierSettings, ctx: NotifierContext
     async send(msg: NotifyMessage, signal) {
       const url = await ctx.secrets.resolve(s.url, 'webhook.url');
       if (!url.ok) return failed(url.error, false);
-      const headers: Record<string, string> = {};
+      // Lets a receiver drop the copy a crash-and-resume can produce (same changes, same key).
+      const headers: Record<string, string> = { 'Idempotency-Key': msg.idempotencyKey ?? msg.changeId };
       for (const [k, v] of Object.entries(s.headers ?? {})) {
         const h = await ctx.secrets.resolve(v, `webhook.headers.${k}`);
         if (!h.ok) return failed(h.error, false);

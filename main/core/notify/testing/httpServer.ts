@@ -20,7 +20,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(respond: Responder = () => 200): Promise<TestServer> {
+/** `delayMs`: answer each request that long after it arrived (a slow channel, so a test can kill a
+ * sender while a request is in flight). */
+export async function startServer(
+  respond: Responder = () => 200,
+  opts: { delayMs?: number } = {},
+): Promise<TestServer> {
   const received: Received[] = [];
   const hanging = new Set<ServerResponse>();
   const server = createServer((req, res) => {
@@ -41,8 +46,17 @@ export async function startServer(respond: Responder = () => 200): Promise<TestS
         hanging.add(res);
         return;
       }
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(status < 300 ? '{"ok":true}' : `{"ok":false,"description":"status ${status}"}`);
+      const answer = () => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(status < 300 ? '{"ok":true}' : `{"ok":false,"description":"status ${status}"}`);
+      };
+      if (opts.delayMs) {
+        hanging.add(res);
+        setTimeout(() => {
+          hanging.delete(res);
+          if (!res.destroyed) answer();
+        }, opts.delayMs);
+      } else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

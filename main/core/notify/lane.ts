@@ -1,0 +1,92 @@
+// One lane per configured notifier: sends one message at a time, and turns a burst into one digest.
+// The first change after a quiet spell goes out at once; changes that arrive within the window after
+// a send are held and leave together when the window closes. A dead channel stalls only its own
+// lane, and what piles up behind it leaves as one digest when it answers again.
+import type { NotifyMessage } from '../../common/notify.js';
+
+export const BURST = {
+  // 1 s: a tmux server restart, a `kill` of a session, or a catch-up after sleep reports its changes
+  // within a few hundred milliseconds of each other; a second is long enough to catch them and short
+  // enough that the digest still reads as "now". It also caps every channel at about one message per second, which keeps
+  // Slack (1 msg/s per webhook) and Telegram (~1 msg/s per chat) from rate-limiting us in a storm.
+  windowMs: 1_000,
+} as const;
+
+/** The timer seam: tests pass a fake whose time they advance, so nothing waits in real time. */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+export const REAL_TIMERS: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export class ChannelLane<T extends { msg: NotifyMessage }> {
+  private held: T[] = [];
+  private windowEnd = -Infinity;
+  private timer: unknown = null;
+  private busy: Promise<void> | null = null;
+  private waiters: Array<() => void> = [];
+  /** Set by close: hold nothing, send what comes at once. */
+  private draining = false;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly clock: () => number,
+    private readonly timers: Timers,
+    /** Sends one batch (one item: a plain message; more: a digest). Must not reject. */
+    private readonly send: (batch: T[]) => Promise<void>,
+  ) {}
+
+  push(item: T): void {
+    this.held.push(item);
+    this.pump();
+  }
+
+  /** Sends whatever is held now, ignoring the window (shutdown). */
+  drain(): void {
+    this.draining = true;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+    this.pump();
+  }
+
+  /** Resolves when nothing is held or in flight. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.held.length === 0 && this.busy === null && this.timer === null;
+  }
+
+  private pump(): void {
+    if (this.busy !== null || this.held.length === 0) return this.settleWaiters();
+    const now = this.clock();
+    if (this.draining || now >= this.windowEnd) {
+      if (this.timer !== null) this.timers.clearTimeout(this.timer);
+      this.timer = null;
+      const batch = this.held.splice(0);
+      this.windowEnd = now + this.windowMs;
+      this.busy = this.send(batch).finally(() => {
+        this.busy = null;
+        this.pump();
+      });
+      return;
+    }
+    if (this.timer === null) {
+      this.timer = this.timers.setTimeout(() => {
+        this.timer = null;
+        this.pump();
+      }, this.windowEnd - now);
+    }
+  }
+
+  private settleWaiters(): void {
+    if (!this.isIdle()) return;
+    const w = this.waiters.splice(0);
+    for (const resolve of w) resolve();
+  }
+}
