@@ -13,6 +13,9 @@ export const command: CommandModule = {
       .action(async (o: { json?: boolean }) => {
         const c = await engineFor(ctx, o.json);
         if (!c) return;
+        const { settingsProblem } = await import('../../core/settingsProblem.js');
+        const problem = await settingsProblem(c.dir, { cacheValid: true });
+        if (problem) process.stderr.write(`workcell: warning: ${problem.message}\n`);
         const r = await c.engine.list();
         if (!r.ok) return fail(r.error, o.json);
         await warnIfUnsupervised(

@@ -6,14 +6,11 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine } from '../engine.js';
-import { Tmux } from '../tmux.js';
 import { CLI, FAKE_AGENT, leakedProcesses, makeHome, waitFor, type TestHome } from '../testing/fixture.js';
 import { liveLeader, readLeader } from './leaderLock.js';
 import { daemonStatus } from './client.js';
 
 let home: TestHome;
-let engine: Engine;
 let repo: string;
 let notified: string;
 let env: NodeJS.ProcessEnv;
@@ -44,7 +41,6 @@ function settings(extra: object = {}, on = ['done', 'failed', 'waiting', 'stalle
 
 beforeEach(() => {
   home = makeHome('wcd-');
-  engine = new Engine(home.dir, new Tmux(home.dir.socket, home.dir.tmuxConf));
   repo = join(home.dir.root, 'repo');
   mkdirSync(repo);
   notified = join(home.dir.root, 'notified.txt');
@@ -227,4 +223,19 @@ test('an interactive agent that ends its turn: verify runs at the turn end, one 
   await new Promise((r) => setTimeout(r, 1000)); // negative check: told once
   assert.equal(lines().length, 1);
   assert.equal(cli('kill', 'chat').status, 0);
+});
+
+test('settings.json broken while the daemon runs: supervision goes on with the last good settings; ls says what is wrong', async () => {
+  start('steady', ...fake('--print', 'working', '--sleep', '2500', '--exit', '0'));
+  const good = readFileSync(home.dir.settings, 'utf8');
+  writeFileSync(home.dir.settings, good.replace(/}$/, ',}'));
+  await waitFor(
+    () => readFileSync(join(home.dir.root, 'daemon', 'daemon.log'), 'utf8').includes('trailing'),
+    10_000,
+    'the daemon noticed',
+  );
+  assert.match(cli('ls').stderr, /settings\.json.*trailing ','/);
+  assert.equal(cli('doctor').status, 1);
+  await waitFor(() => lines().includes('steady done'), 20_000, 'still notified, with the last good settings');
+  assert.ok(liveLeader(home.dir), 'the daemon is still running');
 });

@@ -95,32 +95,8 @@ test('in process: an exit and a question are reported once each, with evidence',
   }
 });
 
-test('a watcher killed with SIGKILL and restarted: no lost and no duplicate notifications', async () => {
-  const w1 = startWatcher();
-  await engine.start({ name: 'first', repo, agent: 'command', args: fake('--sleep', '300', '--exit', '0') });
-  await engine.start({ name: 'second', repo, agent: 'command', args: fake('--sleep', '60000') });
-  await waitFor(() => lines().includes('first done 0'), 15_000, 'first reported');
-  w1.kill('SIGKILL');
-  await new Promise((r) => w1.once('exit', r));
-  // While nothing watches: `second` fails. Its exit is recorded from inside tmux.
-  const pane = (await engine.status('second')).ok ? await engine.status('second') : null;
-  assert.ok(pane && pane.ok && pane.value.pane);
-  execFileSync('tmux', ['-S', home.dir.socket, 'send-keys', '-t', '=second:', 'C-c']);
-  await waitFor(
-    async () => existsSync(join(home.dir.runDir('second'), 'exit.json')),
-    10_000,
-    'exit record while unwatched',
-  );
-  assert.deepEqual(lines(), ['first done 0'], 'nobody reported it yet');
-  startWatcher();
-  await waitFor(() => lines().length >= 2, 15_000, 'catch-up notification');
-  assert.equal(lines()[1], 'second failed 130');
-  // A third watcher start repeats nothing.
-  const w3 = startWatcher();
-  await new Promise((r) => setTimeout(r, 1500)); // negative check: give a wrong repeat time to appear
-  w3.kill('SIGTERM');
-  assert.deepEqual(lines(), ['first done 0', 'second failed 130']);
-});
+// A SIGKILLed supervisor losing and repeating nothing is tested on the daemon (daemon/daemon.test.ts):
+// `workcell watch` is a viewer of it now, not a supervisor of its own.
 
 test('the tmux server dies: running workcells end, the watcher reconnects and keeps watching', async () => {
   const r = await Supervisor.start({ dir: home.dir });

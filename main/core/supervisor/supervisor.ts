@@ -7,7 +7,8 @@ import { ensureHome } from '../home.js';
 import { NotificationDispatcher, type NotifierFactories } from '../notify/index.js';
 import type { ControlDir } from '../paths.js';
 import { err, ok, type Result } from '../result.js';
-import { loadSettings } from '../settings.js';
+import type { SettingsProblem } from '../settingsProblem.js';
+import { SettingsWatcher, type SettingsChange } from '../settingsWatcher.js';
 import { Tmux } from '../tmux.js';
 import { Transitions } from '../transition.js';
 import { ChangeReporter, type SupervisorChange } from './changeReporter.js';
@@ -129,21 +130,22 @@ export class Supervisor {
     if (!v.ok) return v;
     const home = await ensureHome(o.dir);
     if (!home.ok) return home;
-    let settings = o.settings;
-    if (!settings) {
-      const s = loadSettings(o.dir);
-      if (!s.ok) return s;
-      settings = s.value;
-    }
+    // Settings never stop supervision: a broken settings.json keeps the last good settings (or the
+    // defaults), says what is wrong, and a fixed file is picked up on save.
+    const watcher = o.settings ? null : new SettingsWatcher({ dir: o.dir });
+    const settings = o.settings ?? watcher!.current();
     // Exactly one supervisor per home: one writer of state, one sender of notifications.
     const lead = await acquireLeader(o.dir, o.keeperPid ?? null);
-    if (!lead.ok)
+    if (!lead.ok) {
+      watcher?.dispose();
       return err(
         'STILL_RUNNING',
         `a supervisor already watches ${o.dir.root} (pid ${lead.holder.pid} on ${lead.holder.host}): view it with \`workcell watch\` or stop it with \`workcell daemon stop\``,
       );
+    }
     const sup = new Supervisor(o.dir, tmux, settings, o);
     sup.releaseLead = lead.release;
+    if (watcher) sup.watchSettings(watcher);
     const connected = await sup.server.start();
     if (!connected.ok) {
       await sup.stop();
@@ -290,6 +292,25 @@ export class Supervisor {
     return this.reporter.holding > 0 || this.turnVerifying.size > 0;
   }
 
+  private settingsWatch: SettingsWatcher | null = null;
+  private watchSettings(w: SettingsWatcher): void {
+    this.settingsWatch = w;
+    const p = w.problem();
+    if (p) this.log(`settings: ${p.message}`);
+    w.onDidChange((c: SettingsChange) => {
+      if (c.kind === 'broken') this.log(`settings: ${c.problem!.message}`);
+      else {
+        if (c.kind === 'fixed') this.log(`settings: ${this.dir.settings} is valid again; using it`);
+        this.updateSettings(c.settings);
+      }
+    });
+  }
+
+  /** What is wrong with settings.json right now (the last good settings are in use meanwhile). */
+  settingsProblem(): SettingsProblem | null {
+    return this.settingsWatch?.problem() ?? null;
+  }
+
   updateSettings(settings: Settings): void {
     this.settings = settings;
     this.dispatcher.setSettings(settings);
@@ -299,6 +320,8 @@ export class Supervisor {
     this.stopped = true;
     if (this.dueTimer) clearTimeout(this.dueTimer);
     this.server.dispose();
+    this.settingsWatch?.dispose();
+    await this.settingsWatch?.settled();
     await this.running;
     await this.clocks.flush();
     await this.reporter.flushSeen();
