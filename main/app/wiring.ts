@@ -1,12 +1,15 @@
 // The one place main/app calls into main/core: the engine, the supervisor and the bridge. Everything
 // else in main/app sees only `AppCore`, so a change in the core's API touches this file alone.
-import type { BridgeResult } from '../common/bridge.js';
+import type { BridgeResult, FleetSource } from '../common/bridge.js';
 import { KEYCHAIN_ENV_PREFIX, type IpcResult } from '../common/ipc.js';
 import type { Result } from '../common/result.js';
 import type { DesktopNotifierSettings, Settings } from '../common/settings.js';
-import type { WorkcellSummary } from '../common/workcell.js';
+import { isEnded, type WorkcellSummary } from '../common/workcell.js';
 import { startBridge } from '../core/bridge/server.js';
-import type { Engine } from '../core/engine.js';
+import { Engine } from '../core/engine.js';
+import { RunsDirFleetSource } from '../core/bridge/runsDirFleetSource.js';
+import { DaemonViewer, ensureDaemon } from '../core/daemon/client.js';
+import { Tmux } from '../core/tmux.js';
 import { DEFAULT_FACTORIES } from '../core/notify/registry.js';
 import type { SecretResolver } from '../core/notify/secrets.js';
 import type { NotifierContext, NotifierFactories, NotifierFactory } from '../core/notify/types.js';
@@ -81,50 +84,72 @@ function appFactories(o: CoreOptions): Partial<NotifierFactories> {
 
 export type CoreResult = Result<AppCore>;
 
+/** The app leads when no supervisor watches this home (its notifications are Electron's, so a click
+ * opens the peek); when the daemon already leads, the app is one of its viewers (the daemon notifies
+ * through notify-send). Either way there is one writer of state. An app that led and quits while
+ * workcells are live hands over to a daemon, so nothing goes unwatched. */
 export async function startCore(o: CoreOptions): Promise<CoreResult> {
   const started = await Supervisor.start({ dir: o.dir, factories: appFactories(o), log: o.log });
-  if (!started.ok) return started;
-  const sup = started.value;
+  if (started.ok)
+    return serve(o, started.value.engine, started.value, started.value, async () => {
+      const live = started.value.snapshot().some((w) => !isEnded(w.state));
+      await started.value.stop();
+      if (live) await ensureDaemon(o.dir);
+    });
+  if (started.error.code !== 'STILL_RUNNING') return started;
+  o.log(`${started.error.message}; the app shows it`);
+  const engine = new Engine(o.dir, new Tmux(o.dir.socket, o.dir.tmuxConf));
+  const viewer = await DaemonViewer.connect(o.dir);
+  const fleet = new RunsDirFleetSource(engine);
+  return serve(o, engine, fleet, null, async () => {
+    if (viewer.ok) viewer.value.close();
+  });
+}
+
+async function serve(
+  o: CoreOptions,
+  engine: Engine,
+  fleet: FleetSource,
+  sup: Supervisor | null,
+  stopCore: () => Promise<void>,
+): Promise<CoreResult> {
   const bridge = await startBridge({
-    engine: sup.engine,
-    fleet: sup,
+    engine,
+    fleet,
     host: '127.0.0.1',
     port: 0,
     staticDir: o.staticDir,
     log: o.log,
   });
-
   return {
     ok: true,
     value: {
       bridge: { url: bridge.url, token: bridge.token, launchUrl: bridge.launchUrl },
-      engine: sup.engine,
+      engine,
       onChange(cb) {
-        const push = (list: WorkcellSummary[]): void => cb(list);
-        const sub = sup.onFleet.event(push);
-        void sup
+        const unsubscribe = fleet.subscribe(() => {
+          void fleet
+            .list()
+            .then((r) => (r.ok ? cb(r.value) : o.log(`listing workcells failed: ${r.error.message}`)));
+        });
+        void fleet
           .list()
           .then((r) => (r.ok ? cb(r.value) : o.log(`listing workcells failed: ${r.error.message}`)));
-        return () => sub.dispose();
+        return unsubscribe;
       },
       async kill(name) {
-        return toIpc(await sup.engine.kill(name));
+        return toIpc(await engine.kill(name));
       },
       async resume(name) {
-        const engine = sup.engine as Engine & { resume?: (n: string) => Promise<BridgeResult<unknown>> };
-        if (engine.resume) return toIpc(await engine.resume(name));
-        return {
-          ok: false,
-          error: {
-            code: 'BAD_ARGS',
-            message: `resume is not available in this build: run \`workcell resume ${name}\``,
-          },
-        };
+        const r = toIpc(await engine.resume(name));
+        if (r.ok && !sup) await ensureDaemon(o.dir);
+        return r;
       },
-      updateSettings: (settings) => sup.updateSettings(settings),
+      // A viewer's settings reach the daemon through settings.json, which it watches.
+      updateSettings: (settings) => sup?.updateSettings(settings),
       async stop() {
         await bridge.close();
-        await sup.stop();
+        await stopCore();
       },
     },
   };

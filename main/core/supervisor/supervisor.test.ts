@@ -2,12 +2,12 @@
 // notifier: exits are reported once, a SIGKILLed watcher loses nothing and repeats nothing.
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../engine.js';
 import { Tmux } from '../tmux.js';
-import { makeHome, waitFor, FAKE_AGENT, CLI, leakedProcesses, type TestHome } from '../testing/fixture.js';
+import { makeHome, waitFor, FAKE_AGENT, leakedProcesses, type TestHome } from '../testing/fixture.js';
 import { Supervisor, type SupervisorChange } from './supervisor.js';
 
 let home: TestHome;
@@ -55,15 +55,6 @@ const lines = () =>
         .filter(Boolean)
     : [];
 const fake = (...a: string[]) => [process.execPath, FAKE_AGENT, ...a];
-
-function startWatcher(): ChildProcess {
-  const w = spawn(process.execPath, [CLI, 'watch'], { env: home.env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  w.stderr!.on('data', (b) => (err += String(b)));
-  (w as ChildProcess & { log: () => string }).log = () => err;
-  watchers.push(w);
-  return w;
-}
 
 test('in process: an exit and a question are reported once each, with evidence', async () => {
   const r = await Supervisor.start({ dir: home.dir, log: (l) => process.env.SV_DEBUG && console.error(l) });
