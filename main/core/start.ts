@@ -7,6 +7,7 @@ import { newSessionId } from './agents/sessionIds.js';
 import { gitHead } from './git.js';
 import { ensureHome, fillTemplate, FINISH_JS, readTemplate } from './home.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
+import { recordProcess } from './processes.js';
 import { err, ok, type Result } from './result.js';
 import type { RunStore } from './runStore.js';
 import { escapeTmuxArg, type Tmux } from './tmux.js';
@@ -32,8 +33,10 @@ const INITIAL_SIZE = { cols: 160, rows: 48 } as const;
 
 /** ONE tmux invocation: the session, remain-on-exit and the log pipe are in place before the
  * agent's first byte is read, so neither early output nor a fast exit is lost (DESIGN.md §4). The
- * agent runs under the static wrapper that records its exit from inside tmux. */
-export function launchInTmux(
+ * agent runs under the static wrapper that records its exit from inside tmux. The pane's pid comes
+ * back from tmux and is recorded at once (proc.json) so the agent can be found again if the pane,
+ * its session or the tmux server goes away while it runs. */
+export async function launchInTmux(
   dir: ControlDir,
   tmux: Tmux,
   name: string,
@@ -55,8 +58,9 @@ export function launchInTmux(
     ...argv,
   ];
   const target = `=${name}:`;
-  return tmux.run([
-    ...['new-session', '-d', '-s', name, '-x', String(INITIAL_SIZE.cols), '-y', String(INITIAL_SIZE.rows)],
+  const r = await tmux.run([
+    ...['new-session', '-d', '-P', '-F', '#{pane_pid}', '-s', name],
+    ...['-x', String(INITIAL_SIZE.cols), '-y', String(INITIAL_SIZE.rows)],
     ...envArgs,
     '--',
     ...wrapper.map(escapeTmuxArg),
@@ -71,6 +75,10 @@ export function launchInTmux(
     ';',
     ...['pipe-pane', '-o', '-t', target, `exec cat >> ${shellQuotePath(join(runDir, RUN_FILES.log))}`],
   ]);
+  if (!r.ok) return r;
+  const pid = Number(r.value.trim().split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0) await recordProcess(runDir, pid);
+  return r;
 }
 
 /** Quote a path we own for the one shell string tmux requires (pipe-pane). `#` is doubled because tmux
