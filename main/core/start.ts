@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AGENTS, validateName, type AgentName, type WorkcellStatus } from '../common/workcell.js';
-import { ADAPTERS } from './agents/adapters.js';
+import { ADAPTERS, taskPrompt } from './agents/adapters.js';
 import { prepareHooks } from './agents/hooks.js';
 import { newSessionId } from './agents/sessionIds.js';
 import { gitHead } from './git.js';
@@ -25,6 +25,8 @@ export interface StartOptions {
   args: string[];
   /** Install vendor hooks (Claude --settings, Codex notify, Gemini settings). Default true. */
   hooks?: boolean;
+  /** Vendor agents run in their non-interactive mode (`claude -p`, `codex exec`, ...) and exit when done. */
+  headless?: boolean;
 }
 
 // Initial window size for a session no client has seen yet. Agents' TUIs are cramped at tmux's 80x24;
@@ -225,11 +227,12 @@ export async function startWorkcell(
 
     const sessionId = newSessionId(agent);
     const hooks = o.hooks === false ? { args: [], env: {} } : await prepareHooks(agent, runDir);
-    const argv = adapter.launch(brief, o.args, {
+    const argv = adapter.launch(taskPrompt(brief, join(runDir, RUN_FILES.brief)), o.args, {
       runDir,
       sessionId,
       settingsFile: hooks.settingsFile,
       hookArgs: hooks.args,
+      headless: o.headless === true,
     });
     const status: WorkcellStatus = {
       name: o.name,
@@ -248,6 +251,7 @@ export async function startWorkcell(
       reason: null,
       resetAt: null,
       evidence: { source: 'engine', detail: 'created', at: now },
+      ...(o.headless ? { headless: true } : {}),
     };
     await store.writeStatus(status);
     await store.appendEvent(o.name, { type: 'created', state: 'starting', agent, repo });
