@@ -85,6 +85,8 @@ export interface WorkcellStatus {
   resetAt: string | null;
   evidence: Evidence | null;
   muted?: boolean;
+  /** Started with `--headless`: the vendor's non-interactive mode, exits when done. */
+  headless?: boolean;
 }
 
 /** What `ls`, the tray and the dashboard show for one workcell. */

@@ -9,6 +9,16 @@ import {
 } from '../common/workcell.js';
 import { lastLineOf, readTail, stripAnsi, writeJsonAtomic } from './fsutil.js';
 import { ControlDir, RUN_FILES } from './paths.js';
+import {
+  lazyTable,
+  liveIn,
+  identify,
+  readProcRecord,
+  terminate,
+  type Ended,
+  type ProcRecord,
+  type ProcTable,
+} from './processes.js';
 import { deriveState } from './reconcile.js';
 import { err, ok, type Result } from './result.js';
 import { RunStore } from './runStore.js';
@@ -18,8 +28,17 @@ import { Tmux, type PaneInfo } from './tmux.js';
 
 // How much of agent.log is read for the last line: enough for a TUI redraw, small enough for 100 cells.
 const LAST_LINE_BYTES = 8_192;
-// kill: TERM the pane's process group, then KILL after this grace (gemini-cli ignores SIGHUP).
+// kill: TERM the workcell's processes, then KILL after this grace (gemini-cli ignores SIGHUP).
 const KILL_GRACE_MS = 3_000;
+
+/** What gc did: sessions closed, run dirs removed, orphans reaped, and run dirs kept because
+ * processes of theirs still run. */
+export interface GcOutcome {
+  closed: string[];
+  removed: string[];
+  reaped: { name: string; ended: Ended[] }[];
+  keptLive: { name: string; pids: number[] }[];
+}
 
 export type Artifact = 'brief' | 'handoff' | 'verifyLog' | 'events' | 'status' | 'log';
 
@@ -47,7 +66,8 @@ export class Engine {
     const bySession = new Map<string, PaneInfo>();
     for (const p of panes.value) if (!bySession.has(p.session)) bySession.set(p.session, p);
     const now = new Date();
-    const out = await Promise.all(names.map((n) => this.summarize(n, bySession.get(n) ?? null, now)));
+    const table = lazyTable(); // one process scan per list, and none while every pane is alive
+    const out = await Promise.all(names.map((n) => this.summarize(n, bySession.get(n) ?? null, now, table)));
     return ok(out.filter((s): s is WorkcellSummary => s !== null));
   }
 
@@ -60,8 +80,14 @@ export class Engine {
     return s ? ok(s) : notFound(name);
   }
 
-  /** Reads disk + the pane, derives the state (pure), never writes: readers do not race the writers. */
-  async summarize(name: string, pane: PaneInfo | null, now: Date): Promise<WorkcellSummary | null> {
+  /** Reads disk + the pane, derives the state (pure), never writes: readers do not race the writers.
+   * Processes are looked at only for a dead or gone pane with no exit and no kill recorded. */
+  async summarize(
+    name: string,
+    pane: PaneInfo | null,
+    now: Date,
+    table: () => Promise<ProcTable> = lazyTable(),
+  ): Promise<WorkcellSummary | null> {
     const [status, exit, killed, tail] = await Promise.all([
       this.store.readStatus(name),
       this.store.readExit(name),
@@ -69,7 +95,13 @@ export class Engine {
       readTail(this.store.path(name, 'log'), LAST_LINE_BYTES),
     ]);
     if (!status) return null;
-    const d = deriveState(status, exit, killed, pane, now);
+    let live: number[] = [];
+    const settled = isEnded(status.state) && status.state !== 'vanished';
+    if ((!pane || pane.dead) && !exit && !killed && !settled) {
+      const rec = await readProcRecord(this.dir.runDir(name));
+      if (rec) live = liveIn(await table(), rec).map((p) => p.pid);
+    }
+    const d = deriveState(status, exit, killed, pane, now, live);
     return {
       name,
       state: d.state,
@@ -174,6 +206,14 @@ export class Engine {
 
   /** Stops the agent and its children, records `killed`, keeps every artifact. */
   async kill(name: string, by = 'user'): Promise<Result<WorkcellStatus>> {
+    const r = await this.reap(name, by);
+    return r.ok ? ok(r.value.status) : r;
+  }
+
+  /** `kill`, and which processes it ended: every process of the workcell by session, group and
+   * parent link (processes.ts), whether its pane is alive or it was orphaned when the pane, session
+   * or tmux server went away. */
+  async reap(name: string, by = 'user'): Promise<Result<{ status: WorkcellStatus; ended: Ended[] }>> {
     const st = await this.status(name);
     if (!st.ok) return st;
     if (isEnded(st.value.state)) {
@@ -185,22 +225,22 @@ export class Engine {
       at: new Date().toISOString(),
       by,
     });
+    const records: ProcRecord[] = [];
+    const recorded = await readProcRecord(this.dir.runDir(name));
+    if (recorded) records.push(recorded);
+    // The live pane's pid is ours right now whatever proc.json says (a workcell started before it
+    // existed has none): identify it as it is.
     const pane = st.value.pane;
-    if (pane && !pane.dead) {
-      signalGroup(pane.pid, 'SIGTERM');
-      const deadline = Date.now() + KILL_GRACE_MS;
-      while (Date.now() < deadline && processGroupAlive(pane.pid)) await sleep(50);
-      if (processGroupAlive(pane.pid)) {
-        signalGroup(pane.pid, 'SIGKILL');
-        // Killed processes linger until reaped; report "killed" only once the group is gone.
-        const reaped = Date.now() + KILL_GRACE_MS;
-        while (Date.now() < reaped && processGroupAlive(pane.pid)) await sleep(25);
-      }
-    }
+    if (pane && !pane.dead && pane.pid !== recorded?.pid) records.push(await identify(pane.pid));
+    // Killed processes linger until reaped; terminate reports only once none of them runs.
+    const ended = records.length ? await terminate(records, { graceMs: KILL_GRACE_MS }) : [];
     await this.tmux.killSession(name); // gone already is fine: the kill is recorded on disk either way
     const { finalize } = await import('./finish.js');
     const status = await finalize(this.dir, this.store, name);
-    return status ? ok(status) : notFound(name);
+    if (!status) return notFound(name);
+    if (ended.length)
+      await this.store.appendEvent(name, { type: 'reaped', by, pids: ended.map((e) => e.pid) });
+    return ok({ status, ended });
   }
 
   /** The next pass of an ended workcell: vendor resume by session id where the CLI has one. */
@@ -211,53 +251,47 @@ export class Engine {
     return resumeWorkcell(this.dir, this.tmux, this.store, st.value);
   }
 
-  /** Closes dead sessions whose exit is on disk; removes run dirs only when asked, never a live one. */
-  async gc(
-    o: { olderThanMs?: number; remove?: boolean } = {},
-  ): Promise<Result<{ closed: string[]; removed: string[] }>> {
+  /** Reaps orphaned workcells (their processes run with no pane), closes dead sessions whose exit is
+   * on disk, and removes run dirs only when asked: never one whose pane or processes still live. */
+  async gc(o: { olderThanMs?: number; remove?: boolean } = {}): Promise<Result<GcOutcome>> {
     const list = await this.list();
     if (!list.ok) return list;
-    const closed: string[] = [];
-    const removed: string[] = [];
+    const out: GcOutcome = { closed: [], removed: [], reaped: [], keptLive: [] };
     const now = Date.now();
+    const table = lazyTable();
     for (const w of list.value) {
+      if (w.state === 'orphaned') {
+        // Whatever its age: an orphan edits its repo unseen. Its run dir stays for this round, so the
+        // user can read what it did before a later `gc --remove`.
+        const r = await this.reap(w.name, 'gc');
+        if (r.ok) out.reaped.push({ name: w.name, ended: r.value.ended });
+        continue;
+      }
       if (!isEnded(w.state)) continue;
       const endedAt = w.endedAt ? Date.parse(w.endedAt) : Date.parse(w.startedAt);
       if (o.olderThanMs !== undefined && now - endedAt < o.olderThanMs) continue;
       if (w.pane) {
         if (!w.pane.dead && w.state !== 'vanished') continue; // a live process: never
         const r = await this.tmux.killSession(w.name);
-        if (r.ok) closed.push(w.name);
+        if (r.ok) out.closed.push(w.name);
       }
       if (o.remove) {
+        // Ended is not enough: a child the agent left behind (or a kill that could not end one) still
+        // works in the repo and writes into this run dir.
+        const rec = await readProcRecord(w.runDir);
+        const live = rec ? liveIn(await table(), rec).map((p) => p.pid) : [];
+        if (live.length > 0) {
+          out.keptLive.push({ name: w.name, pids: live });
+          continue;
+        }
         await fs.rm(w.runDir, { recursive: true, force: true });
-        removed.push(w.name);
+        out.removed.push(w.name);
       }
     }
-    return ok({ closed, removed });
+    return ok(out);
   }
 }
 
 function notFound(name: string) {
   return err('NOT_FOUND', `no workcell named ${name}: see \`workcell ls\``);
 }
-
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig); // the pane's process is a session and group leader (tmux setsid()s it)
-  } catch {
-    // ESRCH: the group is already gone
-  }
-}
-
-function processGroupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    // ESRCH: no process left in the group
-    return false;
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

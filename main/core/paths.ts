@@ -61,6 +61,9 @@ export const RUN_FILES = {
   exit: 'exit.json',
   /** Written by `workcell kill` before it signals, so the exit is recorded as killed, not failed. */
   killed: 'killed.json',
+  /** Written once per pass right after tmux creates the pane: its pid, start time and host, so the
+   * agent's processes can be found (and ended) after the pane, session or tmux server is gone. */
+  proc: 'proc.json',
   verifyLog: 'verify.log',
   hooks: 'hooks',
   tmp: 'tmp',

@@ -55,6 +55,68 @@ const cases: [
   ['a vanished one whose exit appears later is done', 'vanished', 0, false, null, 'done', 0, 'exit'],
 ];
 
+// [what, status.state, exit record, pane, live pids, expected state, evidence source]
+const orphanCases: [
+  string,
+  WorkcellState,
+  number | null,
+  PaneInfo | null,
+  number[],
+  WorkcellState,
+  string | null,
+][] = [
+  ['session gone, processes live: orphaned', 'running', null, null, [41, 42], 'orphaned', 'process'],
+  [
+    'a persisted vanished one with live processes is orphaned',
+    'vanished',
+    null,
+    null,
+    [41],
+    'orphaned',
+    'process',
+  ],
+  [
+    'pane dead (wrapper killed), agent lives: orphaned',
+    'running',
+    null,
+    pane(true, 137),
+    [42],
+    'orphaned',
+    'process',
+  ],
+  ['an orphan whose processes are gone is vanished', 'orphaned', null, null, [], 'vanished', 'tmux'],
+  ['the exit record outranks live leftovers', 'running', 0, null, [42], 'done', 'exit'],
+  ['a live pane is running whatever the scan says', 'running', null, pane(false), [42], 'running', null],
+  ['an orphan whose pane is back is running', 'orphaned', null, pane(false), [], 'running', 'tmux'],
+];
+
+for (const [what, state, code, p, live, expState, source] of orphanCases) {
+  test(what, () => {
+    const d = deriveState(status(state), code === null ? null : exit(code), null, p, now, live);
+    assert.equal(d.state, expState);
+    assert.equal(d.evidence?.source ?? null, source);
+    assert.equal(d.changed, d.state !== state);
+    if (expState === 'orphaned') {
+      assert.equal(d.endedAt, null);
+      for (const pid of live) assert.match(d.evidence!.detail, new RegExp(`\\b${pid}\\b`));
+    }
+  });
+}
+
+test('an orphan stays orphaned (unchanged) and names the pids that run now', () => {
+  const was = testStatus({
+    state: 'orphaned',
+    evidence: { source: 'process', detail: 'pid 41', at: '2026-11-21T09:00:00Z' },
+  });
+  const d = deriveState(was, null, null, null, now, [43]);
+  assert.deepEqual([d.state, d.changed, d.evidence?.at], ['orphaned', false, '2026-11-21T09:00:00Z']);
+  assert.match(d.evidence!.detail, /pid 43\b/);
+});
+
+test('a kill outranks live processes (kill reaps them)', () => {
+  assert.equal(deriveState(status('orphaned'), null, killed, null, now, [41]).state, 'killed');
+});
+
 for (const [what, state, code, isKilled, p, expState, expCode, source] of cases) {
   test(what, () => {
     const d = deriveState(status(state), code === null ? null : exit(code), isKilled ? killed : null, p, now);

@@ -29,13 +29,16 @@ export interface Derived {
 }
 
 /** The state a workcell is in, from what is on disk and what tmux says. Pure, so every reader (ls,
- * the supervisor, the dashboard) agrees. The exit record outranks everything but a kill. */
+ * the supervisor, the dashboard) agrees. The exit record outranks everything but a kill.
+ * `live`: pids of the workcell's recorded processes still running (processes.ts), computed by the
+ * caller only when the pane is dead or gone; a gone pane with live processes is `orphaned`. */
 export function deriveState(
   status: WorkcellStatus,
   exit: ExitRecord | null,
   killed: KilledRecord | null,
   pane: PaneInfo | null,
   now: Date,
+  live: readonly number[] = [],
 ): Derived {
   const keep: Derived = {
     state: status.state,
@@ -75,6 +78,23 @@ export function deriveState(
       changed: status.state !== state,
     };
   }
+  if ((!pane || pane.dead) && live.length > 0) {
+    // No exit record yet processes of ours run: the agent lives on unseen (it ignored the hangup of a
+    // closed session or killed server, or the wrapper alone was killed).
+    const was = status.state === 'orphaned';
+    return {
+      state: 'orphaned',
+      exitCode: null,
+      signal: null,
+      endedAt: null,
+      evidence: {
+        source: 'process',
+        detail: `${pane ? 'the pane died' : 'the tmux session is gone'} but its processes still run (pid ${live.join(', ')}): \`workcell kill ${status.name}\` or \`workcell gc\` ends them`,
+        at: was ? (status.evidence?.at ?? now.toISOString()) : now.toISOString(),
+      },
+      changed: !was,
+    };
+  }
   if (pane?.dead && pane.deadStatus !== null) {
     // The wrapper itself died (SIGKILL) before writing its record: tmux's status is all there is.
     const code = pane.deadStatus;
@@ -110,6 +130,7 @@ export function deriveState(
   }
   if (!pane) {
     if (status.state === 'vanished') return keep;
+    // An orphan whose processes are all gone now, or a session that was never recorded: vanished.
     return {
       state: 'vanished',
       exitCode: null,
@@ -124,7 +145,7 @@ export function deriveState(
       changed: true,
     };
   }
-  if (status.state === 'vanished') {
+  if (status.state === 'vanished' || status.state === 'orphaned') {
     // It came back (a second tmux server on the same socket with the same name is unlikely): trust tmux.
     return {
       ...keep,

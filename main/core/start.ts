@@ -1,12 +1,13 @@
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AGENTS, validateName, type AgentName, type WorkcellStatus } from '../common/workcell.js';
-import { ADAPTERS } from './agents/adapters.js';
+import { ADAPTERS, taskPrompt } from './agents/adapters.js';
 import { prepareHooks } from './agents/hooks.js';
 import { newSessionId } from './agents/sessionIds.js';
 import { gitHead } from './git.js';
 import { ensureHome, fillTemplate, FINISH_JS, readTemplate } from './home.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
+import { recordProcess } from './processes.js';
 import { err, ok, type Result } from './result.js';
 import type { RunStore } from './runStore.js';
 import { Transitions } from './transition.js';
@@ -25,6 +26,8 @@ export interface StartOptions {
   args: string[];
   /** Install vendor hooks (Claude --settings, Codex notify, Gemini settings). Default true. */
   hooks?: boolean;
+  /** Vendor agents run in their non-interactive mode (`claude -p`, `codex exec`, ...) and exit when done. */
+  headless?: boolean;
 }
 
 // Initial window size for a session no client has seen yet. Agents' TUIs are cramped at tmux's 80x24;
@@ -33,8 +36,10 @@ const INITIAL_SIZE = { cols: 160, rows: 48 } as const;
 
 /** ONE tmux invocation: the session, remain-on-exit and the log pipe are in place before the
  * agent's first byte is read, so neither early output nor a fast exit is lost (DESIGN.md §4). The
- * agent runs under the static wrapper that records its exit from inside tmux. */
-export function launchInTmux(
+ * agent runs under the static wrapper that records its exit from inside tmux. The pane's pid comes
+ * back from tmux and is recorded at once (proc.json) so the agent can be found again if the pane,
+ * its session or the tmux server goes away while it runs. */
+export async function launchInTmux(
   dir: ControlDir,
   tmux: Tmux,
   name: string,
@@ -56,8 +61,9 @@ export function launchInTmux(
     ...argv,
   ];
   const target = `=${name}:`;
-  return tmux.run([
-    ...['new-session', '-d', '-s', name, '-x', String(INITIAL_SIZE.cols), '-y', String(INITIAL_SIZE.rows)],
+  const r = await tmux.run([
+    ...['new-session', '-d', '-P', '-F', '#{pane_pid}', '-s', name],
+    ...['-x', String(INITIAL_SIZE.cols), '-y', String(INITIAL_SIZE.rows)],
     ...envArgs,
     '--',
     ...wrapper.map(escapeTmuxArg),
@@ -72,6 +78,10 @@ export function launchInTmux(
     ';',
     ...['pipe-pane', '-o', '-t', target, `exec cat >> ${shellQuotePath(join(runDir, RUN_FILES.log))}`],
   ]);
+  if (!r.ok) return r;
+  const pid = Number(r.value.trim().split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0) await recordProcess(runDir, pid);
+  return r;
 }
 
 /** Quote a path we own for the one shell string tmux requires (pipe-pane). `#` is doubled because tmux
@@ -218,11 +228,12 @@ export async function startWorkcell(
 
     const sessionId = newSessionId(agent);
     const hooks = o.hooks === false ? { args: [], env: {} } : await prepareHooks(agent, runDir);
-    const argv = adapter.launch(brief, o.args, {
+    const argv = adapter.launch(taskPrompt(brief, join(runDir, RUN_FILES.brief)), o.args, {
       runDir,
       sessionId,
       settingsFile: hooks.settingsFile,
       hookArgs: hooks.args,
+      headless: o.headless === true,
     });
     const status: WorkcellStatus = {
       name: o.name,
@@ -241,6 +252,7 @@ export async function startWorkcell(
       reason: null,
       resetAt: null,
       evidence: { source: 'engine', detail: 'created', at: now },
+      ...(o.headless ? { headless: true } : {}),
     };
     const transitions = new Transitions(store);
     await transitions.create(status, { type: 'created', state: 'starting', agent, repo });

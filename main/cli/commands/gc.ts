@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Engine } from '../../core/engine.js';
+import { describeEnded } from '../../core/processes.js';
 import { fail, printJson, type CommandModule } from '../context.js';
 import { parseDuration } from '../duration.js';
 
@@ -8,10 +9,13 @@ export const command: CommandModule = {
     program
       .command('gc')
       .description(
-        'close dead sessions whose exit is on disk; with --remove also delete their run directories',
+        'end orphaned workcells (processes running with no pane), close dead sessions whose exit is on disk; with --remove also delete their run directories',
       )
       .option('--older-than <duration>', 'only workcells that ended longer ago than this (30m, 2h, 7d)')
-      .option('--remove', 'also delete the run directories of ended workcells (never a running one)')
+      .option(
+        '--remove',
+        'also delete the run directories of ended workcells (never one whose processes still run)',
+      )
       .option('--json', 'print JSON')
       .action(async (o: { olderThan?: string; remove?: boolean; json?: boolean }) => {
         const { dir, tmux } = ctx();
@@ -33,10 +37,18 @@ export const command: CommandModule = {
         const r = await new Engine(dir, tmux).gc({ olderThanMs, remove: o.remove });
         if (!r.ok) return fail(r.error, o.json);
         if (o.json) return printJson(r.value);
+        for (const { name, ended } of r.value.reaped)
+          process.stdout.write(
+            `reaped orphaned ${name}: ${ended.length ? `ended ${describeEnded(ended)}` : 'its processes had already gone'}\n`,
+          );
         process.stdout.write(
           `closed ${r.value.closed.length} dead session(s)${o.remove ? `, removed ${r.value.removed.length} run dir(s)` : ''}\n`,
         );
         for (const n of r.value.removed) process.stdout.write(`  removed ${n}\n`);
+        for (const k of r.value.keptLive)
+          process.stdout.write(
+            `  kept ${k.name}: processes it left behind still run (pid ${k.pids.join(', ')})\n`,
+          );
       });
   },
 };

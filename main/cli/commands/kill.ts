@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Engine } from '../../core/engine.js';
+import { describeEnded } from '../../core/processes.js';
 import { fail, printJson, type CommandModule } from '../context.js';
 
 export const command: CommandModule = {
@@ -13,10 +14,11 @@ export const command: CommandModule = {
         const { dir, tmux } = ctx();
         const v = await tmux.checkVersion();
         if (!v.ok) return fail(v.error, o.json);
-        const r = await new Engine(dir, tmux).kill(name);
+        const r = await new Engine(dir, tmux).reap(name);
         if (!r.ok) return fail(r.error, o.json);
-        if (o.json) printJson(r.value);
-        else process.stdout.write(`killed ${name}; artifacts kept in ${dir.runDir(name)}\n`);
+        if (o.json) return printJson(r.value.status);
+        process.stdout.write(`killed ${name}; artifacts kept in ${dir.runDir(name)}\n`);
+        if (r.value.ended.length) process.stdout.write(`  ended ${describeEnded(r.value.ended)}\n`);
       });
   },
 };

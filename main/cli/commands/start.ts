@@ -15,11 +15,15 @@ export const command: CommandModule = {
       .option('--brief <file>', 'read the task from a file instead')
       .option('--verify <cmd>', 'shell command that decides "done" (exit 0 = verified), run in the repo')
       .option('--verify-file <file>', 'a script to use as verify.sh')
+      .option(
+        '--headless',
+        'run the agent in its non-interactive mode (claude -p, codex exec, ...): it exits when done',
+      )
       .option('--json', 'print the new status as JSON')
       .argument('[args...]', 'after --: extra agent flags, or for --agent command the program and its args')
       .addHelpText(
         'after',
-        '\nExamples:\n  workcell start fix-login --repo ~/src/app --agent claude --objective "Fix the login bug" --verify "npm test"\n  workcell start build --repo . --agent command -- make -j4',
+        '\nExamples:\n  workcell start fix-login --repo ~/src/app --agent claude --objective "Fix the login bug" --verify "npm test"\n  workcell start build --repo . --agent command -- make -j4\n  workcell start lint-fix --repo . --agent codex --headless --objective "Fix the lint errors"',
       )
       .action(async (name: string, args: string[], o: Record<string, string | boolean | undefined>) => {
         const { dir, tmux } = ctx();
@@ -33,6 +37,7 @@ export const command: CommandModule = {
           verify: o.verify as string | undefined,
           verifyFile: o.verifyFile as string | undefined,
           args,
+          headless: o.headless === true,
         });
         if (!r.ok) return fail(r.error, Boolean(o.json));
         await ensureSupervised(dir);

@@ -24,11 +24,39 @@ export interface LaunchContext {
   settingsFile?: string;
   /** `prepareHooks(...).args`: vendor flags that install our hooks (claude --settings, codex -c notify=...). */
   hookArgs?: string[];
+  /** The vendor's non-interactive mode: the agent works on the prompt and exits when done. */
+  headless?: boolean;
 }
+
+// Longer briefs stay out of argv: other local users can read /proc/PID/cmdline, Linux caps one argv
+// element at 128 KiB, and a TUI pastes a long prompt as one unreadable block.
+export const INLINE_BRIEF_MAX = 2_000;
+
+/** The prompt handed to the agent: the brief itself while short, else a pointer to brief.md. The
+ * pointer starts with a letter, so no CLI can read it as an option. */
+export function taskPrompt(brief: string, briefPath: string): string {
+  if (brief.length <= INLINE_BRIEF_MAX) return brief;
+  return `Your task is described in ${briefPath}. Read that file first and follow it exactly, including its definition of done and the handoff note it asks for.`;
+}
+
+// codex exec without a sandbox flag runs read-only: the agent could not edit the repo. --full-auto is
+// codex's workspace-write sandbox with on-request approvals; a sandbox choice of the user's wins.
+const CODEX_SANDBOX_FLAGS = [
+  '--full-auto',
+  '-s',
+  '--sandbox',
+  '--dangerously-bypass-approvals-and-sandbox',
+  '--yolo',
+];
+const codexSandbox = (extra: string[]): string[] =>
+  extra.some((a) => CODEX_SANDBOX_FLAGS.includes(a.split('=')[0]!)) ? [] : ['--full-auto'];
 
 // Flags from --help of the real CLIs (claude-code 2.1.197, codex 0.169.0, gemini-cli 0.61.0,
 // copilot 1.0.102, opencode 1.18.33). Where the CLI parses `--flag=value` (yargs: gemini, opencode),
 // the prompt is glued to its flag so a task that starts with `-` is never read as an option.
+// Headless modes (DESIGN.md §8): `claude -p`, `codex exec`, `gemini --prompt`, `copilot -p`,
+// `cursor-agent -p`, `opencode run` (its handler joins the words after `--` into the message), and
+// aider's `--message`, which already exits after one message.
 const hooksOf = (ctx: Partial<LaunchContext> | undefined): string[] =>
   ctx?.hookArgs ?? (ctx?.settingsFile ? ['--settings', ctx.settingsFile] : []);
 
@@ -39,6 +67,7 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     install: 'npm install -g @anthropic-ai/claude-code',
     launch: (prompt, extra, ctx) => [
       'claude',
+      ...(ctx.headless ? ['-p'] : []),
       ...hooksOf(ctx),
       ...(ctx.sessionId ? ['--session-id', ctx.sessionId] : []),
       ...extra,
@@ -53,7 +82,10 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     bin: 'codex',
     install: 'npm install -g @openai/codex',
     // `codex [OPTIONS] [PROMPT]`; `codex resume [OPTIONS] [SESSION_ID] [PROMPT]`; -c is accepted by both.
-    launch: (prompt, extra, ctx) => ['codex', ...(ctx.hookArgs ?? []), ...extra, '--', prompt],
+    launch: (prompt, extra, ctx) =>
+      ctx.headless
+        ? ['codex', 'exec', ...(ctx.hookArgs ?? []), ...codexSandbox(extra), ...extra, '--', prompt]
+        : ['codex', ...(ctx.hookArgs ?? []), ...extra, '--', prompt],
     resume: (id, extra, ctx) => ['codex', 'resume', ...(ctx?.hookArgs ?? []), ...extra, id],
     continueLast: (extra, ctx) => ['codex', 'resume', ...(ctx?.hookArgs ?? []), '--last', ...extra],
   },
@@ -67,7 +99,7 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
       'gemini',
       ...(ctx.sessionId ? ['--session-id', ctx.sessionId] : []),
       ...extra,
-      `--prompt-interactive=${prompt}`,
+      ctx.headless ? `--prompt=${prompt}` : `--prompt-interactive=${prompt}`,
     ],
     resume: (id, extra) => ['gemini', '--resume', id, ...extra],
     continueLast: (extra) => ['gemini', '--resume', 'latest', ...extra],
@@ -81,7 +113,8 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
       'copilot',
       ...(ctx.sessionId ? ['--session-id', ctx.sessionId] : []),
       ...extra,
-      '--interactive',
+      // commander: an option that takes a value takes the next argument even when it starts with `-`.
+      ctx.headless ? '-p' : '--interactive',
       prompt,
     ],
     resume: (id, extra) => ['copilot', '--resume', id, ...extra],
@@ -91,7 +124,8 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     name: 'cursor',
     bin: 'cursor-agent',
     install: 'curl https://cursor.com/install -fsS | bash (installs cursor-agent)',
-    launch: (prompt, extra) => ['cursor-agent', ...extra, prompt],
+    launch: (prompt, extra, ctx) =>
+      ctx.headless ? ['cursor-agent', '-p', ...extra, '--', prompt] : ['cursor-agent', ...extra, prompt],
     resume: (id, extra) => ['cursor-agent', '--resume', id, ...extra],
   },
   aider: {
@@ -105,7 +139,10 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     name: 'opencode',
     bin: 'opencode',
     install: 'npm install -g opencode-ai',
-    launch: (prompt, extra) => ['opencode', ...extra, `--prompt=${prompt}`],
+    launch: (prompt, extra, ctx) =>
+      ctx.headless
+        ? ['opencode', 'run', ...extra, '--', prompt]
+        : ['opencode', ...extra, `--prompt=${prompt}`],
     resume: (id, extra) => ['opencode', '--session', id, ...extra],
     continueLast: (extra) => ['opencode', '--continue', ...extra],
   },
