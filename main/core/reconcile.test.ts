@@ -133,3 +133,15 @@ test('shell codes above 128 name their signal', () => {
   assert.equal(signalOfShellCode(1), null);
   assert.equal(signalOfShellCode(255), null);
 });
+
+test('a workcell still being launched (starting, no session yet) is not vanished; one stuck there is', () => {
+  const starting = testStatus({ state: 'starting', startedAt: '2026-01-01T00:00:00.000Z' });
+  assert.equal(
+    deriveState(starting, null, null, null, new Date('2026-01-01T00:00:01.000Z')).state,
+    'starting',
+  );
+  assert.equal(
+    deriveState(starting, null, null, null, new Date('2026-01-01T00:01:00.000Z')).state,
+    'vanished',
+  );
+});

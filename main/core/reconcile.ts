@@ -18,6 +18,10 @@ export function signalOfShellCode(code: number): string | null {
   return null;
 }
 
+// A launch (status written, then tmux new-session) takes milliseconds; 30 s covers a loaded machine.
+// A start that dies in between removes its run dir; one killed mid-way is vanished after this.
+const LAUNCH_GRACE_MS = 30_000;
+
 export interface Derived {
   state: WorkcellState;
   exitCode: number | null;
@@ -130,6 +134,10 @@ export function deriveState(
   }
   if (!pane) {
     if (status.state === 'vanished') return keep;
+    // `start` writes status.json before it creates the tmux session: a reader in between (the daemon,
+    // found by its test) must not call a workcell that is still being launched vanished.
+    if (status.state === 'starting' && now.getTime() - Date.parse(status.startedAt) < LAUNCH_GRACE_MS)
+      return keep;
     // An orphan whose processes are all gone now, or a session that was never recorded: vanished.
     return {
       state: 'vanished',

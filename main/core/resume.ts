@@ -16,7 +16,13 @@ import type { Tmux } from './tmux.js';
 import type { WorkcellSummary } from '../common/workcell.js';
 
 // What a pass leaves that the next one must not mistake for its own. Moved into history/<pass>/.
-const PER_PASS = [RUN_FILES.log, RUN_FILES.exit, RUN_FILES.killed, RUN_FILES.verifyLog] as const;
+const PER_PASS = [
+  RUN_FILES.log,
+  RUN_FILES.exit,
+  RUN_FILES.killed,
+  RUN_FILES.verifyLog,
+  RUN_FILES.proc,
+] as const;
 // Copied (the next pass and the human still read them in place).
 const KEPT = [RUN_FILES.status, RUN_FILES.handoff, RUN_FILES.brief] as const;
 

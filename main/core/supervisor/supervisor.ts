@@ -10,6 +10,7 @@ import { err, ok, type Result } from '../result.js';
 import type { SettingsProblem } from '../settingsProblem.js';
 import { SettingsWatcher, type SettingsChange } from '../settingsWatcher.js';
 import { Tmux } from '../tmux.js';
+import { lazyTable, liveIn, readProcRecord } from '../processes.js';
 import { Transitions } from '../transition.js';
 import { ChangeReporter, type SupervisorChange } from './changeReporter.js';
 import { Clocks } from './clocks.js';
@@ -116,7 +117,7 @@ export class Supervisor {
     this.onState = this.reporter.onChange.event;
     this.onHomeGone = this.server.onHomeGone.event;
     this.server.onPoke.event(() => void this.request());
-    this.server.onServerDied.event(() => this.hangUpOrphans());
+    this.server.onServerDied.event(() => void this.hangUpOrphans().then(() => this.request()));
     this.server.onWoke.event((ms) => {
       this.watch.wokeAt = Date.now();
       this.log(`woke after ~${Math.round(ms / 1000)}s asleep: idle and stall thresholds restart now`);
@@ -163,16 +164,26 @@ export class Supervisor {
    * orphans nobody can reach. Hang them up like a closing terminal would; each wrapper then records
    * the agent's exit (SIGHUP), so no exit status is lost. Only the pane groups we listed are touched;
    * an agent that ignores SIGHUP stays and is shown as orphaned until `kill` or `gc` ends it. */
-  private hangUpOrphans(): void {
+  private async hangUpOrphans(): Promise<void> {
     let n = 0;
+    const table = lazyTable();
     for (const w of this.snapshotList) {
-      if (!w.pane || w.pane.dead || isEnded(w.state)) continue;
-      try {
-        process.kill(-w.pane.pid, 'SIGHUP');
-        n += 1;
-      } catch {
-        // ESRCH: that group already ended
+      if (isEnded(w.state)) continue;
+      // By the recorded identity (proc.json): the next list may already show it orphaned, paneless.
+      const rec = await readProcRecord(w.runDir);
+      const pids = rec
+        ? liveIn(await table(), rec).map((p) => p.pid)
+        : w.pane && !w.pane.dead
+          ? [-w.pane.pid]
+          : [];
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGHUP');
+        } catch {
+          // ESRCH: already ended
+        }
       }
+      if (pids.length) n += 1;
     }
     if (n) this.log(`tmux server died: hung up ${n} agent group(s); their wrappers record how each ended`);
   }
