@@ -1,0 +1,140 @@
+// The supervisor daemon at 100 and 500 live workcells (issue 7): its idle CPU and RSS, `ls --json`,
+// exit -> notification latency for single exits, and the time from the last of 50 / 200 exits in the
+// same second to the last notification (the digest). Real tmux, real daemon process, command notifier.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine } from '../main/core/engine.js';
+import { liveLeader } from '../main/core/daemon/leaderLock.js';
+import { Tmux, tmuxEnv } from '../main/core/tmux.js';
+import { CLI, makeHome, waitFor } from '../main/core/testing/fixture.js';
+import { ms, summary } from './stats.js';
+
+const CLK_TCK = 100;
+const DAEMON_MAIN = join(CLI, '..', '..', 'dist', 'main', 'core', 'daemon', 'daemonMain.js');
+
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const nowNs = () => process.hrtime.bigint();
+const fmt = (xs: number[]) => {
+  const s = summary(xs);
+  return `p50 ${ms(s.p50)}, p99 ${ms(s.p99)} (n=${s.n})`;
+};
+const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
+
+export async function benchDaemon(counts = [100, 500]): Promise<void> {
+  for (const n of counts) await one(n);
+}
+
+async function one(count: number): Promise<void> {
+  const home = makeHome('wcb-');
+  const engine = new Engine(home.dir, new Tmux(home.dir.socket, home.dir.tmuxConf));
+  const repo = join(home.dir.root, 'repo');
+  mkdirSync(repo);
+  const out = join(home.dir.root, 'notified.txt');
+  // One line per delivery: the names it covers (a digest covers many) and the wall clock in ns.
+  writeFileSync(
+    home.dir.settings,
+    JSON.stringify({
+      notifiers: [
+        {
+          type: 'command',
+          on: ['failed'],
+          argv: [
+            '/bin/sh',
+            '-c',
+            `echo "\${WORKCELL_DIGEST_NAMES:-$WORKCELL_NAME} $(date +%s%N)" >> '${out}'`,
+          ],
+        },
+      ],
+    }),
+  );
+  const env = { ...home.env, WORKCELL_DAEMON_IDLE_EXIT_MS: '600000' };
+  try {
+    const t0 = Date.now();
+    for (let i = 0; i < count; i++) {
+      const r = await engine.start({
+        name: `w${i}`,
+        repo,
+        agent: 'command',
+        args: ['sleep', '100000'],
+        hooks: false,
+      });
+      if (!r.ok) throw new Error(r.error.message);
+    }
+    console.log(`${count} workcells started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    spawn(process.execPath, [DAEMON_MAIN], { env, stdio: 'ignore', detached: true }).unref();
+    const leader = await waitFor(() => liveLeader(home.dir), 30_000, 'daemon');
+    await waitFor(() => existsSync(join(home.dir.state, 'seen.json')), 60_000, 'first reconcile');
+    await sleep(5_000); // settle: the first looks at every pane
+    const c0 = cpuTicks(leader.pid);
+    const idleS = 30;
+    await sleep(idleS * 1000);
+    const cpu = ((cpuTicks(leader.pid) - c0) / CLK_TCK / idleS) * 100;
+    console.log(
+      `  daemon idle CPU over ${idleS} s: ${cpu.toFixed(2)}% of a core (target < 1% at 500)   RSS ${rssMb(leader.pid).toFixed(0)} MB`,
+    );
+
+    const lsMs: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const s = nowNs();
+      spawnSync(process.execPath, [CLI, 'ls', '--json'], { env, stdio: 'ignore' });
+      lsMs.push(Number(nowNs() - s) / 1e6);
+    }
+    console.log(`  ls --json: ${fmt(lsMs)}`);
+
+    const lines = () => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean) : []);
+    const tmux = (args: string[]) =>
+      execFileSync('tmux', ['-S', home.dir.socket, ...args], { env: tmuxEnv() });
+    // Single exits, one at a time (apart by more than the digest window, so none is batched).
+    const single: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const before = lines().length;
+      const sentAt = BigInt(Date.now()) * 1_000_000n;
+      tmux(['send-keys', '-t', `=w${i}:`, 'C-c']);
+      await waitFor(() => lines().length > before, 20_000, 'notified');
+      single.push(Number(BigInt(lines().at(-1)!.split(' ').at(-1)!) - sentAt) / 1e6);
+      await sleep(1_300);
+    }
+    console.log(`  exit -> notification, single exits: ${fmt(single)}  (target p50 < 50 ms, p99 < 250 ms)`);
+
+    // Bursts: N exits in one tmux call (the same second); time from then to the last notification.
+    let next = 15;
+    for (const burst of [50, 200]) {
+      if (next + burst > count) break;
+      const names = Array.from({ length: burst }, (_, k) => `w${next + k}`);
+      next += burst;
+      const before = lines().length;
+      const chained = names.flatMap((nm, k) => [...(k ? [';'] : []), 'send-keys', '-t', `=${nm}:`, 'C-c']);
+      tmux(chained);
+      const sentAt = BigInt(Date.now()) * 1_000_000n;
+      const seen = new Set<string>();
+      await waitFor(
+        () => {
+          for (const l of lines().slice(before))
+            for (const nm of l
+              .split(' ')
+              .slice(0, -1)
+              .join(' ')
+              .split(/[\s,]+/))
+              seen.add(nm);
+          return names.every((nm) => seen.has(nm));
+        },
+        60_000,
+        `all ${burst} told`,
+      );
+      const msgs = lines().slice(before);
+      const last = Number(BigInt(msgs.at(-1)!.split(' ').at(-1)!) - sentAt) / 1e6;
+      console.log(
+        `  burst of ${burst} exits: all told ${ms(last)} after the exits, in ${msgs.length} message(s)  (target: digest within ${burst === 50 ? '1.5' : '3'} s)`,
+      );
+    }
+  } finally {
+    home.cleanup();
+  }
+}
