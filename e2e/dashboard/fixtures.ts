@@ -3,7 +3,8 @@
 // that server (by its socket). Nothing here touches the user's default tmux server.
 import { test as base, expect } from '@playwright/test';
 // The compiled test helper (npm test builds dist/ before Playwright runs).
-import { killOrphans } from '../../dist/main/core/testing/fixture.js';
+import { killDaemon, killOrphans } from '../../dist/main/core/testing/fixture.js';
+import { ControlDir } from '../../dist/main/core/paths.js';
 import { CHROMIUM, skipUnlessTools } from '../../main/core/testing/tools.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
@@ -107,6 +108,9 @@ export const test = base.extend<{ home: Home; ui: Ui; needsChromium: void }>({
           .filter((l) => l.startsWith('0 '))
           .map((l) => l.slice(2)),
     });
+    // `workcell ui` started this home's supervisor daemon: end it first, or it writes its last log line
+    // into the directory being removed.
+    killDaemon(new ControlDir(root));
     try {
       execFileSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore', env });
     } catch {
@@ -115,7 +119,7 @@ export const test = base.extend<{ home: Home; ui: Ui; needsChromium: void }>({
     // The killed server leaves its panes' wrappers and agents behind (they survive SIGHUP to record
     // the exit): end this home's process groups, and only those.
     killOrphans(root);
-    rmSync(root, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   },
   ui: async ({ home }, use) => {
     const child: ChildProcess = spawn(process.execPath, [CLI, 'ui', '--no-open'], {
