@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ensureHome } from './home.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
 import { settingsProblem } from './settingsProblem.js';
+import { daemonStatus } from './daemon/client.js';
 import type { Tmux } from './tmux.js';
 
 export interface Check {
@@ -100,6 +101,25 @@ export async function doctor(dir: ControlDir, tmux: Tmux): Promise<Check[]> {
             detail: panes.error.message,
             fix: `the socket is unusable: remove it (rm ${dir.socket}) and start again`,
           },
+    );
+    // The supervisor daemon: without it nothing detects waiting/stalled or sends a notification.
+    const live = panes.ok && panes.value.some((p) => p.session !== '_sv' && !p.dead);
+    const d = await daemonStatus(dir);
+    checks.push(
+      d.running
+        ? {
+            name: 'supervisor',
+            ok: true,
+            detail: `daemon pid ${d.leader!.pid}, since ${d.leader!.startedAt}`,
+          }
+        : live
+          ? {
+              name: 'supervisor',
+              ok: false,
+              detail: `${d.why}: live workcells go unwatched${d.lastLogLine ? ` (last log line: ${d.lastLogLine})` : ''}`,
+              fix: 'workcell daemon start   (and workcell daemon logs to see why it stopped)',
+            }
+          : { name: 'supervisor', ok: true, detail: 'not running (starts with the first workcell)' },
     );
   }
 

@@ -141,6 +141,9 @@ test('ls says plainly when nothing watches live workcells, and why', async () =>
     /no supervisor is watching: the supervisor daemon is not running; its last log line: .*stopping: SIGTERM/,
   );
   assert.equal(cli('daemon', 'status').status, 1);
+  const doctor = cli('doctor');
+  assert.equal(doctor.status, 1);
+  assert.match(doctor.stdout + doctor.stderr, /supervisor.*live workcells go unwatched/);
   assert.equal(cli('kill', 'lonely').status, 0);
 });
 
