@@ -166,15 +166,39 @@ test('daemon SIGKILLed mid-burst: its keeper restarts it; every exit notified ex
   assert.equal(second.keeperPid, first.keeperPid);
   await waitFor(() => new Set(lines().map((l) => l.split(' ')[0])).size >= N, 30_000, 'all notified');
   await new Promise((r) => setTimeout(r, 1500)); // negative check: time for a duplicate to show up
-  const names = lines().map((l) => l.split(' ')[0]!);
-  assert.equal(names.length, N, `exactly once each:\n${lines().join('\n')}`);
-  assert.equal(new Set(names).size, N);
+  // Exactly once per exit as the receiver sees it: one change id per workcell. A send cut by the
+  // SIGKILL after it reached the receiver but before it was recorded is sent again with the SAME id
+  // (its idempotency key), which a receiver drops; a second id for one exit would be a real repeat.
+  const ids = new Map<string, Set<string>>();
+  for (const x of told()) ids.set(x.n, (ids.get(x.n) ?? new Set()).add(x.id));
+  assert.equal(ids.size, N, `every exit told:\n${lines().join('\n')}`);
+  for (const [name, set] of ids) assert.equal(set.size, 1, `${name} told as ${[...set].join(', ')}`);
+  const repeats = told().length - N;
+  if (repeats)
+    console.log(
+      `# ${repeats} delivery(ies) repeated with the same id (cut by the SIGKILL before being recorded)`,
+    );
 });
 
 test('a stall clock survives a daemon restart: no repeat, the evidence keeps the true age', async () => {
   settings({ thresholds: { idleSeconds: 30, stallSeconds: 2 } });
   start('quiet', ...fake('--print', 'compiling', '--sleep', '60000'));
   await waitFor(() => lines().some((l) => l.startsWith('quiet stalled')), 20_000, 'stalled');
+  // Delivery is at least once: a daemon killed between the send and its record re-sends on restart
+  // (by design, with an idempotency key). This test is about the stall clock, so it kills the daemon
+  // only once the send is recorded.
+  const id = told().find((x) => x.n === 'quiet' && x.s === 'stalled')!.id;
+  await waitFor(
+    () =>
+      readFileSync(join(home.dir.state, 'notified.json'), 'utf8').includes(`"${id}"`) &&
+      /"sent"/.test(
+        JSON.stringify(
+          JSON.parse(readFileSync(join(home.dir.state, 'notified.json'), 'utf8')).changes?.[id] ?? {},
+        ),
+      ),
+    10_000,
+    'the send recorded',
+  );
   const first = liveLeader(home.dir)!;
   execFileSync('kill', ['-KILL', String(first.keeperPid), String(first.pid)]);
   await waitFor(() => !liveLeader(home.dir), 5_000, 'daemon dead');
