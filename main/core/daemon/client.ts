@@ -9,7 +9,7 @@ import { Emitter } from '../../common/lifecycle.js';
 import type { ControlDir } from '../paths.js';
 import { err, ok, type Result } from '../result.js';
 import { lastDaemonLogLine } from './daemonLog.js';
-import { daemonSocketPath } from './daemon.js';
+import { daemonSocketPath } from './layout.js';
 import { isAlive, liveLeader, readLeader, type LeaderRecord } from './leaderLock.js';
 import type { DaemonFrame } from './protocol.js';
 

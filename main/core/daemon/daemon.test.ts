@@ -19,7 +19,9 @@ const children: ChildProcess[] = [];
 /** A command notifier appending `name state verified reason` per delivery, and settings around it. */
 function settings(extra: object = {}, on = ['done', 'failed', 'waiting', 'stalled', 'turn_end']): void {
   const e = (k: string) => `process.env.WORKCELL_${k}`;
-  const line = `JSON.stringify({ n: ${e('NAME')}, s: ${e('STATE')}, r: ${e('REASON')}, t: ${e('TITLE')}, id: ${e('CHANGE_ID')} })+'\\n'`;
+  // A digest (several changes in one message) is written as one line per change it carries.
+  const d = (k: string) => `(${e(`DIGEST_${k}`)} || '').split('\\n')`;
+  const line = `(${e('DIGEST_COUNT')} ? ${d('NAMES')}.map((n, i) => JSON.stringify({ n, s: ${d('STATES')}[i], r: ${d('REASONS')}[i], t: ${d('TITLES')}[i], id: ${d('CHANGE_IDS')}[i] })).join('\\n') : JSON.stringify({ n: ${e('NAME')}, s: ${e('STATE')}, r: ${e('REASON')}, t: ${e('TITLE')}, id: ${e('CHANGE_ID')} }))+'\\n'`;
   writeFileSync(
     home.dir.settings,
     JSON.stringify({
@@ -164,7 +166,13 @@ test('daemon SIGKILLed mid-burst: its keeper restarts it; every exit notified ex
     'keeper restart',
   );
   assert.equal(second.keeperPid, first.keeperPid);
-  await waitFor(() => new Set(lines().map((l) => l.split(' ')[0])).size >= N, 30_000, 'all notified');
+  await waitFor(() => new Set(lines().map((l) => l.split(' ')[0])).size >= N, 30_000, 'all notified').catch(
+    (e: Error) => {
+      // What a failure needs to be understood: what was told, and what the daemons said.
+      e.message += `\ntold:\n${lines().join('\n')}\ndaemon log:\n${readFileSync(join(home.dir.root, 'daemon', 'daemon.log'), 'utf8')}`;
+      throw e;
+    },
+  );
   await new Promise((r) => setTimeout(r, 1500)); // negative check: time for a duplicate to show up
   // Exactly once per exit as the receiver sees it: one change id per workcell. A send cut by the
   // SIGKILL after it reached the receiver but before it was recorded is sent again with the SAME id

@@ -4,12 +4,11 @@
 // nothing is live, nothing is owed and nobody is watching.
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { isEnded } from '../../common/workcell.js';
 import type { ControlDir } from '../paths.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { DaemonLog, daemonLogPath } from './daemonLog.js';
-import { daemonDir } from './leaderLock.js';
+import { DAEMON_EXIT, daemonSocketPath } from './layout.js';
 import type { DaemonFrame } from './protocol.js';
 
 export const DAEMON_TIMING = {
@@ -18,12 +17,6 @@ export const DAEMON_TIMING = {
   idleExitMs: 60_000,
   idleCheckMs: 5_000,
 } as const;
-
-/** Exit codes the keeper reads: 0 = stopped on purpose (idle, asked, home gone); LOCKED = another
- * daemon leads (do not restart); anything else is a crash (restart within the budget). */
-export const DAEMON_EXIT = { ok: 0, locked: 3, failed: 1 } as const;
-
-export const daemonSocketPath = (dir: ControlDir) => join(daemonDir(dir), 'daemon.sock');
 
 export interface DaemonOptions {
   dir: ControlDir;

@@ -5,7 +5,7 @@ import { appendFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTail } from '../fsutil.js';
 import type { ControlDir } from '../paths.js';
-import { daemonDir } from './leaderLock.js';
+import { daemonDir } from './layout.js';
 
 // 1 MiB current + 1 MiB previous: weeks of state changes, never a disk filler.
 export const DAEMON_LOG = { maxBytes: 1 << 20 } as const;

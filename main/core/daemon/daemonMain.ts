@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ControlDir } from '../paths.js';
 import { DaemonLog, daemonLogPath } from './daemonLog.js';
-import { DAEMON_EXIT, runDaemon } from './daemon.js';
+import { DAEMON_EXIT } from './layout.js';
 import { liveLeader } from './leaderLock.js';
 
 export const KEEPER = {
@@ -35,6 +35,8 @@ if (process.argv.includes('--child')) {
     process.exit(DAEMON_EXIT.failed);
   });
   const keeperPid = Number(process.env.WORKCELL_KEEPER_PID) || null;
+  // Loaded only in the daemon: the keeper stays a small process that only restarts it.
+  const { runDaemon } = await import('./daemon.js');
   process.exitCode = await runDaemon({ dir, keeperPid, idleExitMs });
   process.exit(); // sockets or timers of a notifier must not keep a stopped daemon alive
 } else {

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../fsutil.js';
 import type { ControlDir } from '../paths.js';
+import { daemonDir } from './layout.js';
 
 export interface LeaderRecord {
   pid: number;
@@ -23,9 +24,6 @@ export interface LeaderRecord {
 // The critical section takes milliseconds; a lock this old belongs to a starter that died inside it.
 const TAKEOVER = { staleMs: 10_000, retries: { retries: 20, minTimeout: 20, maxTimeout: 200 } } as const;
 
-export function daemonDir(dir: ControlDir): string {
-  return join(dir.root, 'daemon');
-}
 const leaderPath = (dir: ControlDir) => join(daemonDir(dir), 'leader.json');
 
 /** The start time of a live process, or null when it is gone (or unknowable on this platform). */

@@ -74,6 +74,8 @@ export function messageEnv(msg: NotifyMessage): Record<string, string> {
     WORKCELL_DIGEST_CHANGE_IDS: msg.digest ? msg.digest.messages.map((m) => m.changeId).join('\n') : '',
     WORKCELL_DIGEST_NAMES: msg.digest ? msg.digest.messages.map((m) => m.name).join('\n') : '',
     WORKCELL_DIGEST_TITLES: msg.digest ? msg.digest.messages.map((m) => m.title).join('\n') : '',
+    WORKCELL_DIGEST_STATES: msg.digest ? msg.digest.messages.map((m) => m.state).join('\n') : '',
+    WORKCELL_DIGEST_REASONS: msg.digest ? msg.digest.messages.map((m) => m.reason ?? '').join('\n') : '',
   };
 }
 

@@ -11,7 +11,6 @@ import { isEnded, type WorkcellState, type WorkcellSummary } from '../../common/
 import { readTail } from '../fsutil.js';
 import type { NotificationDispatcher } from '../notify/index.js';
 import { RUN_FILES } from '../paths.js';
-import type { Tmux } from '../tmux.js';
 import type { SeenLedger } from './seenLedger.js';
 
 /** States worth telling the user about when first seen by a supervisor that was not running. */
@@ -42,7 +41,8 @@ interface Held {
 }
 
 export interface ReporterDeps {
-  tmux: Tmux;
+  /** Screens of the named panes (see ServerWatch.capture). */
+  capture: (names: string[], lines: number) => Promise<Map<string, string>>;
   seen: SeenLedger;
   dispatcher: NotificationDispatcher;
   log: (line: string) => void;
@@ -55,6 +55,8 @@ export class ChangeReporter {
   readonly onChange = new Emitter<SupervisorChange>();
   private readonly ended: (Omit<Held, 'since' | 'followUp'> & { id?: string; pending?: boolean })[] = [];
   private readonly held = new Map<string, Held>();
+  /** Notifications handed to the dispatcher during this flush (see flush). */
+  private dispatching: Promise<void>[] = [];
   /** Reported in this process, the dispatcher's intent not yet on disk. */
   private readonly telling = new Set<string>();
   private readonly verifyWaitMs: number;
@@ -79,6 +81,11 @@ export class ChangeReporter {
       }
       return;
     }
+    // A live state after an ended one in the same pass is a stale read (a listing taken before the
+    // exit): never report it, or the exit would be told again after it.
+    // (vanished is the exception: its session or processes can turn up again.)
+    if (prev && prev.pass === w.pass && isEnded(prev.state) && prev.state !== 'vanished' && !isEnded(w.state))
+      return;
     let report: boolean;
     if (prev) report = true;
     else if (isEnded(w.state))
@@ -151,13 +158,17 @@ export class ChangeReporter {
     if (reports.length === 0) return;
     const withPane = reports.filter((r) => r.w.pane).map((r) => r.w.name);
     const screens = withPane.length
-      ? await this.d.tmux.captureDead(withPane, EXCERPT_SCREEN_LINES)
+      ? await this.d.capture(withPane, EXCERPT_SCREEN_LINES)
       : new Map<string, string>();
     for (const r of reports) {
       const text =
         screens.get(r.w.name) ?? (await readTail(`${r.w.runDir}/agent.log`, 4_096).catch(() => '')); // run dir removed meanwhile
       this.dispatch(r.w, r.from, r.seq, r.at, text, r);
     }
+    // Let the sends leave before the caller goes on to list and look at the whole fleet: that work is
+    // synchronous file reads and tmux calls, and it held a single exit's notification back ~50 ms.
+    await Promise.all(this.dispatching.splice(0));
+    await new Promise((r) => setImmediate(r));
   }
 
   private dispatch(
@@ -206,7 +217,9 @@ export class ChangeReporter {
     );
     this.onChange.fire(change);
     // `held` is cleared once the dispatcher has the intent on disk (notify resolves then).
-    void this.d.dispatcher.notify(change).then(() => {
+    const told = this.d.dispatcher.notify(change);
+    this.dispatching.push(told);
+    void told.then(() => {
       if (extra.pending) return; // the verdict is still owed
       this.telling.delete(w.name);
       this.d.seen.release(w.name);

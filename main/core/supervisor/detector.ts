@@ -1,9 +1,9 @@
 // Detection made durable (one job): what PaneWatch sees on a live pane, what only a reader can derive
 // (vanished, orphaned, a pane that died without an exit record), and why an ended agent ended (its
 // last screen) become transitions with their evidence. Every write goes through Transitions.
-import type { WorkcellSummary } from '../../common/workcell.js';
+import type { AgentName, WorkcellSummary } from '../../common/workcell.js';
 import { isEnded } from '../../common/workcell.js';
-import { loadPatterns } from '../agents/patterns.js';
+import { loadPatterns, type VendorPatterns } from '../agents/patterns.js';
 import { detect } from '../detect/detect.js';
 import { cleanTerminalText } from '../notify/format.js';
 import type { ControlDir } from '../paths.js';
@@ -52,6 +52,17 @@ export class Detector {
     };
   }
 
+  // Patterns read from disk at most this often per agent: an exit's report must not wait on reading and
+  // compiling the pattern files (an edited override still applies within seconds).
+  private readonly patterns = new Map<string, { at: number; p: VendorPatterns }>();
+  private patternsOf(agent: AgentName): VendorPatterns {
+    const hit = this.patterns.get(agent);
+    if (hit && Date.now() - hit.at < 10_000) return hit.p;
+    const p = loadPatterns(agent, this.dir.patterns).patterns;
+    this.patterns.set(agent, { at: Date.now(), p });
+    return p;
+  }
+
   /** States only a reader can derive (vanished, orphaned; a pane that died without an exit record). */
   async persistDerived(w: WorkcellSummary): Promise<void> {
     await this.transitions.transition(w.name, {
@@ -71,7 +82,7 @@ export class Detector {
       agent: w.agent,
       screen: text,
       now: new Date(),
-      patterns: loadPatterns(w.agent, this.dir.patterns).patterns,
+      patterns: this.patternsOf(w.agent),
     });
     const reason =
       d?.state === 'auth_failed' || d?.state === 'rate_limited'

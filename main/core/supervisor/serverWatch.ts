@@ -105,6 +105,31 @@ export class ServerWatch {
     this.store.add(toDisposable(() => clearInterval(timer)));
   }
 
+  /** The last `lines` lines of each pane's screen (joined wrapped lines), through the control client
+   * when it is attached (no process start), else with one tmux call for all of them. A dead pane's
+   * "Pane is dead" line scrolls the screen, so some history is included before the tail is cut. */
+  async capture(names: string[], lines: number): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const rest: string[] = [];
+    await Promise.all(
+      names.map(async (n) => {
+        const r = await this.control.command([
+          'capture-pane',
+          '-p',
+          '-J',
+          '-S',
+          `-${lines * 2}`,
+          '-t',
+          `=${n}:`,
+        ]);
+        if (r.ok) out.set(n, r.value.replace(/\n+$/, '').split('\n').slice(-lines).join('\n'));
+        else rest.push(n);
+      }),
+    );
+    if (rest.length) for (const [n, t] of await this.tmux.captureDead(rest, lines)) out.set(n, t);
+    return out;
+  }
+
   dispose(): void {
     this.stopped = true;
     this.store.dispose();

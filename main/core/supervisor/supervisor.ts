@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { isEnded, type WorkcellSummary } from '../../common/workcell.js';
 import { Emitter } from '../../common/lifecycle.js';
 import type { Settings } from '../../common/settings.js';
@@ -5,7 +7,7 @@ import { acquireLeader } from '../daemon/leaderLock.js';
 import { Engine } from '../engine.js';
 import { ensureHome } from '../home.js';
 import { NotificationDispatcher, type NotifierFactories } from '../notify/index.js';
-import type { ControlDir } from '../paths.js';
+import { RUN_FILES, type ControlDir } from '../paths.js';
 import { err, ok, type Result } from '../result.js';
 import type { SettingsProblem } from '../settingsProblem.js';
 import { SettingsWatcher, type SettingsChange } from '../settingsWatcher.js';
@@ -62,6 +64,7 @@ export class Supervisor {
   private readonly dispatcher: NotificationDispatcher;
   private readonly transitions: Transitions;
   private readonly turnVerifying = new Set<string>();
+  private exitWake = false;
   private snapshotList: WorkcellSummary[] = [];
   private snapshotKey = '';
   private running: Promise<void> | null = null;
@@ -107,7 +110,7 @@ export class Supervisor {
       },
     });
     this.reporter = new ChangeReporter({
-      tmux,
+      capture: (names, lines) => this.server.capture(names, lines),
       seen: new SeenLedger(dir),
       dispatcher: this.dispatcher,
       log: this.log,
@@ -116,7 +119,10 @@ export class Supervisor {
     });
     this.onState = this.reporter.onChange.event;
     this.onHomeGone = this.server.onHomeGone.event;
-    this.server.onPoke.event(() => void this.request());
+    this.server.onPoke.event((why) => {
+      if (why === 'exit') this.exitWake = true;
+      void this.request();
+    });
     this.server.onServerDied.event(() => void this.hangUpOrphans().then(() => this.request()));
     this.server.onWoke.event((ms) => {
       this.watch.wokeAt = Date.now();
@@ -210,7 +216,28 @@ export class Supervisor {
     return this.running;
   }
 
+  /** The exit fast path: the wrapper wakes us right after writing exit.json. Before listing the whole
+   * fleet (100 status files and a tmux call), look only for new exit records among the workcells we
+   * know are live, and report those at once. Runs inside the serialized reconcile, so it never races a
+   * listing taken before the exit. */
+  private async reportNewExits(): Promise<void> {
+    const now = Date.now();
+    const ended: WorkcellSummary[] = [];
+    for (const w of this.snapshotList) {
+      if (isEnded(w.state) || !existsSync(join(w.runDir, RUN_FILES.exit))) continue;
+      // pane null: the exit record outranks anything tmux could say; keep the pane for the excerpt.
+      const s = await this.engine.summarize(w.name, null, new Date(now));
+      if (s && isEnded(s.state)) ended.push({ ...s, pane: w.pane });
+    }
+    for (const w of ended) this.reporter.notice(w, now, '');
+    await this.reporter.flush();
+  }
+
   private async reconcile(): Promise<void> {
+    if (this.exitWake) {
+      this.exitWake = false;
+      await this.reportNewExits();
+    }
     const r = await this.engine.list();
     if (!r.ok) {
       this.log(`tmux: ${r.error.message}`);
