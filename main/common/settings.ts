@@ -61,9 +61,15 @@ export interface Thresholds {
   stallSeconds: number;
 }
 
+/** When verify.sh runs: at the end of each interactive turn, when the agent exits, or both. */
+export const VERIFY_AT = ['both', 'turn', 'exit'] as const;
+export type VerifyAt = (typeof VERIFY_AT)[number];
+
 export interface Settings {
   notifiers: NotifierSettings[];
   thresholds: Thresholds;
+  /** When verify.sh runs (default both: a turn end and the exit are each a completion). */
+  verifyAt: VerifyAt;
   /** The terminal that "open in terminal" launches, as argv; null = detect one. */
   terminal: { argv: string[] } | null;
   launchAtLogin: boolean;
@@ -97,6 +103,7 @@ export function defaultSettings(): Settings {
   return {
     notifiers: [],
     thresholds: { ...DEFAULT_THRESHOLDS },
+    verifyAt: 'both',
     terminal: null,
     launchAtLogin: false,
     muted: [],

@@ -1,6 +1,6 @@
 import { test, describe, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs, existsSync, statSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { promises as fs, existsSync, statSync, writeFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Engine } from './engine.js';
@@ -117,6 +117,30 @@ describe('start and the exit record', () => {
     assert.equal(w.verify.exitCode, 4);
     assert.equal(w.verified, false);
     assert.match(w.verify.outputTail ?? '', /checking/);
+  });
+
+  test('settings verifyAt "turn": the exit runs no verify.sh; the run still finishes', async () => {
+    writeFileSync(home.dir.settings, JSON.stringify({ verifyAt: 'turn' }));
+    try {
+      await engine.start({
+        name: 'turnonly',
+        repo,
+        agent: 'command',
+        verify: 'exit 4',
+        args: fake('--exit', '0'),
+      });
+      await waitFor(
+        async () => (await engine.store.readEvents('turnonly')).some((e) => e.type === 'finished'),
+        15_000,
+        'finished',
+      );
+      const w = await engine.status('turnonly');
+      assert.ok(w.ok);
+      assert.equal(w.value.state, 'done');
+      assert.equal(w.value.verify.ran, false);
+    } finally {
+      rmSync(home.dir.settings, { force: true });
+    }
   });
 
   test('done and verify passes: verified, git summary recorded', async () => {

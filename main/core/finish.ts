@@ -9,6 +9,7 @@ import { RUN_FILES, type ControlDir } from './paths.js';
 import { deriveState } from './reconcile.js';
 import type { RunStore } from './runStore.js';
 import { Transitions } from './transition.js';
+import { verifyAtOf } from './settingsJson.js';
 
 // verify.sh decides "done"; a check that hangs must not hold the pane forever.
 const VERIFY_TIMEOUT_MS = 10 * 60_000;
@@ -87,7 +88,9 @@ export async function finalize(
   // Every pass is finished on its own (a resumed pass used to see pass 1's record and skip verify).
   if (status.endedAt && (await alreadyFinished(store, name, status.pass))) return status;
 
-  if (status.state !== 'killed' && (await exists(join(runDir, RUN_FILES.verify)))) {
+  // verifyAt "turn": the user wants verify.sh only at turn ends, not at the exit.
+  const atExit = verifyAtOf(dir.settings) !== 'turn';
+  if (status.state !== 'killed' && atExit && (await exists(join(runDir, RUN_FILES.verify)))) {
     echo?.write(`\n[workcell] running verify.sh in ${status.repo}\n`);
     const v = await runVerify(runDir, status.repo, echo);
     const tail = (await readTail(join(runDir, RUN_FILES.verifyLog), VERIFY_TAIL_BYTES)).trimEnd();

@@ -44,6 +44,11 @@ export class ControlDir {
   get state(): string {
     return join(this.root, 'state');
   }
+  /** One empty marker per exit, written by the wrapper with no process start: the supervisor watches
+   * this folder, which changes only when an agent ends (runs/ changes on every line of output). */
+  get exits(): string {
+    return join(this.root, 'exits');
+  }
   runDir(name: string): string {
     return join(this.runs, name);
   }

@@ -174,18 +174,22 @@ export function lazyTable(): () => Promise<ProcTable> {
   return () => (t ??= scanProcesses());
 }
 
+/** The start time of a live pid (Linux, synchronous), or null when it is gone. */
+export function linuxStartTime(pid: number): string | null {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'), boot())?.startTime ?? null;
+  } catch {
+    // ENOENT: it already exited (an agent that ended at once)
+    return null;
+  }
+}
+
 /** The identity of a pid as it is now (start time and host), or startTime null when it is gone. */
 export async function identify(pid: number): Promise<ProcRecord> {
-  let startTime: string | null = null;
-  if (process.platform === 'linux') {
-    try {
-      startTime = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'), boot())?.startTime ?? null;
-    } catch {
-      // ENOENT: it already exited (an agent that ended at once)
-    }
-  } else {
-    startTime = (await scanProcesses()).find((p) => p.pid === pid)?.startTime ?? null;
-  }
+  const startTime =
+    process.platform === 'linux'
+      ? linuxStartTime(pid)
+      : ((await scanProcesses()).find((p) => p.pid === pid)?.startTime ?? null);
   return { pid, startTime, host: hostname(), at: new Date().toISOString() };
 }
 

@@ -4,8 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, statSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlDir } from './paths.js';
-import { loadSettings, parseSettings, saveSettings, jsonErrorOffset, lineColumn } from './settings.js';
-import { parseJsonText } from './settingsJson.js';
+import {
+  loadSettings,
+  parseSettings,
+  saveSettings,
+  jsonErrorOffset,
+  lineColumn,
+  settingsSchema,
+} from './settings.js';
+import { parseJsonText, verifyAtOf } from './settingsJson.js';
 import { defaultSettings } from '../common/settings.js';
 import { DEFAULT_NOTIFY_ON } from '../common/notify.js';
 
@@ -232,3 +239,23 @@ test(
     );
   }),
 );
+
+test('verifyAt: both by default; turn and exit accepted; anything else named; the finisher reads it without the schema', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wc-va-'));
+  try {
+    const file = join(dir, 'settings.json');
+    assert.equal(verifyAtOf(file), 'both', 'no file');
+    for (const v of ['turn', 'exit', 'both'] as const) {
+      writeFileSync(file, `\ufeff${JSON.stringify({ verifyAt: v })}`);
+      assert.equal(verifyAtOf(file), v);
+      const r = settingsSchema.safeParse({ verifyAt: v });
+      assert.ok(r.success && r.data.verifyAt === v);
+    }
+    assert.equal(settingsSchema.parse({}).verifyAt, 'both');
+    assert.equal(settingsSchema.safeParse({ verifyAt: 'sometimes' }).success, false);
+    writeFileSync(file, '{"verifyAt": "turn",}');
+    assert.equal(verifyAtOf(file), 'both', 'a broken file never skips a check');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

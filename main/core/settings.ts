@@ -9,6 +9,7 @@ import { DEFAULT_NOTIFY_ON, NOTIFIER_TYPES, TURN_END } from '../common/notify.js
 import {
   DEFAULT_THRESHOLDS,
   TELEGRAM_DEFAULT_API_BASE,
+  VERIFY_AT,
   defaultSettings,
   type Settings,
 } from '../common/settings.js';
@@ -87,6 +88,7 @@ export const settingsSchema = z.strictObject({
       stallSeconds: z.number().positive().default(DEFAULT_THRESHOLDS.stallSeconds),
     })
     .default(() => ({ ...DEFAULT_THRESHOLDS })),
+  verifyAt: z.enum(VERIFY_AT).default('both'),
   terminal: z.strictObject({ argv }).nullable().default(null),
   launchAtLogin: z.boolean().default(false),
   muted: z

@@ -166,3 +166,18 @@ export function jsonErrorOffset(text: string): number {
     throw at;
   }
 }
+
+/** `verifyAt` as the in-pane finisher needs it, without loading the schema (every exit starts one
+ * finisher; zod would cost each ~50 ms). Anything unreadable or invalid means the default, `both`: the
+ * supervisor reports a broken file, the finisher must not skip a check because of one. */
+export function verifyAtOf(file: string): 'both' | 'turn' | 'exit' {
+  const t = readSettingsText(file);
+  if (t.kind !== 'text') return 'both';
+  try {
+    const v = (JSON.parse(t.text) as { verifyAt?: unknown } | null)?.verifyAt;
+    return v === 'turn' || v === 'exit' ? v : 'both';
+  } catch {
+    // broken JSON: the default (the daemon's log and `doctor` say what is wrong)
+    return 'both';
+  }
+}

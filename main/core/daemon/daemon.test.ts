@@ -4,7 +4,7 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, FAKE_AGENT, leakedProcesses, makeHome, waitFor, type TestHome } from '../testing/fixture.js';
 import { liveLeader, readLeader } from './leaderLock.js';
@@ -273,4 +273,22 @@ test('settings.json broken while the daemon runs: supervision goes on with the l
   assert.equal(cli('doctor').status, 1);
   await waitFor(() => lines().includes('steady done'), 20_000, 'still notified, with the last good settings');
   assert.ok(liveLeader(home.dir), 'the daemon is still running');
+});
+
+test('seen.json and the notification ledger both lost: a restarted daemon re-sends nothing already told', async () => {
+  start('told', ...fake('--print', 'bye', '--exit', '0'));
+  await waitFor(() => lines().includes('told done'), 20_000, 'told');
+  // Wait for the send to be on the timeline (the dispatcher appends it once the channel answered).
+  await waitFor(
+    () => readFileSync(join(home.dir.runDir('told'), 'events.jsonl'), 'utf8').includes('"notified"'),
+    10_000,
+    'notified on the timeline',
+  );
+  assert.equal(cli('daemon', 'stop').status, 0);
+  rmSync(join(home.dir.state, 'seen.json'));
+  rmSync(join(home.dir.state, 'notified.json'));
+  assert.equal(cli('daemon', 'start').status, 0);
+  await waitFor(() => existsSync(join(home.dir.state, 'seen.json')), 10_000, 'caught up');
+  await new Promise((r) => setTimeout(r, 1500)); // negative check: time for a wrong re-send
+  assert.deepEqual(lines(), ['told done']);
 });

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../fsutil.js';
 import type { ControlDir } from '../paths.js';
+import { linuxStartTime } from '../processes.js';
 import { daemonDir } from './layout.js';
 
 export interface LeaderRecord {
@@ -26,18 +27,14 @@ const TAKEOVER = { staleMs: 10_000, retries: { retries: 20, minTimeout: 20, maxT
 
 const leaderPath = (dir: ControlDir) => join(daemonDir(dir), 'leader.json');
 
-/** The start time of a live process, or null when it is gone (or unknowable on this platform). */
+/** The start time of a live process, or null when it is gone (or unknowable on this platform). The
+ * leader compares it only with itself, so the platform's own format is enough. */
 export function processStartTime(pid: number): string | null {
+  if (process.platform === 'linux') return linuxStartTime(pid);
   try {
-    if (process.platform === 'linux') {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Field 2 (comm) may hold spaces and parentheses: fields after it start past the LAST ')'.
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return rest[19] ?? null; // field 22 overall
-    }
     return execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8' }).trim() || null;
   } catch {
-    // ENOENT (/proc entry gone) or ps exiting 1: no such process
+    // ps exits 1 for no such process
     return null;
   }
 }

@@ -11,6 +11,7 @@ import { isEnded, type WorkcellState, type WorkcellSummary } from '../../common/
 import { readTail } from '../fsutil.js';
 import type { NotificationDispatcher } from '../notify/index.js';
 import { RUN_FILES } from '../paths.js';
+import type { VerifyAt } from '../../common/settings.js';
 import type { SeenLedger } from './seenLedger.js';
 
 /** States worth telling the user about when first seen by a supervisor that was not running. */
@@ -49,6 +50,8 @@ export interface ReporterDeps {
   /** Why an ended workcell ended, read from its last screen (see Detector.endReason). */
   endReason: (w: WorkcellSummary, excerpt: string) => WorkcellSummary;
   verifyWaitMs?: number;
+  /** settings.verifyAt: "turn" means the finisher does not verify at the exit (nothing to wait for). */
+  verifyAt: () => VerifyAt;
 }
 
 export class ChangeReporter {
@@ -109,9 +112,15 @@ export class ChangeReporter {
     this.ended.push({ w, from, seq, at });
   }
 
+  /** Not yet noticed in this state and pass (by this supervisor or a predecessor). */
+  isNew(w: WorkcellSummary): boolean {
+    const prev = this.d.seen.get(w.name);
+    return !prev || prev.state !== w.state || prev.pass !== w.pass;
+  }
+
   /** verify.sh exists and has not yet reported for this pass's exit. */
   private awaitsVerify(w: WorkcellSummary): boolean {
-    if (!existsSync(join(w.runDir, RUN_FILES.verify))) return false;
+    if (this.d.verifyAt() === 'turn' || !existsSync(join(w.runDir, RUN_FILES.verify))) return false;
     return !(w.verify.ran && w.verify.trigger === 'exit');
   }
 

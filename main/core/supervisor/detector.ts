@@ -63,13 +63,19 @@ export class Detector {
     return p;
   }
 
-  /** States only a reader can derive (vanished, orphaned; a pane that died without an exit record). */
+  /** States a reader derives before anyone wrote them: vanished, orphaned, a pane that died without an
+   * exit record, and an exit the wrapper recorded while its finisher has not yet started (it waits a
+   * moment, see home.ts): status.json says what the user was told, at once. Whoever writes first (the
+   * finisher or us) writes the timeline; the second finds nothing to change. */
   async persistDerived(w: WorkcellSummary): Promise<void> {
     await this.transitions.transition(w.name, {
       to: w.state,
       when: (s) => s.state !== w.state && s.pass === w.pass,
       evidence: w.evidence,
       patch: { endedAt: w.endedAt, exitCode: w.exitCode, signal: w.signal },
+      ...(w.evidence?.source === 'exit'
+        ? { event: { type: 'exited', exitCode: w.exitCode, signal: w.signal, pass: w.pass } }
+        : {}),
     });
   }
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEnded, type WorkcellSummary } from '../../common/workcell.js';
 import { Emitter } from '../../common/lifecycle.js';
@@ -21,6 +21,7 @@ import { PaneWatch } from './paneWatch.js';
 import { SeenLedger } from './seenLedger.js';
 import { ServerWatch } from './serverWatch.js';
 import { verifyTurn } from './turnVerify.js';
+import { notifiedInTimeline } from './timelineNotified.js';
 
 export type { SupervisorChange } from './changeReporter.js';
 
@@ -103,6 +104,8 @@ export class Supervisor {
       factories: o.factories,
       log: this.log,
       isMuted: (name) => this.snapshotList.find((w) => w.name === name)?.muted ?? false,
+      reported: (change, notifier) =>
+        change.runDir ? notifiedInTimeline(change.runDir, change.id, notifier) : null,
       appendEvent: (name, event) => {
         void this.engine.store.appendEvent(name, event as never).catch(() => {
           // the run dir was removed (gc --remove) while a delivery was in flight: nothing to record into
@@ -116,6 +119,7 @@ export class Supervisor {
       log: this.log,
       endReason: (w, excerpt) => this.detector.endReason(w, excerpt),
       verifyWaitMs: o.verifyWaitMs,
+      verifyAt: () => this.settings.verifyAt,
     });
     this.onState = this.reporter.onChange.event;
     this.onHomeGone = this.server.onHomeGone.event;
@@ -229,7 +233,11 @@ export class Supervisor {
       const s = await this.engine.summarize(w.name, null, new Date(now));
       if (s && isEnded(s.state)) ended.push({ ...s, pane: w.pane });
     }
-    for (const w of ended) this.reporter.notice(w, now, '');
+    for (const w of ended) {
+      if (this.reporter.isNew(w)) await this.detector.persistDerived(w);
+      this.reporter.notice(w, now, '');
+      rmSync(join(this.dir.exits, w.name), { force: true }); // its marker: handled
+    }
     await this.reporter.flush();
   }
 
@@ -255,8 +263,8 @@ export class Supervisor {
         continue;
       }
       this.watch.forget(w.name);
-      if (w.evidence?.source === 'tmux' || w.state === 'vanished' || w.state === 'orphaned')
-        await this.detector.persistDerived(w);
+      // Written once, when first noticed (a locked write per ended workcell per reconcile would not be).
+      if (this.reporter.isNew(w)) await this.detector.persistDerived(w);
       this.reporter.notice(w, now, '');
     }
     this.reporter.releaseHeld(out, now);
@@ -290,7 +298,7 @@ export class Supervisor {
    * turn is reported once with its result. */
   private completeTurn(w: WorkcellSummary): void {
     this.turnVerifying.add(w.name);
-    void verifyTurn(this.transitions, w)
+    void verifyTurn(this.transitions, w, this.settings.verifyAt !== 'exit')
       .then((verified) => {
         this.turnVerifying.delete(w.name);
         if (!this.stopped) this.reporter.notice(verified, Date.now(), this.watch.screenOf(w.name), true);

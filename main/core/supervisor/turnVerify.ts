@@ -14,9 +14,14 @@ const VERIFY_TAIL_BYTES = 4_000;
 
 /** Runs verify.sh for a finished turn; returns the workcell with the result (unchanged when there is
  * no verify.sh). Never throws: a verify that cannot run is a failed verify with a null code. */
-export async function verifyTurn(transitions: Transitions, w: WorkcellSummary): Promise<WorkcellSummary> {
+export async function verifyTurn(
+  transitions: Transitions,
+  w: WorkcellSummary,
+  run = true,
+): Promise<WorkcellSummary> {
   // The reason is persisted too: a supervisor restarted before the turn was told still knows it was one.
-  if (!existsSync(join(w.runDir, RUN_FILES.verify))) {
+  // run false (settings verifyAt "exit"): the turn is told without a verify result.
+  if (!run || !existsSync(join(w.runDir, RUN_FILES.verify))) {
     await transitions
       .transition(w.name, {
         when: (s) => s.pass === w.pass && s.state === 'idle',
