@@ -81,7 +81,13 @@ async function one(count: number): Promise<void> {
     spawn(process.execPath, [DAEMON_MAIN], { env, stdio: 'ignore', detached: true }).unref();
     const leader = await waitFor(() => liveLeader(home.dir), 30_000, 'daemon');
     await waitFor(() => existsSync(join(home.dir.state, 'seen.json')), 60_000, 'first reconcile');
-    await sleep(5_000); // settle: the first looks at every pane
+    // Settle: the first looks at every pane (a capture each) take a while at 500; idle is after that.
+    for (let quiet = 0, last = cpuTicks(leader.pid), t = Date.now(); quiet < 3 && Date.now() - t < 120_000;) {
+      await sleep(2_000);
+      const now = cpuTicks(leader.pid);
+      quiet = now - last <= 2 ? quiet + 1 : 0; // at most 1% of a core over 2 s
+      last = now;
+    }
     const c0 = cpuTicks(leader.pid);
     const idleS = 30;
     await sleep(idleS * 1000);

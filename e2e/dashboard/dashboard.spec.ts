@@ -1,5 +1,5 @@
 // The dashboard against `workcell ui` and a real tmux server on a private socket.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARTIFACTS, FAKE_AGENT, expect, test } from './fixtures.js';
 
@@ -114,4 +114,21 @@ test('the new-workcell form launches one, and shows a core error next to the fie
   await expect(page.getByTestId('row-formed')).toBeVisible();
   await expect(page.getByTestId('row-formed').getByTestId('last-line')).toHaveText('from the form');
   expect(home.workcell('ls')).toContain('formed');
+});
+
+test('what makes the list untrustworthy is said above it: a broken settings.json, no supervisor', async ({
+  page,
+  home,
+  ui,
+}) => {
+  home.startFake('steady', '--print', 'working', '--sleep', '60000');
+  await page.goto(ui.launchUrl);
+  await expect(page.getByTestId('row-steady')).toBeVisible();
+  await expect(page.getByTestId('notice')).toHaveCount(0);
+  writeFileSync(join(home.root, 'settings.json'), '{ "verifyAt": "turn", }\n');
+  // Notices travel with the fleet frames, which are re-checked every 2 s (and on every change).
+  await expect(page.getByTestId('notices')).toContainText("trailing ','", { timeout: 15_000 });
+  home.workcell('daemon', 'stop');
+  await expect(page.getByTestId('notices')).toContainText('No supervisor is watching', { timeout: 15_000 });
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-notices.png') });
 });

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     }
   };
   const tray = new TrayController(PATHS.assets, act);
-  const unsubscribe = running.onChange((list) => tray.update(list));
+  const unsubscribe = running.onChange((list, notices) => tray.update(list, notices));
 
   registerHandlers(
     {

@@ -2,6 +2,7 @@
 import { Menu, nativeImage, Tray, type MenuItemConstructorOptions, type NativeImage } from 'electron';
 import { join } from 'node:path';
 import type { WorkcellSummary } from '../common/workcell.js';
+import type { FleetNotices } from '../common/bridge.js';
 import { buildTrayModel, type TrayAction, type TrayIcon, type TrayMenuItem } from './trayModel.js';
 
 export const TRAY_REFRESH = {
@@ -40,6 +41,7 @@ export class TrayController {
   private readonly tray: Tray;
   private readonly icons = new Map<TrayIcon, NativeImage>();
   private last: readonly WorkcellSummary[] = [];
+  private notices: FleetNotices = { supervisor: null, settings: null };
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -63,9 +65,10 @@ export class TrayController {
     return img;
   }
 
-  update(list: readonly WorkcellSummary[]): void {
+  update(list: readonly WorkcellSummary[], notices?: FleetNotices): void {
     this.last = list;
-    const model = buildTrayModel(list, Date.now());
+    if (notices) this.notices = notices;
+    const model = buildTrayModel(list, Date.now(), this.notices);
     this.tray.setImage(this.icon(model.icon));
     this.tray.setToolTip(model.tooltip);
     // Linux only picks up a changed menu when it is set again, so rebuild and set on every change.

@@ -180,3 +180,23 @@ test('menu: empty fleet still offers dashboard, settings, quit', () => {
   assert.deepEqual(ids(menu), ['summary', 'sep:end', 'dashboard', 'settings', 'quit']);
   assert.equal(menu[0]?.label, 'No workcells');
 });
+
+test('problems with supervision come first in the menu and the tooltip, with the way to fix them', () => {
+  const list = [summary('a', 'running')];
+  const none = buildTrayModel(list, NOW);
+  assert.ok(!none.menu.some((i) => i.id.startsWith('notice:')));
+  const m = buildTrayModel(list, NOW, {
+    supervisor: 'No supervisor is watching: the supervisor daemon is not running.',
+    settings: 'settings.json line 1, column 22: trailing comma',
+  });
+  assert.deepEqual(
+    m.menu.slice(0, 2).map((i) => [i.id, i.action?.kind]),
+    [
+      ['notice:supervisor', 'dashboard'],
+      ['notice:settings', 'settings'],
+    ],
+  );
+  assert.equal(m.icon, 'alert', 'nothing watches: the icon says so even when every workcell runs');
+  assert.match(m.tooltip, /⚠ No supervisor is watching/);
+  assert.match(m.tooltip, /⚠ settings\.json line 1/);
+});

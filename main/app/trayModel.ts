@@ -1,5 +1,6 @@
 // Everything the tray shows, as plain data: which icon, the tooltip, the menu tree. Pure (no
 // electron) so it is table-tested under plain node; tray.ts only turns it into Electron objects.
+import type { FleetNotices } from '../common/bridge.js';
 import { isEnded, type WorkcellState, type WorkcellSummary } from '../common/workcell.js';
 
 export type TrayIcon = 'ok' | 'waiting' | 'alert' | 'limited' | 'empty';
@@ -185,14 +186,33 @@ export function countsText(list: readonly WorkcellSummary[]): string {
     .join(', ');
 }
 
-export function buildTrayModel(list: readonly WorkcellSummary[], now: number): TrayModel {
-  const icon = iconOf(list);
+export function buildTrayModel(
+  list: readonly WorkcellSummary[],
+  now: number,
+  notices: FleetNotices = { supervisor: null, settings: null },
+): TrayModel {
+  const icon = notices.supervisor ? 'alert' : iconOf(list);
   const counts = countsText(list);
-  const tooltip = list.length === 0 ? `${TRAY.appName}: no workcells` : `${TRAY.appName}: ${counts}`;
+  const problems = [notices.supervisor, notices.settings].filter((n): n is string => Boolean(n));
+  const tooltip =
+    (list.length === 0 ? `${TRAY.appName}: no workcells` : `${TRAY.appName}: ${counts}`) +
+    problems.map((p) => `\n⚠ ${p}`).join('');
 
-  const menu: TrayMenuItem[] = [
-    { id: 'summary', label: list.length === 0 ? 'No workcells' : counts, enabled: false },
-  ];
+  // What makes the rest of the menu untrustworthy comes first, with the way to fix it.
+  const menu: TrayMenuItem[] = [];
+  if (notices.supervisor)
+    menu.push({
+      id: 'notice:supervisor',
+      label: '⚠ No supervisor is watching: open the dashboard',
+      action: { kind: 'dashboard' },
+    });
+  if (notices.settings)
+    menu.push({
+      id: 'notice:settings',
+      label: '⚠ settings.json is broken: open Settings…',
+      action: { kind: 'settings' },
+    });
+  menu.push({ id: 'summary', label: list.length === 0 ? 'No workcells' : counts, enabled: false });
   for (const g of GROUPS) {
     const members = list.filter((w) => groupOf(w) === g.id).sort((a, b) => a.name.localeCompare(b.name));
     if (members.length === 0) continue;

@@ -1,11 +1,12 @@
 // The one place main/app calls into main/core: the engine, the supervisor and the bridge. Everything
 // else in main/app sees only `AppCore`, so a change in the core's API touches this file alone.
-import type { BridgeResult, FleetSource } from '../common/bridge.js';
+import type { BridgeResult, FleetNotices, FleetSource } from '../common/bridge.js';
 import { KEYCHAIN_ENV_PREFIX, type IpcResult } from '../common/ipc.js';
 import type { Result } from '../common/result.js';
 import type { DesktopNotifierSettings, Settings } from '../common/settings.js';
 import { isEnded, type WorkcellSummary } from '../common/workcell.js';
 import { startBridge } from '../core/bridge/server.js';
+import { fleetNotices } from '../core/bridge/fleetNotices.js';
 import { Engine } from '../core/engine.js';
 import { RunsDirFleetSource } from '../core/bridge/runsDirFleetSource.js';
 import { DaemonViewer, ensureDaemon } from '../core/daemon/client.js';
@@ -21,7 +22,7 @@ export interface AppCore {
   /** What the supervisor runs on; "Open in my terminal" needs its socket and tmux binary. */
   engine: Engine;
   /** Calls back with the whole fleet on every change (and once at start). Returns unsubscribe. */
-  onChange(cb: (list: WorkcellSummary[]) => void): () => void;
+  onChange(cb: (list: WorkcellSummary[], notices: FleetNotices) => void): () => void;
   kill(name: string): Promise<IpcResult<null>>;
   resume(name: string): Promise<IpcResult<null>>;
   /** Settings saved by the settings window: applied to later notifications without a restart. */
@@ -114,6 +115,7 @@ async function serve(
   stopCore: () => Promise<void>,
 ): Promise<CoreResult> {
   const bridge = await startBridge({
+    notices: (list) => fleetNotices(o.dir, list),
     engine,
     fleet,
     host: '127.0.0.1',
@@ -127,14 +129,13 @@ async function serve(
       bridge: { url: bridge.url, token: bridge.token, launchUrl: bridge.launchUrl },
       engine,
       onChange(cb) {
-        const unsubscribe = fleet.subscribe(() => {
-          void fleet
-            .list()
-            .then((r) => (r.ok ? cb(r.value) : o.log(`listing workcells failed: ${r.error.message}`)));
-        });
-        void fleet
-          .list()
-          .then((r) => (r.ok ? cb(r.value) : o.log(`listing workcells failed: ${r.error.message}`)));
+        const push = async (): Promise<void> => {
+          const r = await fleet.list();
+          if (!r.ok) return o.log(`listing workcells failed: ${r.error.message}`);
+          cb(r.value, await fleetNotices(o.dir, r.value));
+        };
+        const unsubscribe = fleet.subscribe(() => void push());
+        void push();
         return unsubscribe;
       },
       async kill(name) {

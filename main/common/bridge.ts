@@ -57,9 +57,18 @@ export interface WorkcellDetail {
   };
 }
 
+/** What is wrong with the supervision itself, shown above the list: the states below it can only be
+ * trusted when nothing is here. Each is a sentence that says what to do. */
+export interface FleetNotices {
+  /** No supervisor daemon watches this home (and why), while workcells are live. */
+  supervisor: string | null;
+  /** settings.json is broken; the last good settings are in use meanwhile. */
+  settings: string | null;
+}
+
 /** /events: server -> client, JSON text frames. */
 export type FleetFrame =
-  | { type: 'fleet'; workcells: WorkcellSummary[]; at: string }
+  | { type: 'fleet'; workcells: WorkcellSummary[]; at: string; notices?: FleetNotices }
   | { type: 'error'; error: SvErrorInfo; at: string };
 
 /** /peek and /control: the FIRST frame, always a JSON text frame, before any terminal byte: the tmux

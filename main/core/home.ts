@@ -40,15 +40,19 @@ printf '{"exitCode":%d,"endedAt":"%s","source":"wrapper"}\\n' "$code" "$ended" >
 # home's exits/ folder, which it watches. A shell redirection starts no process, so it lands at once
 # even when 50 agents end together (a tmux client per exit made that storm worse: the signal arrived
 # 1.5 s late). Only where the marker cannot be written, the tmux signal instead.
-: > "\${rundir%/runs/*}/exits/\${rundir##*/}" 2>/dev/null \
+marker="\${rundir%/runs/*}/exits/\${rundir##*/}"
+: > "$marker" 2>/dev/null \
   || { [ -n "$sock" ] && tmux -S "$sock" wait-for -S sv-exit >/dev/null 2>&1; }
 # The code goes along too: if the disk was full and exit.json could not be written, the finisher
 # still exits with it, so tmux's #{pane_dead_status} holds the record.
 # Verify and the git summary are background work: the supervisor reporting this exit (and the other
 # agents) come first. Measured with 50 agents ending in the same second: 50 finishers (a node start
-# each) at nice 10 starved the supervisor for ~5 s. So the finisher starts a moment later, once the
-# exit is reported, and at the lowest priority.
-sleep 1
+# each) at nice 10 starved the supervisor for ~5 s, and 200 for most of a minute. So a finisher waits
+# until the supervisor daemon has told this exit (it removes the marker then; at most 3 s), and runs
+# at the lowest priority. Without a daemon (its socket absent) there is nothing to wait for.
+n=0
+[ -S "\${rundir%/runs/*}/daemon/daemon.sock" ] || n=3
+while [ -e "$marker" ] && [ "$n" -lt 3 ]; do sleep 1; n=$((n + 1)); done
 command -v nice >/dev/null 2>&1 && exec nice -n 19 "$node" "$finish" "$rundir" "$code"
 exec "$node" "$finish" "$rundir" "$code"
 `;

@@ -28,6 +28,8 @@ export class DashboardApp {
   });
   private readonly tbody: HTMLTableSectionElement;
   private readonly conn: HTMLElement;
+  /** What makes the states below untrustworthy (no supervisor, broken settings), above the list. */
+  private readonly notices = h('div', { class: 'notices', testid: 'notices', role: 'status' });
   private readonly counts: HTMLElement;
   private readonly empty: HTMLElement;
 
@@ -99,6 +101,7 @@ export class DashboardApp {
         ),
         this.conn,
       ),
+      this.notices,
       h(
         'main',
         { class: 'layout' },
@@ -174,10 +177,15 @@ export class DashboardApp {
         this.conn.title = frame.error.message;
         return;
       }
+      this.notices.replaceChildren(
+        ...[frame.notices?.supervisor, frame.notices?.settings]
+          .filter((n): n is string => Boolean(n))
+          .map((n) => h('p', { class: 'notice', testid: 'notice' }, n)),
+      );
       this.fleet = frame.workcells.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
       this.renderList();
       // Keep an open detail pane current without losing its tab.
-      if (this.detail.name) void this.openDetail(this.detail.name);
+      if (this.detail.name) void this.openDetail(this.detail.name, undefined, true);
     };
     ws.onclose = () => {
       this.conn.textContent = 'reconnecting';
@@ -186,8 +194,10 @@ export class DashboardApp {
     };
   }
 
-  private async openDetail(name: string, message?: string): Promise<void> {
+  private async openDetail(name: string, message?: string, refresh = false): Promise<void> {
     const r = await api.detail(name);
+    // A refresh that lands after the pane was closed (Esc) or switched must not reopen it.
+    if (refresh && this.detail.name !== name) return;
     if (r.ok) this.detail.show(r.value, message);
     else this.conn.title = r.error.message;
   }

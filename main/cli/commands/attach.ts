@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { Engine } from '../../core/engine.js';
 import { tmuxEnv, type Tmux } from '../../core/tmux.js';
-import { fail, type CommandModule } from '../context.js';
+import { engineFor, fail, type CommandModule } from '../context.js';
 
 /** Attached clients of this session that are not read-only (a user's own terminal). */
 async function writableClients(tmux: Tmux, name: string): Promise<number> {
@@ -18,10 +17,9 @@ export const command: CommandModule = {
       .argument('<name>')
       .option('-r, --read-only', 'watch only: keys are ignored and your terminal size does not resize it')
       .action(async (name: string, o: { readOnly?: boolean }) => {
-        const { dir, tmux } = ctx();
-        const v = await tmux.checkVersion();
-        if (!v.ok) return fail(v.error);
-        const engine = new Engine(dir, tmux);
+        const c = await engineFor(ctx);
+        if (!c) return;
+        const { tmux, engine } = c;
         const st = await engine.status(name);
         if (!st.ok) return fail(st.error);
         if (!st.value.pane) {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { Engine } from '../../core/engine.js';
 import { describeEnded } from '../../core/processes.js';
-import { fail, printJson, type CommandModule } from '../context.js';
+import { engineFor, fail, printJson, type CommandModule } from '../context.js';
 import { parseDuration } from '../duration.js';
 
 export const command: CommandModule = {
@@ -18,9 +17,8 @@ export const command: CommandModule = {
       )
       .option('--json', 'print JSON')
       .action(async (o: { olderThan?: string; remove?: boolean; json?: boolean }) => {
-        const { dir, tmux } = ctx();
-        const v = await tmux.checkVersion();
-        if (!v.ok) return fail(v.error, o.json);
+        const c = await engineFor(ctx, o.json);
+        if (!c) return;
         let olderThanMs: number | undefined;
         if (o.olderThan !== undefined) {
           const ms = parseDuration(o.olderThan);
@@ -34,7 +32,7 @@ export const command: CommandModule = {
             );
           olderThanMs = ms;
         }
-        const r = await new Engine(dir, tmux).gc({ olderThanMs, remove: o.remove });
+        const r = await c.engine.gc({ olderThanMs, remove: o.remove });
         if (!r.ok) return fail(r.error, o.json);
         if (o.json) return printJson(r.value);
         for (const { name, ended } of r.value.reaped)

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { Engine } from '../../core/engine.js';
 import { describeEnded } from '../../core/processes.js';
-import { fail, printJson, type CommandModule } from '../context.js';
+import { engineFor, fail, printJson, type CommandModule } from '../context.js';
 
 export const command: CommandModule = {
   register(program: Command, ctx) {
@@ -11,13 +10,12 @@ export const command: CommandModule = {
       .argument('<name>')
       .option('--json', 'print the final status as JSON')
       .action(async (name: string, o: { json?: boolean }) => {
-        const { dir, tmux } = ctx();
-        const v = await tmux.checkVersion();
-        if (!v.ok) return fail(v.error, o.json);
-        const r = await new Engine(dir, tmux).reap(name);
+        const c = await engineFor(ctx, o.json);
+        if (!c) return;
+        const r = await c.engine.reap(name);
         if (!r.ok) return fail(r.error, o.json);
         if (o.json) return printJson(r.value.status);
-        process.stdout.write(`killed ${name}; artifacts kept in ${dir.runDir(name)}\n`);
+        process.stdout.write(`killed ${name}; artifacts kept in ${c.dir.runDir(name)}\n`);
         if (r.value.ended.length) process.stdout.write(`  ended ${describeEnded(r.value.ended)}\n`);
       });
   },

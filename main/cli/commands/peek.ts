@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { Engine } from '../../core/engine.js';
-import { fail, type CommandModule } from '../context.js';
+import { engineFor, fail, type CommandModule } from '../context.js';
 
 export const command: CommandModule = {
   register(program: Command, ctx) {
@@ -11,9 +10,8 @@ export const command: CommandModule = {
       .option('-n, --lines <n>', 'the last N lines, including scrollback')
       .option('--ansi', 'keep colours and attributes (escape sequences)')
       .action(async (name: string, o: { lines?: string; ansi?: boolean }) => {
-        const { dir, tmux } = ctx();
-        const v = await tmux.checkVersion();
-        if (!v.ok) return fail(v.error);
+        const c = await engineFor(ctx);
+        if (!c) return;
         const lines = o.lines === undefined ? undefined : Number(o.lines);
         if (lines !== undefined && (!Number.isInteger(lines) || lines <= 0)) {
           return fail({
@@ -21,7 +19,7 @@ export const command: CommandModule = {
             message: `--lines takes a whole number above 0, not ${JSON.stringify(o.lines)}`,
           });
         }
-        const r = await new Engine(dir, tmux).peek(name, { lines, ansi: o.ansi });
+        const r = await c.engine.peek(name, { lines, ansi: o.ansi });
         if (!r.ok) return fail(r.error);
         process.stdout.write(r.value);
       });

@@ -61,7 +61,9 @@ export const command: CommandModule = {
         }
         let bridge;
         try {
+          const { fleetNotices } = await import('../../core/bridge/fleetNotices.js');
           bridge = await startBridge({
+            notices: (list) => fleetNotices(dir, list),
             engine,
             fleet,
             port: o.port ?? 0,

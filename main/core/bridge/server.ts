@@ -5,7 +5,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BRIDGE_PROTOCOL, TOKEN_QUERY, type FleetFrame, type FleetSource } from '../../common/bridge.js';
+import {
+  BRIDGE_PROTOCOL,
+  TOKEN_QUERY,
+  type FleetFrame,
+  type FleetNotices,
+  type FleetSource,
+} from '../../common/bridge.js';
+import type { WorkcellSummary } from '../../common/workcell.js';
 import { checkRequest, newToken, tokenCookie, type AuthPolicy } from './auth.js';
 import { handleApi, sendJson } from './api.js';
 import type { BridgeEngine } from './engineApi.js';
@@ -27,6 +34,8 @@ export interface BridgeOptions {
   extraOrigin?: string;
   /** Diagnostics (refusals, bugs); defaults to nothing. */
   log?: (line: string) => void;
+  /** What is wrong with supervision (no daemon, broken settings), sent with every fleet frame. */
+  notices?: (fleet: readonly WorkcellSummary[]) => Promise<FleetNotices>;
 }
 
 export interface Bridge {
@@ -94,7 +103,12 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         dirty = false;
         const r = await fleet.list();
         const frame: FleetFrame = r.ok
-          ? { type: 'fleet', workcells: r.value, at: '' }
+          ? {
+              type: 'fleet',
+              workcells: r.value,
+              at: '',
+              ...(opts.notices ? { notices: await opts.notices(r.value) } : {}),
+            }
           : { type: 'error', error: r.error, at: '' };
         const payload = JSON.stringify(frame);
         if (payload === lastPayload) continue;

@@ -18,6 +18,8 @@ import type { SeenLedger } from './seenLedger.js';
 const ATTENTION: readonly WorkcellState[] = ['waiting', 'stalled', 'rate_limited', 'auth_failed', 'orphaned'];
 // Lines of a dead pane's screen kept as the notification excerpt and read for the end reason.
 const EXCERPT_SCREEN_LINES = 40;
+// More exits than this in one report: excerpts from agent.log, not from tmux (see flush).
+const BURST_CAPTURE_MAX = 20;
 export const REPORT_TIMING = {
   // An exit this recent that no supervisor has reported is reported on start; older ones are history.
   catchUpWindowMs: 24 * 3_600_000,
@@ -165,7 +167,10 @@ export class ChangeReporter {
   async flush(): Promise<void> {
     const reports = this.ended.splice(0);
     if (reports.length === 0) return;
-    const withPane = reports.filter((r) => r.w.pane).map((r) => r.w.name);
+    // In a burst the tmux server is the busiest process on the machine (200 exits: captures took 3 s):
+    // then each excerpt comes from the end of the agent's own log instead.
+    const withPane =
+      reports.length > BURST_CAPTURE_MAX ? [] : reports.filter((r) => r.w.pane).map((r) => r.w.name);
     const screens = withPane.length
       ? await this.d.capture(withPane, EXCERPT_SCREEN_LINES)
       : new Map<string, string>();

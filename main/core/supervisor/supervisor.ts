@@ -233,12 +233,28 @@ export class Supervisor {
       const s = await this.engine.summarize(w.name, null, new Date(now));
       if (s && isEnded(s.state)) ended.push({ ...s, pane: w.pane });
     }
-    for (const w of ended) {
-      if (this.reporter.isNew(w)) await this.detector.persistDerived(w);
-      this.reporter.notice(w, now, '');
-      rmSync(join(this.dir.exits, w.name), { force: true }); // its marker: handled
-    }
+    const fresh = ended.filter((w) => this.reporter.isNew(w));
+    for (const w of ended) this.reporter.notice(w, now, '');
     await this.reporter.flush();
+    this.exitsTold(ended);
+    await this.persistAll(fresh);
+  }
+
+  /** Removes the markers of exits now told: each one's finisher waits for that (see home.ts), so the
+   * heavy work of a burst starts only once the burst has been reported. */
+  private exitsTold(list: readonly WorkcellSummary[]): void {
+    for (const w of list) rmSync(join(this.dir.exits, w.name), { force: true });
+  }
+
+  /** Told first, written after: a locked status write per exit (each contending with that run's own
+   * finisher) held 200 simultaneous exits back for most of a minute when they came first. The change is
+   * already in seen.json, so a crash in between is told again, never lost. A few at a time. */
+  private async persistAll(list: WorkcellSummary[]): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < list.length) await this.detector.persistDerived(list[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(LOOK_CONCURRENCY, list.length) }, worker));
   }
 
   private async reconcile(): Promise<void> {
@@ -254,6 +270,7 @@ export class Supervisor {
     const now = Date.now();
     const out: WorkcellSummary[] = [...r.value];
     const live: number[] = [];
+    const fresh: WorkcellSummary[] = [];
     // Pass 1, no tmux calls: exits, kills, vanished, orphaned. Reported before any screen is looked
     // at, so an exit's notification never waits behind 50 captures.
     for (let i = 0; i < out.length; i++) {
@@ -264,15 +281,23 @@ export class Supervisor {
       }
       this.watch.forget(w.name);
       // Written once, when first noticed (a locked write per ended workcell per reconcile would not be).
-      if (this.reporter.isNew(w)) await this.detector.persistDerived(w);
+      if (this.reporter.isNew(w)) fresh.push(w);
       this.reporter.notice(w, now, '');
     }
     this.reporter.releaseHeld(out, now);
     await this.reporter.flush();
+    this.exitsTold(fresh);
+    await this.persistAll(fresh);
     // Pass 2: looks at live panes, a few at a time (each may be one capture-pane call).
     let next = 0;
     const worker = async () => {
       while (next < live.length) {
+        // An exit woke us meanwhile: report it now, not after looking at every other live pane (at
+        // 500 workcells a full pass takes long enough to matter).
+        if (this.exitWake) {
+          this.exitWake = false;
+          await this.reportNewExits();
+        }
         const i = live[next++]!;
         const looked = await this.detector.look(out[i]!, now);
         out[i] = looked.w;
