@@ -99,26 +99,41 @@ export class DaemonViewer {
   readonly onClose = new Emitter<void>();
   private sock: Socket | null = null;
 
-  static connect(dir: ControlDir): Promise<Result<DaemonViewer>> {
+  /** Connects, retrying briefly while the daemon is still starting (its socket not listening yet:
+   * ECONNREFUSED or ENOENT; found by CI, where `workcell ui` died of it). */
+  static async connect(dir: ControlDir): Promise<Result<DaemonViewer>> {
+    const deadline = Date.now() + CLIENT_TIMING.startWaitMs;
+    for (;;) {
+      const r = await DaemonViewer.connectOnce(dir);
+      if (r.ok || Date.now() > deadline || !/ECONNREFUSED|ENOENT/.test(r.error.message)) return r;
+      await sleep(CLIENT_TIMING.pollMs);
+    }
+  }
+
+  private static connectOnce(dir: ControlDir): Promise<Result<DaemonViewer>> {
     return new Promise((resolve) => {
-      const v = new DaemonViewer();
       const sock = connect(daemonSocketPath(dir));
-      sock.once('connect', () => {
-        v.sock = sock;
-        resolve(ok(v));
-      });
       sock.once('error', (e) =>
         resolve(
           err('TMUX_FAILED', `cannot reach the supervisor daemon: ${(e as NodeJS.ErrnoException).code}`),
         ),
       );
-      sock.on('close', () => v.onClose.fire());
-      createInterface({ input: sock }).on('line', (line) => {
-        try {
-          v.onFrame.fire(JSON.parse(line) as DaemonFrame);
-        } catch {
-          // a torn line from a daemon killed mid-write: skip it
-        }
+      sock.once('connect', () => {
+        const v = new DaemonViewer();
+        v.sock = sock;
+        // After connecting, a socket error (the daemon killed) is just the end of the stream.
+        sock.on('error', () => sock.destroy());
+        sock.on('close', () => v.onClose.fire());
+        const rl = createInterface({ input: sock });
+        rl.on('error', () => undefined); // re-emitted socket errors: handled above
+        rl.on('line', (line) => {
+          try {
+            v.onFrame.fire(JSON.parse(line) as DaemonFrame);
+          } catch {
+            // a torn line from a daemon killed mid-write: skip it
+          }
+        });
+        resolve(ok(v));
       });
     });
   }

@@ -124,7 +124,7 @@ export class Supervisor {
     this.onState = this.reporter.onChange.event;
     this.onHomeGone = this.server.onHomeGone.event;
     this.server.onPoke.event((why) => {
-      if (why === 'exit') this.exitWake = true;
+      if (why === 'exit') this.exitFastPath();
       void this.request();
     });
     this.server.onServerDied.event(() => void this.hangUpOrphans().then(() => this.request()));
@@ -257,11 +257,28 @@ export class Supervisor {
     await Promise.all(Array.from({ length: Math.min(LOOK_CONCURRENCY, list.length) }, worker));
   }
 
-  private async reconcile(): Promise<void> {
-    if (this.exitWake) {
-      this.exitWake = false;
-      await this.reportNewExits();
+  /** Runs reportNewExits now, beside a full reconcile that may be listing 500 workcells under load for
+   * seconds: safe, because a listing taken before an exit can no longer undo it (the reporter ignores a
+   * live state after an ended one in the same pass, and live detections are not written over an end).
+   * One at a time; wakes during one cause exactly one more. */
+  private exitFastPath(): void {
+    if (this.stopped) return;
+    if (this.exitRunning) {
+      this.exitWake = true;
+      return;
     }
+    this.exitRunning = true;
+    void (async () => {
+      do {
+        this.exitWake = false;
+        await this.reportNewExits().catch((e: Error) => this.log(`exit report failed: ${e.stack ?? e}`));
+      } while (this.exitWake && !this.stopped);
+      this.exitRunning = false;
+    })();
+  }
+  private exitRunning = false;
+
+  private async reconcile(): Promise<void> {
     const r = await this.engine.list();
     if (!r.ok) {
       this.log(`tmux: ${r.error.message}`);
@@ -292,12 +309,6 @@ export class Supervisor {
     let next = 0;
     const worker = async () => {
       while (next < live.length) {
-        // An exit woke us meanwhile: report it now, not after looking at every other live pane (at
-        // 500 workcells a full pass takes long enough to matter).
-        if (this.exitWake) {
-          this.exitWake = false;
-          await this.reportNewExits();
-        }
         const i = live[next++]!;
         const looked = await this.detector.look(out[i]!, now);
         out[i] = looked.w;
