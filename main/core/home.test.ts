@@ -34,6 +34,7 @@ const HOSTILE_HOMES = [
   'h;touch $WC_CANARY;-',
   'h*[x]?~é\\-',
   'h#{pane_pid}%1 $HOME-',
+  'h%%d%Y-',
 ];
 
 for (const prefix of HOSTILE_HOMES) {

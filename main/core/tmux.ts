@@ -87,9 +87,10 @@ export function tmuxConfPath(path: string): string {
 }
 
 /** A path we own inside the one shell string tmux requires for pipe-pane: single-quoted for the
- * shell, and `#` doubled because tmux expands formats (`#()` runs a command) in that string first. */
+ * shell, then `#` and `%` doubled, because tmux expands formats (`#()` runs a command) and strftime
+ * escapes in that string first (measured on 3.3a: a home with `%%` logged to the wrong file). */
 export function pipePaneCommand(command: string, path: string): string {
-  return `${command} ${shQuote(path).replace(/#/g, '##')}`;
+  return `${command} ${shQuote(path).replace(/[#%]/g, '$&$&')}`;
 }
 
 export const TMUX_MIN = { major: 3, minor: 2 } as const;
