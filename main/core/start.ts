@@ -87,6 +87,15 @@ export async function launchInTmux(
   return r;
 }
 
+/** The first field holding a NUL byte, by its name only (never its text, which is the user's). A NUL
+ * cannot pass through argv: Node throws with the whole argument (the brief) in the message. */
+function nulField(fields: [string, string | undefined][]): string | null {
+  return fields.find(([, v]) => v?.includes('\0'))?.[0] ?? null;
+}
+
+const nulError = (field: string) =>
+  err('BAD_ARGS', `${field} holds a NUL byte (\\0): remove it; no program's arguments can carry one`);
+
 async function readInput(path: string, what: string): Promise<Result<string>> {
   try {
     return ok(await fs.readFile(path, 'utf8'));
@@ -115,6 +124,15 @@ export async function startWorkcell(
   const version = await tmux.checkVersion();
   if (!version.ok) return version;
 
+  const nul = nulField([
+    ['the objective', o.objective],
+    ['the verify command', o.verify],
+    ['the repository path', o.repo],
+    ['the brief file name', o.briefFile],
+    ['the verify file name', o.verifyFile],
+    ['an agent argument', o.args.join(' ')],
+  ]);
+  if (nul) return nulError(nul);
   const repo = resolve(o.repo);
   try {
     const st = await fs.stat(repo);
@@ -134,6 +152,8 @@ export async function startWorkcell(
     if (!r.ok) return r;
     objective = r.value;
   }
+  const nulBrief = nulField([[`the brief file ${o.briefFile}`, o.briefFile && objective]]);
+  if (nulBrief) return nulError(nulBrief);
   let verifyScript: string | null = null;
   if (o.verify !== undefined) {
     // verify.sh is a shell script by design: the user's check command is its body, run with sh in the repo.
