@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AGENTS, validateName, type AgentName, type WorkcellStatus } from '../common/workcell.js';
 import { ADAPTERS, taskPrompt } from './agents/adapters.js';
 import { prepareHooks } from './agents/hooks.js';
@@ -76,12 +77,20 @@ export async function launchInTmux(
     // `workcell attach` (writable) switches to `latest` while the user is attached.
     ...['set-option', '-w', '-t', target, 'window-size', 'manual'],
     ';',
-    ...['pipe-pane', '-o', '-t', target, `exec cat >> ${shellQuotePath(join(runDir, RUN_FILES.log))}`],
+    ...['pipe-pane', '-o', '-t', target, logPipeCommand(join(runDir, RUN_FILES.log))],
   ]);
   if (!r.ok) return r;
   const pid = Number(r.value.trim().split('\n')[0]);
   if (Number.isInteger(pid) && pid > 0) await recordProcess(runDir, pid);
   return r;
+}
+
+// agent.log's writer: appends byte-exact, rotates at settings.agentLogMaxMB (runner/logWriter.ts).
+const LOG_WRITER_JS = fileURLToPath(new URL('./runner/logWriter.js', import.meta.url));
+
+/** The one shell string pipe-pane takes: our node, our writer, our log path; no user text. */
+function logPipeCommand(log: string): string {
+  return `exec ${[process.execPath, LOG_WRITER_JS, log].map(shellQuotePath).join(' ')}`;
 }
 
 /** Quote a path we own for the one shell string tmux requires (pipe-pane). `#` is doubled because tmux
