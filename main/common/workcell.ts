@@ -56,6 +56,9 @@ export interface VerifyResult {
   outputTail?: string;
   /** What ran it: the agent's exit (the in-pane finisher) or the end of an interactive turn. */
   trigger?: 'exit' | 'turn';
+  /** Why it has no exit code: "verify timed out after 600s", "verify.sh was stopped: the workcell
+   * was killed". */
+  reason?: string;
 }
 
 export interface GitSummary {
@@ -140,6 +143,8 @@ export const ERROR_CODES = [
   'STILL_RUNNING',
   'BAD_SETTINGS',
   'SESSION_GONE',
+  /** Another workcell command holds the name's lock (nameLock.ts): try again. */
+  'BUSY',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -14,11 +14,13 @@ import {
   liveIn,
   identify,
   readProcRecord,
+  readVerifyRecord,
   terminate,
   type Ended,
   type ProcRecord,
   type ProcTable,
 } from './processes.js';
+import { withNameLock } from './nameLock.js';
 import { deriveState } from './reconcile.js';
 import { err, ok, type Result } from './result.js';
 import { RunStore } from './runStore.js';
@@ -31,13 +33,22 @@ const LAST_LINE_BYTES = 8_192;
 // kill: TERM the workcell's processes, then KILL after this grace (gemini-cli ignores SIGHUP).
 const KILL_GRACE_MS = 3_000;
 
-/** What gc did: sessions closed, run dirs removed, orphans reaped, and run dirs kept because
- * processes of theirs still run. */
+/** What gc did: sessions closed, run dirs removed, orphans reaped, run dirs kept because
+ * processes of theirs still run, and workcells skipped because another command was working on them. */
 export interface GcOutcome {
   closed: string[];
   removed: string[];
   reaped: { name: string; ended: Ended[] }[];
   keptLive: { name: string; pids: number[] }[];
+  busy: string[];
+}
+
+/** What kill did. `finisherStopped`: the agent had already exited and kill stopped its finisher
+ * (a verify.sh still running, the git summary). */
+export interface Reaped {
+  status: WorkcellStatus;
+  ended: Ended[];
+  finisherStopped?: boolean;
 }
 
 export type Artifact = 'brief' | 'handoff' | 'verifyLog' | 'events' | 'status' | 'log';
@@ -54,9 +65,11 @@ export class Engine {
   }
 
   async start(o: StartOptions): Promise<Result<WorkcellStatus>> {
+    const bad = validateName(o.name);
+    if (bad) return { ok: false, error: bad };
     // start, resume and finish (and their agent/hook modules) load on first use: `ls` never pays.
     const { startWorkcell } = await import('./start.js');
-    return startWorkcell(this.dir, this.tmux, this.store, o);
+    return withNameLock(this.dir, o.name, () => startWorkcell(this.dir, this.tmux, this.store, o));
   }
 
   /** Every workcell, with ONE tmux call for all panes. */
@@ -213,12 +226,22 @@ export class Engine {
   /** `kill`, and which processes it ended: every process of the workcell by session, group and
    * parent link (processes.ts), whether its pane is alive or it was orphaned when the pane, session
    * or tmux server went away. */
-  async reap(name: string, by = 'user'): Promise<Result<{ status: WorkcellStatus; ended: Ended[] }>> {
+  async reap(name: string, by = 'user'): Promise<Result<Reaped>> {
+    const bad = validateName(name);
+    if (bad) return { ok: false, error: bad };
+    return withNameLock(this.dir, name, () => this.reapLocked(name, by));
+  }
+
+  private async reapLocked(name: string, by: string): Promise<Result<Reaped>> {
     const st = await this.status(name);
     if (!st.ok) return st;
     if (isEnded(st.value.state)) {
-      // Close the dead pane (already gone is fine); a live one is the finisher running verify.sh.
-      if (st.value.pane?.dead) await this.tmux.killSession(name);
+      // A live pane of an ended workcell is its finisher (verify.sh, the git summary): stop it.
+      if (st.value.pane && !st.value.pane.dead) {
+        const r = await this.stopFinisher(name, 'the workcell was killed');
+        return r.ok ? ok({ ...r.value, finisherStopped: true }) : r;
+      }
+      if (st.value.pane?.dead) await this.tmux.killSession(name); // already gone is fine
       return err('STILL_RUNNING', `workcell ${name} has already ended (${st.value.state}); nothing to kill`);
     }
     await writeJsonAtomic(join(this.dir.runDir(name), RUN_FILES.killed), {
@@ -232,6 +255,9 @@ export class Engine {
     // existed has none): identify it as it is.
     const pane = st.value.pane;
     if (pane && !pane.dead && pane.pid !== recorded?.pid) records.push(await identify(pane.pid));
+    // A verify.sh started at a turn end by the supervisor is not in the pane's session.
+    const verifying = await readVerifyRecord(this.dir.runDir(name));
+    if (verifying) records.push(verifying);
     // Killed processes linger until reaped; terminate reports only once none of them runs.
     const ended = records.length ? await terminate(records, { graceMs: KILL_GRACE_MS }) : [];
     await this.tmux.killSession(name); // gone already is fine: the kill is recorded on disk either way
@@ -243,12 +269,39 @@ export class Engine {
     return ok({ status, ended });
   }
 
+  /** An ended workcell whose finisher still runs (its pane alive): end the finisher and its
+   * verify.sh (a hung check must not hold the workcell for the whole verify timeout), close the
+   * session, and finish the pass without the check, saying why. Caller holds the name lock. */
+  private async stopFinisher(name: string, why: string): Promise<Result<Reaped>> {
+    const runDir = this.dir.runDir(name);
+    const records: ProcRecord[] = [];
+    for (const r of [await readProcRecord(runDir), await readVerifyRecord(runDir)]) if (r) records.push(r);
+    const ended = records.length ? await terminate(records, { graceMs: KILL_GRACE_MS }) : [];
+    await this.tmux.killSession(name); // gone already is fine
+    const { finalize } = await import('./finish.js');
+    const status = await finalize(this.dir, this.store, name, undefined, { verifyStopped: why });
+    if (!status) return notFound(name);
+    if (ended.length)
+      await this.store.appendEvent(name, { type: 'reaped', by: 'finisher', pids: ended.map((e) => e.pid) });
+    return ok({ status, ended });
+  }
+
   /** The next pass of an ended workcell: vendor resume by session id where the CLI has one. */
   async resume(name: string): Promise<Result<WorkcellStatus>> {
-    const st = await this.status(name);
-    if (!st.ok) return st;
-    const { resumeWorkcell } = await import('./resume.js');
-    return resumeWorkcell(this.dir, this.tmux, this.store, st.value);
+    const bad = validateName(name);
+    if (bad) return { ok: false, error: bad };
+    return withNameLock(this.dir, name, async () => {
+      let st = await this.status(name);
+      if (!st.ok) return st;
+      if (isEnded(st.value.state) && st.value.pane && !st.value.pane.dead) {
+        const stopped = await this.stopFinisher(name, 'the workcell was resumed');
+        if (!stopped.ok) return stopped;
+        st = await this.status(name);
+        if (!st.ok) return st;
+      }
+      const { resumeWorkcell } = await import('./resume.js');
+      return resumeWorkcell(this.dir, this.tmux, this.store, st.value);
+    });
   }
 
   /** Reaps orphaned workcells (their processes run with no pane), closes dead sessions whose exit is
@@ -256,37 +309,48 @@ export class Engine {
   async gc(o: { olderThanMs?: number; remove?: boolean } = {}): Promise<Result<GcOutcome>> {
     const list = await this.list();
     if (!list.ok) return list;
-    const out: GcOutcome = { closed: [], removed: [], reaped: [], keptLive: [] };
+    const out: GcOutcome = { closed: [], removed: [], reaped: [], keptLive: [], busy: [] };
     const now = Date.now();
     const table = lazyTable();
-    for (const w of list.value) {
-      if (w.state === 'orphaned') {
-        // Whatever its age: an orphan edits its repo unseen. Its run dir stays for this round, so the
-        // user can read what it did before a later `gc --remove`.
-        const r = await this.reap(w.name, 'gc');
-        if (r.ok) out.reaped.push({ name: w.name, ended: r.value.ended });
-        continue;
-      }
-      if (!isEnded(w.state)) continue;
-      const endedAt = w.endedAt ? Date.parse(w.endedAt) : Date.parse(w.startedAt);
-      if (o.olderThanMs !== undefined && now - endedAt < o.olderThanMs) continue;
-      if (w.pane) {
-        if (!w.pane.dead && w.state !== 'vanished') continue; // a live process: never
-        const r = await this.tmux.killSession(w.name);
-        if (r.ok) out.closed.push(w.name);
-      }
-      if (o.remove) {
-        // Ended is not enough: a child the agent left behind (or a kill that could not end one) still
-        // works in the repo and writes into this run dir.
-        const rec = await readProcRecord(w.runDir);
-        const live = rec ? liveIn(await table(), rec).map((p) => p.pid) : [];
-        if (live.length > 0) {
-          out.keptLive.push({ name: w.name, pids: live });
-          continue;
+    for (const listed of list.value) {
+      // Only a workcell gc may act on takes its lock, and it is looked at again under the lock: a
+      // resume that finished meanwhile made it running, and its run dir must not be removed.
+      const candidate = listed.state === 'orphaned' || (isEnded(listed.state) && (listed.pane || o.remove));
+      if (!candidate) continue;
+      const done = await withNameLock(this.dir, listed.name, async (): Promise<Result<void>> => {
+        const st = await this.status(listed.name);
+        if (!st.ok) return ok(undefined); // removed meanwhile: nothing left to collect
+        const w = st.value;
+        if (w.state === 'orphaned') {
+          // Whatever its age: an orphan edits its repo unseen. Its run dir stays for this round, so the
+          // user can read what it did before a later `gc --remove`.
+          const r = await this.reapLocked(w.name, 'gc');
+          if (r.ok) out.reaped.push({ name: w.name, ended: r.value.ended });
+          return ok(undefined);
         }
-        await fs.rm(w.runDir, { recursive: true, force: true });
-        out.removed.push(w.name);
-      }
+        if (!isEnded(w.state)) return ok(undefined);
+        const endedAt = w.endedAt ? Date.parse(w.endedAt) : Date.parse(w.startedAt);
+        if (o.olderThanMs !== undefined && now - endedAt < o.olderThanMs) return ok(undefined);
+        if (w.pane) {
+          if (!w.pane.dead && w.state !== 'vanished') return ok(undefined); // a live process: never
+          const r = await this.tmux.killSession(w.name);
+          if (r.ok) out.closed.push(w.name);
+        }
+        if (o.remove) {
+          // Ended is not enough: a child the agent left behind (or a kill that could not end one) still
+          // works in the repo and writes into this run dir.
+          const rec = await readProcRecord(w.runDir);
+          const live = rec ? liveIn(await table(), rec).map((p) => p.pid) : [];
+          if (live.length > 0) {
+            out.keptLive.push({ name: w.name, pids: live });
+            return ok(undefined);
+          }
+          await fs.rm(w.runDir, { recursive: true, force: true });
+          out.removed.push(w.name);
+        }
+        return ok(undefined);
+      });
+      if (!done.ok && done.error.code === 'BUSY') out.busy.push(listed.name);
     }
     return ok(out);
   }

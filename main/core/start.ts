@@ -79,7 +79,7 @@ export async function launchInTmux(
     // `workcell attach` (writable) switches to `latest` while the user is attached.
     ...['set-option', '-w', '-t', target, 'window-size', 'manual'],
     ';',
-    ...['pipe-pane', '-o', '-t', target, pipePaneCommand('exec cat >>', join(runDir, RUN_FILES.log))],
+    ...['pipe-pane', '-o', '-t', target, agentLogPipe(runDir)],
   ]);
   if (!r.ok) return r;
   const pid = Number(r.value.trim().split('\n')[0]);
@@ -91,6 +91,12 @@ export async function launchInTmux(
  * cannot pass through argv: Node throws with the whole argument (the brief) in the message. */
 function nulField(fields: [string, string | undefined][]): string | null {
   return fields.find(([, v]) => v?.includes('\0'))?.[0] ?? null;
+}
+
+/** The pipe-pane command that appends the pane's output to agent.log: plain `cat` (2 MB, starts in a
+ * millisecond). The supervisor rotates agent.log by renaming it and issuing this again (logRotation.ts). */
+export function agentLogPipe(runDir: string): string {
+  return pipePaneCommand('exec cat >>', join(runDir, RUN_FILES.log));
 }
 
 const nulError = (field: string) =>

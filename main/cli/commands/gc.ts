@@ -43,6 +43,8 @@ export const command: CommandModule = {
           `closed ${r.value.closed.length} dead session(s)${o.remove ? `, removed ${r.value.removed.length} run dir(s)` : ''}\n`,
         );
         for (const n of r.value.removed) process.stdout.write(`  removed ${n}\n`);
+        for (const n of r.value.busy)
+          process.stdout.write(`  skipped ${n}: another workcell command is working on it; run gc again\n`);
         for (const k of r.value.keptLive)
           process.stdout.write(
             `  kept ${k.name}: processes it left behind still run (pid ${k.pids.join(', ')})\n`,

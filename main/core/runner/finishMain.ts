@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ControlDir } from '../paths.js';
 import { RunStore } from '../runStore.js';
-import { finalize } from '../finish.js';
+import { finalize, killRunningVerifies } from '../finish.js';
 
 async function main(): Promise<void> {
   const runDir = process.argv[2];
@@ -16,6 +16,18 @@ async function main(): Promise<void> {
   const dir = new ControlDir(dirname(dirname(runDir)));
   const store = new RunStore(dir);
   const name = basename(runDir);
+  // verify.sh runs in a process group of its own (so its timeout can end all of it): the pane's
+  // hangup (a killed tmux server), a Ctrl-C in the pane or kill's TERM reach only this process, so
+  // they end the check with it, as they did when it shared our group.
+  for (const [sig, n] of [
+    ['SIGHUP', 1],
+    ['SIGINT', 2],
+    ['SIGTERM', 15],
+  ] as const)
+    process.on(sig, () => {
+      killRunningVerifies();
+      process.exit(128 + n);
+    });
   let code = 1;
   try {
     const fromWrapper = Number(process.argv[3]);

@@ -17,6 +17,7 @@ import { Transitions } from '../transition.js';
 import { ChangeReporter, type SupervisorChange } from './changeReporter.js';
 import { Clocks } from './clocks.js';
 import { Detector } from './detector.js';
+import { LogRotation } from './logRotation.js';
 import { PaneWatch } from './paneWatch.js';
 import { SeenLedger } from './seenLedger.js';
 import { ServerWatch } from './serverWatch.js';
@@ -75,6 +76,7 @@ export class Supervisor {
   private readonly log: (line: string) => void;
   private releaseLead: () => void = () => {};
   private readonly tmux: Tmux;
+  private readonly logs: LogRotation;
 
   private constructor(
     readonly dir: ControlDir,
@@ -92,6 +94,7 @@ export class Supervisor {
     tmux.fast = (args) => this.server.command(args);
     this.tmux = tmux;
     this.clocks = new Clocks(dir);
+    this.logs = new LogRotation(tmux, () => this.settings.agentLogMaxMB * 1048576, this.log);
     this.watch = new PaneWatch(
       tmux,
       dir.patterns,
@@ -329,6 +332,7 @@ export class Supervisor {
     const worker = async () => {
       while (next < live.length) {
         const i = live[next++]!;
+        await this.logs.check(out[i]!, now);
         const looked = await this.detector.look(out[i]!, now);
         out[i] = looked.w;
         if (this.turnVerifying.has(looked.w.name)) continue;
@@ -340,6 +344,7 @@ export class Supervisor {
     const present = new Set(out.map((w) => w.name));
     this.reporter.forget(present);
     this.clocks.forget(present);
+    this.logs.forget(present);
     this.scheduleDue(now);
     const key = JSON.stringify(out);
     if (key !== this.snapshotKey) {
