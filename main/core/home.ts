@@ -48,9 +48,11 @@ printf '{"exitCode":%d,"endedAt":"%s","source":"wrapper"}\\n' "$code" "$ended" >
 # Exit fast path: wake the supervisor now, before verify and the git summary run: a marker in the
 # home's exits/ folder, which it watches. A shell redirection starts no process, so it lands at once
 # even when 50 agents end together (a tmux client per exit made that storm worse: the signal arrived
-# 1.5 s late). Only where the marker cannot be written, the tmux signal instead.
+# 1.5 s late). Only where the marker cannot be written, the tmux signal instead. (\`true\`, not \`:\`:
+# a failed redirection on a special builtin such as \`:\` or \`exec\` ends a POSIX shell, and with it
+# the finisher: an unwritable exits/ used to cost the verify result and the exit code.)
 marker="\${rundir%/runs/*}/exits/\${rundir##*/}"
-: > "$marker" 2>/dev/null \
+true > "$marker" 2>/dev/null \
   || { [ -n "$sock" ] && tmux -S "$sock" wait-for -S sv-exit >/dev/null 2>&1; }
 # The code goes along too: if the disk was full and exit.json could not be written, the finisher
 # still exits with it, so tmux's #{pane_dead_status} holds the record.
@@ -64,30 +66,43 @@ n=0
 while [ -e "$marker" ] && [ "$n" -lt 3 ]; do sleep 1; n=$((n + 1)); done
 # At most 4 finishers run at once per home. Nice 19 alone is not enough: the scheduler weighs each
 # runnable process, and 200 at nice 19 outweigh one supervisor at nice 0 three to one (measured: a
-# 200-exit burst was told over 50 s, behind 200 node starts and 200 git runs in one repo). A slot is
-# a directory (mkdir is atomic everywhere) holding its owner's pid; a slot whose owner was killed is
-# taken over. After 10 minutes without a slot, a finisher runs anyway: a record late, never lost.
+# 200-exit burst was told over 50 s, behind 200 node starts and 200 git runs in one repo). Waiting for
+# a slot must cost nothing either (a first version polled with mkdir and cat: 200 waiting wrappers
+# forked ~1,500 processes a second). With flock (Linux) a wrapper blocks on one of 4 lock files, freed
+# by the kernel even if its holder is killed. Without it (macOS) a slot is a pid file created
+# exclusively by the shell itself (set -C), polled every 2 s; a slot whose owner is dead is taken
+# over, and after 10 minutes a finisher runs anyway: a record late, never lost.
 slots="\${rundir%/runs/*}/state/finishers"
-mkdir -p "$slots" 2>/dev/null
-slot= n=0
-while [ -z "$slot" ] && [ "$n" -lt 600 ]; do
-  for i in 1 2 3 4; do
-    if mkdir "$slots/$i" 2>/dev/null; then
-      slot="$slots/$i"
-      echo $$ > "$slot/pid"
-      break
-    fi
-    p=$(cat "$slots/$i/pid" 2>/dev/null) && [ -n "$p" ] && ! kill -0 "$p" 2>/dev/null && rm -rf "$slots/$i"
+[ -d "$slots" ] || mkdir -p "$slots" 2>/dev/null
+slot=
+lock="$slots/$(($$ % 4)).lock"
+if command -v flock >/dev/null 2>&1 && true 2>/dev/null >>"$lock"; then
+  exec 9>>"$lock"
+  flock 9
+else
+  n=0
+  set -C
+  while [ -z "$slot" ] && [ "$n" -lt 300 ]; do
+    for i in 0 1 2 3; do
+      if { echo $$ > "$slots/$i.pid"; } 2>/dev/null; then
+        slot="$slots/$i.pid"
+        break
+      fi
+      p=
+      read -r p < "$slots/$i.pid" 2>/dev/null
+      [ -n "$p" ] && ! kill -0 "$p" 2>/dev/null && rm -f "$slots/$i.pid"
+    done
+    [ -z "$slot" ] && { sleep 2; n=$((n + 1)); }
   done
-  [ -z "$slot" ] && { sleep 1; n=$((n + 1)); }
-done
+  set +C
+fi
 if command -v nice >/dev/null 2>&1; then
   nice -n 19 "$node" "$finish" "$rundir" "$code"
 else
   "$node" "$finish" "$rundir" "$code"
 fi
 rc=$?
-[ -n "$slot" ] && rm -rf "$slot"
+[ -n "$slot" ] && rm -f "$slot"
 exit $rc
 `;
 
