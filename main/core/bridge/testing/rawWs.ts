@@ -10,8 +10,12 @@ export interface Target {
 }
 
 /** Sends `head` (a raw request head, CRLFs included) and resolves with the socket and the status line
- * once the response head has arrived; the socket stays open for frames. */
-export function rawRequest(port: number, head: string | Buffer): Promise<{ socket: Socket; status: number }> {
+ * once the response head has arrived; the socket stays open for frames, and `rest` holds what came
+ * after the head in the same read (the first frames). */
+export function rawRequest(
+  port: number,
+  head: string | Buffer,
+): Promise<{ socket: Socket; status: number; rest: Buffer }> {
   return new Promise((resolve, reject) => {
     const socket = tcp({ host: '127.0.0.1', port });
     let got = Buffer.alloc(0);
@@ -21,11 +25,11 @@ export function rawRequest(port: number, head: string | Buffer): Promise<{ socke
       if (end < 0) return;
       socket.off('data', onData);
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(got.subarray(0, end).toString('latin1'))?.[1] ?? 0);
-      resolve({ socket, status });
+      resolve({ socket, status, rest: got.subarray(end + 4) });
     };
     socket.on('data', onData);
     // The server may close before answering anything (a destroyed upgrade): status 0.
-    socket.once('close', () => resolve({ socket, status: 0 }));
+    socket.once('close', () => resolve({ socket, status: 0, rest: Buffer.alloc(0) }));
     socket.once('error', reject);
     socket.write(head);
   });
@@ -80,6 +84,29 @@ export function frame(opcode: number, payload: Buffer, o: FrameOptions = {}): Bu
   const masked = Buffer.from(payload);
   for (let i = 0; i < masked.length; i++) masked[i]! ^= key[i % 4]!;
   return Buffer.concat([head, key, masked]);
+}
+
+/** The close code in the server's frames (unmasked, RFC 6455 §5.2), or null when it sent no close
+ * frame (the connection was cut, or is still open). */
+export function serverCloseCode(data: Buffer): number | null {
+  let at = 0;
+  while (at + 2 <= data.length) {
+    const opcode = data[at]! & 0x0f;
+    let len = data[at + 1]! & 0x7f;
+    let head = 2;
+    if (len === 126) {
+      if (at + 4 > data.length) return null;
+      len = data.readUInt16BE(at + 2);
+      head = 4;
+    } else if (len === 127) {
+      if (at + 10 > data.length) return null;
+      len = Number(data.readBigUInt64BE(at + 2));
+      head = 10;
+    }
+    if (opcode === 0x8) return len >= 2 && at + head + 2 <= data.length ? data.readUInt16BE(at + head) : 1005;
+    at += head + len;
+  }
+  return null;
 }
 
 /** Resolves once the server has closed (or reset) the connection. */
