@@ -71,8 +71,12 @@ describe('workcell ui', () => {
     ws.ws.close();
   };
 
-  it('prints the tokened URL on its own stdout only', () => {
+  it('prints the tokened URL on its own stdout only', async () => {
     assert.ok(target.token.length >= 40, printed);
+    await waitFor(() => stderr.includes('Ctrl+C stops'), 10_000, 'the stderr banner');
+    assert.ok(!stderr.includes(target.token), `the token is on stderr (a log file?): ${stderr}`);
+    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+    assert.ok(!cmdline.includes(target.token));
   });
 
   it('opens a 0600 hand-over file, never a URL with the token, in the opener argv', async () => {
