@@ -18,9 +18,11 @@ function tokenOf(printed: string): string {
   return new URLSearchParams(u.hash.slice(1)).get('token') ?? u.searchParams.get('token') ?? '';
 }
 
-describe('workcell ui', () => {
+// Bounded: a socket the server never closes, or a process that never exits, fails instead of hanging.
+describe('workcell ui', { timeout: 180_000 }, () => {
   let home: TestHome;
   let child: ChildProcess;
+  let exited: Promise<unknown>;
   let printed = '';
   let stderr = '';
   let target: Target & { url: string };
@@ -41,6 +43,7 @@ describe('workcell ui', () => {
       env: { ...home.env, PATH: `${bin}:${process.env.PATH ?? ''}`, OPENER_LOG: openerLog() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    exited = new Promise((r) => child.once('exit', r));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
     const line = await waitFor(
@@ -52,16 +55,19 @@ describe('workcell ui', () => {
     target = { port: Number(u.port), token: tokenOf(line.trim()), url: u.origin };
   });
 
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
   after(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
+    if (running()) {
       child.kill('SIGTERM');
+      // A stop that hangs is a failure of its own (the last test), not a reason to hang the suite.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
+      clearTimeout(timer);
     }
     home.cleanup();
   });
 
-  const alive = (): void => assert.equal(child.exitCode, null, `workcell ui died: ${stderr}`);
+  const alive = (): void => assert.ok(running(), `workcell ui died: ${stderr}`);
   const stillServes = async (): Promise<void> => {
     alive();
     assert.equal((await http(target, 'GET', '/api/workcells')).status, 200, 'a good client is still served');
@@ -137,9 +143,9 @@ describe('workcell ui', () => {
 
   it('removes the hand-over file when it stops', async () => {
     const file = fileURLToPath(readFileSync(openerLog(), 'utf8').trim());
-    const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
+    assert.equal(child.exitCode, 0, stderr);
     assert.equal(existsSync(file), false);
   });
 });
