@@ -38,6 +38,8 @@ function hasDisplay() {
   return Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 }
 
+/** `workcell ui` prints the tokened URL on this terminal and opens its 0600 hand-over file, never a
+ * tokened URL (any argv is readable by every local user; docs/bridge.md): nothing to hand over here. */
 function fallback(reason) {
   process.stderr.write(
     `Session Supervisor: ${reason}; serving the dashboard with \`workcell ui\` instead.\n`,

@@ -6,7 +6,7 @@ import { ARTIFACTS, FAKE_AGENT, expect, test } from './fixtures.js';
 test('lists the workcells of a real tmux server and updates live', async ({ page, home, ui }) => {
   home.startFake('alpha', '--print', 'compiling the world', '--sleep', '60000');
   await page.goto(ui.launchUrl);
-  await expect(page).toHaveURL(`${ui.origin}/`); // the token left the address bar for a cookie
+  await expect(page).toHaveURL(`${ui.origin}/`); // handed over by the file, then out of the address bar
   const alpha = page.getByTestId('row-alpha');
   await expect(alpha).toHaveAttribute('data-state', 'running');
   await expect(alpha.getByTestId('last-line')).toHaveText('compiling the world');

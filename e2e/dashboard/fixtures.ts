@@ -7,7 +7,15 @@ import { killDaemon, killOrphans } from '../../dist/main/core/testing/fixture.js
 import { ControlDir } from '../../dist/main/core/paths.js';
 import { CHROMIUM, skipUnlessTools } from '../../main/core/testing/tools.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -45,8 +53,13 @@ export interface Home {
 }
 
 export interface Ui {
-  /** `http://127.0.0.1:PORT/?token=...` as printed. */
+  /** What `workcell ui` gave the browser opener: the file:// URL of its 0600 hand-over file. Open it
+   * as a user's browser would. */
   launchUrl: string;
+  /** Every argument the opener received (other local users can read these in /proc/PID/cmdline). */
+  openerArgv: string[];
+  /** `http://127.0.0.1:PORT/#token=...` as printed on stdout. */
+  printedUrl: string;
   origin: string;
   token: string;
 }
@@ -122,13 +135,25 @@ export const test = base.extend<{ home: Home; ui: Ui; needsChromium: void }>({
     rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   },
   ui: async ({ home }, use) => {
-    const child: ChildProcess = spawn(process.execPath, [CLI, 'ui', '--no-open'], {
-      env: home.env,
+    // A fake `xdg-open` first on PATH records what `workcell ui` asks the desktop to open; the spec
+    // then opens it in Chromium, as the user's browser would.
+    const bin = join(home.root, 'fakebin');
+    const openerLog = join(home.root, 'opener.log');
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, 'xdg-open'),
+      '#!/bin/sh\nfor a in "$@"; do printf \'%s\\n\' "$a"; done >> "$OPENER_LOG"\n',
+      {
+        mode: 0o755,
+      },
+    );
+    const child: ChildProcess = spawn(process.execPath, [CLI, 'ui'], {
+      env: { ...home.env, PATH: `${bin}:${home.env.PATH ?? ''}`, OPENER_LOG: openerLog },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const launchUrl = await new Promise<string>((resolveUrl, reject) => {
+    const printedUrl = await new Promise<string>((resolveUrl, reject) => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
@@ -137,8 +162,16 @@ export const test = base.extend<{ home: Home; ui: Ui; needsChromium: void }>({
       });
       child.once('exit', (code) => reject(new Error(`workcell ui exited ${code}: ${stderr}`)));
     });
-    const u = new URL(launchUrl);
-    await use({ launchUrl, origin: u.origin, token: u.searchParams.get('token') ?? '' });
+    const u = new URL(printedUrl);
+    await expect.poll(() => existsSync(openerLog), { message: 'the browser opener to run' }).toBe(true);
+    const openerArgv = readFileSync(openerLog, 'utf8').trim().split('\n');
+    await use({
+      launchUrl: openerArgv[0] ?? '',
+      openerArgv,
+      printedUrl,
+      origin: u.origin,
+      token: new URLSearchParams(u.hash.slice(1)).get('token') ?? '',
+    });
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;

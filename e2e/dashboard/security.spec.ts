@@ -14,14 +14,15 @@ function rawGet(origin: string, path: string, headers: Record<string, string>): 
   });
 }
 
-test('refuses requests without the token, with a wrong Host, or from a foreign Origin', async ({
+test('refuses API calls without the token, with a wrong Host, or from a foreign Origin', async ({
   ui,
   playwright,
 }) => {
   const anon = await playwright.request.newContext();
-  expect((await anon.get(`${ui.origin}/`)).status()).toBe(403);
+  // The page is public (it holds no data); everything that does needs the token, never from a query.
+  expect((await anon.get(`${ui.origin}/`)).status()).toBe(200);
   expect((await anon.get(`${ui.origin}/api/workcells`)).status()).toBe(403);
-  expect((await anon.get(`${ui.origin}/?token=wrong`)).status()).toBe(403);
+  expect((await anon.get(`${ui.origin}/api/workcells?token=${ui.token}`)).status()).toBe(403);
   const auth = { Authorization: `Bearer ${ui.token}` };
   expect((await anon.get(`${ui.origin}/api/workcells`, { headers: auth })).status()).toBe(200);
   expect(
@@ -35,6 +36,7 @@ test('refuses requests without the token, with a wrong Host, or from a foreign O
   const port = new URL(ui.origin).port;
   expect(await rawGet(ui.origin, '/api/workcells', { ...auth, Host: `evil.example:${port}` })).toBe(403);
   expect(await rawGet(ui.origin, '/api/workcells', { ...auth, Host: `localhost:${port}` })).toBe(403);
+  expect(await rawGet(ui.origin, '/', { Host: `evil.example:${port}` })).toBe(403);
   await anon.dispose();
 });
 

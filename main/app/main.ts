@@ -41,7 +41,7 @@ function badName(name: unknown): IpcResult<null> | null {
 async function main(): Promise<void> {
   const dir = ControlDir.fromEnv();
   let core: AppCore | null = null;
-  const windows = new WindowManager(PATHS, () => core?.bridge.launchUrl ?? null);
+  const windows = new WindowManager(PATHS, () => core?.bridge.url ?? null);
   installHardening(() => windows.trusted(core?.bridge.url ?? null), log);
 
   const settings = new SettingsStore(dir, safeStorageCipher, (s) => core?.updateSettings(s));

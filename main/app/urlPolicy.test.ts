@@ -41,6 +41,6 @@ test('isSafeExternalUrl: http(s) without credentials only', () => {
   for (const [url, ok] of cases) assert.equal(isSafeExternalUrl(url), ok, url);
 });
 
-test('peekUrl keeps the token URL and adds the dashboard route', () => {
-  assert.equal(peekUrl('http://127.0.0.1:1/?token=t', 'fix-1'), 'http://127.0.0.1:1/?token=t#/peek/fix-1');
+test('peekUrl is the dashboard page with its peek route, and carries no token', () => {
+  assert.equal(peekUrl('http://127.0.0.1:1', 'fix-1'), 'http://127.0.0.1:1/#/peek/fix-1');
 });

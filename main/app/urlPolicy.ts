@@ -47,7 +47,13 @@ export function isSafeExternalUrl(url: string): boolean {
   );
 }
 
+/** The dashboard page at the bridge origin. No token: the page is public, the token comes from the
+ * preload (getBridge), and a URL is what ends up in logs, history and crash reports. */
+export function dashboardPageUrl(bridgeOrigin: string): string {
+  return `${bridgeOrigin}/`;
+}
+
 /** The dashboard route of a peek window. Names are validated before they get here; encoded anyway. */
-export function peekUrl(launchUrl: string, name: string): string {
-  return `${launchUrl}#/peek/${encodeURIComponent(name)}`;
+export function peekUrl(bridgeOrigin: string, name: string): string {
+  return `${dashboardPageUrl(bridgeOrigin)}#/peek/${encodeURIComponent(name)}`;
 }

@@ -1,5 +1,6 @@
-// The app's windows: the dashboard and peek views (the bridge's renderer, loaded from the bridge with
-// its token) and the settings page (a local file). One window per purpose, focused when it exists.
+// The app's windows: the dashboard and peek views (the bridge's renderer, loaded from the bridge; the
+// token comes from the preload, never in a URL) and the settings page (a local file). One window per
+// purpose, focused when it exists.
 import { BrowserWindow, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { pathToFileURL } from 'node:url';
 import type { Result } from '../common/result.js';
@@ -7,7 +8,7 @@ import type { WindowKind } from '../common/ipc.js';
 import { validateName } from '../common/workcell.js';
 import type { IpcSender } from './ipcPolicy.js';
 import { webPreferences } from './security.js';
-import { peekUrl, type Trusted } from './urlPolicy.js';
+import { dashboardPageUrl, peekUrl, type Trusted } from './urlPolicy.js';
 
 export interface WindowPaths {
   /** dist/preload/preload.cjs (bundled CJS: sandboxed preloads cannot load ESM). */
@@ -34,7 +35,8 @@ export class WindowManager {
 
   constructor(
     private readonly paths: WindowPaths,
-    private readonly launchUrl: () => string | null,
+    /** http://127.0.0.1:PORT of the bridge, null before it is up. */
+    private readonly bridgeUrl: () => string | null,
   ) {
     this.settingsUrl = pathToFileURL(paths.settingsHtml).href;
   }
@@ -80,12 +82,12 @@ export class WindowManager {
 
   openDashboard(): void {
     if (this.dashboard && !this.dashboard.isDestroyed()) return this.focus(this.dashboard);
-    const url = this.launchUrl();
+    const url = this.bridgeUrl();
     if (!url) return;
     const win = this.create('Session Supervisor', WINDOW_SIZES.dashboard);
     win.on('closed', () => (this.dashboard = null));
     this.dashboard = win;
-    void win.loadURL(url);
+    void win.loadURL(dashboardPageUrl(url));
   }
 
   openPeek(name: string): Result<null> {
@@ -96,7 +98,7 @@ export class WindowManager {
       this.focus(existing);
       return { ok: true, value: null };
     }
-    const url = this.launchUrl();
+    const url = this.bridgeUrl();
     if (!url) return { ok: true, value: null };
     const win = this.create(`Peek: ${name}`, WINDOW_SIZES.peek);
     win.on('closed', () => this.peeks.delete(name));

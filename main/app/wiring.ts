@@ -18,7 +18,8 @@ import type { ControlDir } from '../core/paths.js';
 import { Supervisor } from '../core/supervisor/supervisor.js';
 
 export interface AppCore {
-  bridge: { url: string; token: string; launchUrl: string };
+  /** The windows load `url` (no token in any URL or argv); the preload hands them the token. */
+  bridge: { url: string; token: string };
   /** What the supervisor runs on; "Open in my terminal" needs its socket and tmux binary. */
   engine: Engine;
   /** Calls back with the whole fleet on every change (and once at start). Returns unsubscribe. */
@@ -137,7 +138,7 @@ async function serve(
   return {
     ok: true,
     value: {
-      bridge: { url: bridge.url, token: bridge.token, launchUrl: bridge.launchUrl },
+      bridge: { url: bridge.url, token: bridge.token },
       engine,
       onChange(cb) {
         const push = async (): Promise<void> => {

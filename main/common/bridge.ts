@@ -114,14 +114,23 @@ export const PEEK_FLOW = {
   lowBufferedBytes: 262_144,
 } as const;
 
-/** WebSocket subprotocols: browsers cannot set headers on a WebSocket, so a client without the cookie
- * (the Electron renderer loading from file://) passes the token as a second subprotocol. The server
- * answers with BRIDGE_PROTOCOL only, so the token is never echoed. */
+/** WebSocket subprotocols: browsers cannot set headers on a WebSocket, so the renderer passes the token
+ * as a second subprotocol. The server answers with BRIDGE_PROTOCOL only, so the token is never echoed. */
 export const BRIDGE_PROTOCOL = 'workcell.v1';
 export const TOKEN_PROTOCOL_PREFIX = 'workcell.token.';
-/** Cookie set after the first `?token=` page load (HttpOnly, SameSite=Strict). */
-export const TOKEN_COOKIE = 'workcell_token';
-export const TOKEN_QUERY = 'token';
+
+/** How the token reaches a browser tab (DESIGN.md §5): in the URL's FRAGMENT, `/#token=T`, which the
+ * browser never sends to any server (no request line, no Referer, no log). The renderer moves it to
+ * sessionStorage (scoped to this origin, port included, and to the tab) and drops it from the address
+ * bar. There is no cookie: cookies are not scoped by port, so every other server on 127.0.0.1 (an
+ * agent's dev server on :3000) would receive it. `workcell ui` prints this URL on its own stdout and
+ * opens a 0600 file that redirects to it, never the URL itself (argv is readable by every local user). */
+export const TOKEN_FRAGMENT = 'token';
+
+/** The URL that hands `token` to a new dashboard tab at `origin` (http://127.0.0.1:PORT). */
+export function dashboardUrl(origin: string, token: string): string {
+  return `${origin}/#${TOKEN_FRAGMENT}=${encodeURIComponent(token)}`;
+}
 
 /** HTTP status for an expected failure, so curl users see something sensible; the body always carries
  * the error value. */

@@ -49,6 +49,10 @@ export class ControlDir {
   get exits(): string {
     return join(this.root, 'exits');
   }
+  /** Hand-over files of running dashboards (`workcell ui`): 0600, one per port, removed on stop. */
+  get ui(): string {
+    return join(this.root, 'ui');
+  }
   runDir(name: string): string {
     return join(this.runs, name);
   }

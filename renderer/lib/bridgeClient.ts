@@ -1,10 +1,13 @@
-// How the renderer talks to the bridge. Served by `workcell ui`, it is same-origin and the HttpOnly
-// cookie carries the token. In the app's dashboard and peek windows the preload hands over the URL and
-// token (workcellApp.getBridge(), main/common/ipc.ts) and the token travels as Authorization header /
-// WS subprotocol, so a lost cookie or a page loaded from elsewhere still works.
+// How the renderer talks to the bridge: the token travels as an Authorization header and a WebSocket
+// subprotocol, never in a cookie (cookies are not scoped by port: every server on 127.0.0.1 would get
+// it) and never in a URL the server sees. In a browser the page is handed the token once in its URL
+// fragment (`/#token=T`, see dashboardUrl in main/common/bridge.ts) and keeps it in sessionStorage
+// (this origin, port included, and this tab only). In the app's dashboard and peek windows the preload
+// hands over the URL and token (workcellApp.getBridge(), main/common/ipc.ts).
 import {
   BRIDGE_PROTOCOL,
   ROUTES,
+  TOKEN_FRAGMENT,
   TOKEN_PROTOCOL_PREFIX,
   type BridgeResult,
   type MuteRequest,
@@ -21,6 +24,34 @@ interface Endpoint {
 }
 let endpointP: Promise<Endpoint> | null = null;
 
+/** sessionStorage key: survives a reload of this tab, gone with the tab. */
+const TOKEN_KEY = 'workcell.token';
+/** When storage is disabled (a privacy setting), the token lives only as long as the page. */
+let pageToken: string | null = null;
+
+/** Takes a token handed over in the URL fragment and drops it from the address bar. Call once, before
+ * anything reads `location.hash` (the peek route shares it). */
+export function adoptHandedToken(): void {
+  const token = new URLSearchParams(location.hash.slice(1)).get(TOKEN_FRAGMENT);
+  if (!token) return;
+  pageToken = token;
+  try {
+    sessionStorage.setItem(TOKEN_KEY, token);
+  } catch {
+    // storage disabled or full: pageToken still serves this page
+  }
+  history.replaceState(null, '', `${location.pathname}${location.search}`);
+}
+
+function storedToken(): string | null {
+  try {
+    return pageToken ?? sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    // storage disabled: only a token handed to this very page
+    return pageToken;
+  }
+}
+
 /** Asked once per page: the preload's getBridge in our Electron windows, else the page's origin. */
 function endpoint(): Promise<Endpoint> {
   endpointP ??= (async () => {
@@ -33,7 +64,7 @@ function endpoint(): Promise<Endpoint> {
         // refused (a window the bridge is not handed to): same-origin with the cookie, if any
       }
     }
-    return { base: location.origin, token: null };
+    return { base: location.origin, token: storedToken() };
   })();
   return endpointP;
 }
@@ -64,7 +95,7 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
       ok: false,
       error: {
         code: 'NOT_WRITABLE',
-        message: 'the bridge refused this page: open the tokened URL `workcell ui` printed',
+        message: 'the bridge refused this page: open the URL `workcell ui` printed, or the file it names',
       },
     };
   try {

@@ -2,13 +2,16 @@ import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dashboardUrl } from '../../common/bridge.js';
 import { fail, type CommandModule } from '../context.js';
 
 /** dist/main/cli/commands/ui.js -> dist/renderer (built by scripts/build-renderer.mjs). */
 const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'renderer');
 
-/** The platform's "open this URL" program, as argv. The URL is ours (host, port, token), not user text. */
+/** The platform's "open this URL" program, as argv. Every local user can read an argv
+ * (/proc/PID/cmdline of the opener and of the browser it starts), so the URL given here is the
+ * hand-over file's, never one that carries the token (main/core/bridge/handover.ts). */
 function opener(url: string): string[] {
   if (process.platform === 'darwin') return ['open', url];
   if (process.platform === 'win32') return ['rundll32', 'url.dll,FileProtocolHandler', url];
@@ -78,13 +81,18 @@ export const command: CommandModule = {
             message: `cannot listen on 127.0.0.1:${o.port ?? 0}: ${(e as Error).message}`,
           });
         }
-        process.stdout.write(`${bridge.launchUrl}\n`);
+        // The tokened URL goes to the user's own terminal only (for a browser elsewhere, over SSH).
+        process.stdout.write(`${dashboardUrl(bridge.url, bridge.token)}\n`);
+        const { writeHandover, removeHandover } = await import('../../core/bridge/handover.js');
+        const handover = await writeHandover(dir, bridge.port, dashboardUrl(bridge.url, bridge.token));
         process.stderr.write(
-          `workcell ui: dashboard for ${dir.root} at the URL above (the token is valid until this process ends).\n` +
+          `workcell ui: dashboard for ${dir.root} at the URL above (the token is valid until this process ends)` +
+            (handover.ok ? `,\n  or open ${handover.value} (readable only by you).\n` : '.\n') +
             `  over SSH: ssh -L ${bridge.port}:127.0.0.1:${bridge.port} HOST, then open the URL locally. Ctrl+C stops.\n`,
         );
-        if (o.open) {
-          const [bin, ...args] = opener(bridge.launchUrl);
+        if (!handover.ok) log(handover.error.message);
+        else if (o.open) {
+          const [bin, ...args] = opener(pathToFileURL(handover.value).href);
           const child = spawn(bin!, args, { stdio: 'ignore', detached: true });
           // No opener (a server without a desktop): the printed URL is the way in.
           child.on('error', () => undefined);
@@ -100,6 +108,7 @@ export const command: CommandModule = {
           process.on('SIGTERM', stop);
         });
         await bridge.close();
+        if (handover.ok) await removeHandover(handover.value);
         await stopFleet();
       });
   },

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   httpStatusOf,
+  ROUTES,
   type BridgeResult,
   type StartRequest,
   type WorkcellDetail,
@@ -105,6 +106,17 @@ async function detail(engine: BridgeEngine, name: string): Promise<Result<Workce
   });
 }
 
+/** One %-decoded path segment, or null for a malformed escape (`%E0%A4%A`): a client's mistake,
+ * answered 400, never a thrown URIError. */
+export function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    // URIError: a malformed %-escape or an escape that is not UTF-8
+    return null;
+  }
+}
+
 /** Handles /api/*. Returns false when the route is unknown. */
 export async function handleApi(
   engine: BridgeEngine,
@@ -112,8 +124,13 @@ export async function handleApi(
   res: ServerResponse,
   path: string,
 ): Promise<boolean> {
-  const parts = path.split('/').slice(3).map(decodeURIComponent); // ['', 'api', 'workcells', ...rest]
-  if (!path.startsWith('/api/workcells')) return false;
+  if (path !== ROUTES.list && !path.startsWith(`${ROUTES.list}/`)) return false;
+  const decoded = path.split('/').slice(3).map(decodeSegment); // ['', 'api', 'workcells', ...rest]
+  if (decoded.includes(null)) {
+    sendJson(res, err('BAD_ARGS', 'the request path has a malformed %-escape'));
+    return true;
+  }
+  const parts = decoded as string[];
   const method = req.method ?? 'GET';
   if (parts.length === 0 && method === 'GET') {
     sendJson(res, await engine.list());

@@ -1,12 +1,13 @@
 // Who may talk to the bridge (DESIGN.md §5). Local WebSocket hijacking is a known class of CVE in web
 // terminals: any page the user visits can open ws://127.0.0.1:PORT, and DNS rebinding lets a foreign
-// site reach it under its own Host. So every request needs the per-launch token AND the exact Host,
-// and every upgrade and non-GET request also the exact Origin.
+// site reach it under its own Host. So every request needs the exact Host, every API call and upgrade
+// the per-launch token, and every upgrade and non-GET request also the exact Origin.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { TOKEN_COOKIE, TOKEN_PROTOCOL_PREFIX, TOKEN_QUERY } from '../../common/bridge.js';
+import { TOKEN_PROTOCOL_PREFIX } from '../../common/bridge.js';
 
-/** 32 random bytes: unguessable, and short enough for a URL a user pastes over SSH. */
+/** 32 random bytes: unguessable, and short enough for a URL a user pastes over SSH. base64url, so it
+ * goes into a URL fragment and a WebSocket subprotocol unescaped. */
 export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
@@ -28,25 +29,8 @@ export interface AuthPolicy {
   origins: readonly string[];
 }
 
-export type AuthVerdict =
-  { ok: true; via: 'cookie' | 'header' | 'protocol' | 'query' } | { ok: false; reason: string };
-
-function cookieToken(req: IncomingMessage): string | null {
-  const header = req.headers.cookie;
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() !== TOKEN_COOKIE) continue;
-    try {
-      return decodeURIComponent(part.slice(eq + 1).trim());
-    } catch {
-      // a malformed %-escape from a foreign client: no token, refused like any other
-      return null;
-    }
-  }
-  return null;
-}
+export type Refusal = { ok: false; reason: string };
+export type AuthVerdict = { ok: true; via: 'header' | 'protocol' } | Refusal;
 
 function protocolToken(req: IncomingMessage): string | null {
   const header = req.headers['sec-websocket-protocol'];
@@ -58,32 +42,30 @@ function protocolToken(req: IncomingMessage): string | null {
   return null;
 }
 
-/** Checks one HTTP request or upgrade. `upgrade` makes Origin mandatory whatever the method. */
-export function checkRequest(req: IncomingMessage, policy: AuthPolicy, upgrade: boolean): AuthVerdict {
+/** The renderer's own files: the exact Host only (DNS rebinding), no token. A browser cannot put a
+ * header on a page load, and the two ways it could carry a token there both leak it: a cookie goes to
+ * every server on 127.0.0.1 whatever its port, a query ends up in logs and history. The bundle holds
+ * no data and no secret; everything that does (the API, the sockets) needs the token. */
+export function checkHost(req: IncomingMessage, policy: AuthPolicy): { ok: true } | Refusal {
   if (req.headers.host !== policy.host)
     return { ok: false, reason: `wrong Host ${JSON.stringify(req.headers.host ?? '')}` };
+  return { ok: true };
+}
+
+/** Checks one API request or upgrade: exact Host, exact Origin (upgrades and writes), and the token
+ * as `Authorization: Bearer` or, on upgrades, as a WebSocket subprotocol. Never a cookie or a query. */
+export function checkRequest(req: IncomingMessage, policy: AuthPolicy, upgrade: boolean): AuthVerdict {
+  const host = checkHost(req, policy);
+  if (!host.ok) return host;
   const needsOrigin = upgrade || (req.method !== 'GET' && req.method !== 'HEAD');
   if (needsOrigin) {
     const origin = req.headers.origin;
     if (!origin || !policy.origins.includes(origin))
       return { ok: false, reason: `wrong Origin ${JSON.stringify(origin ?? '')}` };
   }
-  if (tokenEquals(cookieToken(req), policy.token)) return { ok: true, via: 'cookie' };
   const authz = req.headers.authorization;
   if (authz?.startsWith('Bearer ') && tokenEquals(authz.slice(7), policy.token))
     return { ok: true, via: 'header' };
   if (upgrade && tokenEquals(protocolToken(req), policy.token)) return { ok: true, via: 'protocol' };
-  // The query form only serves the first page load (it then sets the cookie and redirects); it is
-  // never accepted on an upgrade or an API call, where it would end up in logs and history.
-  if (!upgrade && req.method === 'GET') {
-    const q = new URL(req.url ?? '/', 'http://x').searchParams.get(TOKEN_QUERY);
-    if (tokenEquals(q, policy.token)) return { ok: true, via: 'query' };
-  }
   return { ok: false, reason: 'missing or wrong token' };
-}
-
-/** The cookie that replaces the `?token=` after the first load. No Max-Age: it dies with the browser
- * session, and the token itself dies with the bridge. */
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
 }

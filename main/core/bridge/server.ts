@@ -7,14 +7,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   BRIDGE_PROTOCOL,
-  TOKEN_QUERY,
   type FleetFrame,
   type FleetNotices,
   type FleetSource,
 } from '../../common/bridge.js';
 import type { WorkcellSummary } from '../../common/workcell.js';
-import { checkRequest, newToken, tokenCookie, type AuthPolicy } from './auth.js';
-import { handleApi, sendJson } from './api.js';
+import { checkHost, checkRequest, newToken, type AuthPolicy } from './auth.js';
+import { decodeSegment, handleApi, sendJson } from './api.js';
 import type { BridgeEngine } from './engineApi.js';
 import { COMMON_HEADERS, serveStatic } from './staticFiles.js';
 import { openTermSession, type TermSession } from './termSession.js';
@@ -42,12 +41,23 @@ export interface Bridge {
   /** `http://127.0.0.1:PORT` (no token). */
   url: string;
   port: number;
+  /** Hand it to a browser with `dashboardUrl()` (main/common/bridge.ts), never through any argv. */
   token: string;
-  /** The URL to open once: `${url}/?token=...`. */
-  launchUrl: string;
   /** Live terminal sessions (for tests and the app's status). */
   sessions(): readonly TermSession[];
   close(): Promise<void>;
+}
+
+/** The path of a request target, or null when it is not a plain origin-form path (`/x?y`): an
+ * absolute or `//host` form, or one the URL parser rejects. */
+function requestPath(target: string | undefined): string | null {
+  if (!target || !target.startsWith('/') || target.startsWith('//')) return null;
+  try {
+    return new URL(target, 'http://127.0.0.1').pathname;
+  } catch {
+    // a target no URL parser accepts: a client's mistake, answered 400
+    return null;
+  }
 }
 
 function refuse(res: ServerResponse, status: number, text: string): void {
@@ -55,10 +65,10 @@ function refuse(res: ServerResponse, status: number, text: string): void {
   res.end(`${text}\n`);
 }
 
-function refuseUpgrade(socket: Duplex, status: 403 | 404): void {
-  socket.end(
-    `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-  );
+const STATUS_TEXT = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' } as const;
+
+function refuseUpgrade(socket: Duplex, status: keyof typeof STATUS_TEXT): void {
+  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   socket.destroy();
 }
 
@@ -125,50 +135,69 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   );
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const verdict = checkRequest(req, policy, false);
+    // Nothing a client sends may throw out of this handler: an exception here ends the process (and
+    // with it the supervisor that `workcell ui` or the app runs).
+    try {
+      onRequest(req, res);
+    } catch (e) {
+      log(`bug serving a request: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      if (!res.headersSent) refuse(res, 500, 'internal error');
+      else res.destroy();
+    }
+  });
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = requestPath(req.url);
+    if (path === null) return refuse(res, 400, 'bad request target');
+    const isApi = path.startsWith('/api/');
+    const verdict = isApi ? checkRequest(req, policy, false) : checkHost(req, policy);
     if (!verdict.ok) {
-      log(`refused ${req.method} ${new URL(req.url ?? '/', url).pathname}: ${verdict.reason}`);
+      log(`refused ${req.method} ${path}: ${verdict.reason}`);
       return refuse(res, 403, 'forbidden');
     }
-    const u = new URL(req.url ?? '/', url);
-    if (verdict.via === 'query') {
-      // Trade the URL token for a cookie and drop it from the address bar (and the history).
-      u.searchParams.delete(TOKEN_QUERY);
-      res.writeHead(303, {
-        ...COMMON_HEADERS,
-        'Set-Cookie': tokenCookie(token),
-        Location: `${u.pathname}${u.search}`,
-      });
-      return void res.end();
-    }
     const route = async (): Promise<void> => {
-      if (u.pathname.startsWith('/api/')) {
-        if (!(await handleApi(engine, req, res, u.pathname))) refuse(res, 404, 'no such route');
+      if (isApi) {
+        if (!(await handleApi(engine, req, res, path))) refuse(res, 404, 'no such route');
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
-      if (!(await serveStatic(staticDir, u.pathname, res, req.method === 'HEAD')))
-        refuse(res, 404, 'not found');
+      if (!(await serveStatic(staticDir, path, res, req.method === 'HEAD'))) refuse(res, 404, 'not found');
     };
     route().catch((e: unknown) => {
       // A bug, not an expected failure: answer 500 so the dashboard shows it, and log it.
-      log(`bug serving ${u.pathname}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      log(`bug serving ${path}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       if (!res.headersSent)
         sendJson(res, { ok: false, error: { code: 'TMUX_FAILED', message: `internal error: ${String(e)}` } });
       else res.destroy();
     });
-  });
+  };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A client that resets mid-handshake: its socket ends, nothing else (an unhandled 'error' throws).
+    socket.on('error', () => undefined);
+    try {
+      onUpgrade(req, socket, head);
+    } catch (e) {
+      log(`bug upgrading a request: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      socket.destroy();
+    }
+  });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const path = requestPath(req.url);
+    if (path === null) return refuseUpgrade(socket, 400);
     const verdict = checkRequest(req, policy, true);
     if (!verdict.ok) {
-      log(`refused upgrade ${new URL(req.url ?? '/', url).pathname}: ${verdict.reason}`);
+      log(`refused upgrade ${path}: ${verdict.reason}`);
       return refuseUpgrade(socket, 403);
     }
-    const path = new URL(req.url ?? '/', url).pathname;
     const m = /^\/(peek|control)\/([^/]+)$/.exec(path);
     if (path !== '/events' && !m) return refuseUpgrade(socket, 404);
+    const name = m ? decodeSegment(m[2]!) : null;
+    if (m && name === null) return refuseUpgrade(socket, 400);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // Before anything else: a hostile or broken client (bad UTF-8, a frame over maxPayload, a
+      // malformed frame, even while the peek is still asking tmux for the window size) makes ws emit
+      // 'error' and close that socket. Without a listener the event throws and ends the process.
+      ws.on('error', (e) => log(`closed a WebSocket on ${path}: ${e.message}`));
       if (!m) {
         eventClients.add(ws);
         ws.on('close', () => eventClients.delete(ws));
@@ -178,19 +207,17 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         void broadcast().catch((e: unknown) => log(`fleet listing failed: ${String(e)}`));
         return;
       }
-      const name = decodeURIComponent(m[2]!);
-      openTermSession(ws, engine, name, m[1] === 'peek', sessions).catch((e: unknown) => {
+      openTermSession(ws, engine, name!, m[1] === 'peek', sessions).catch((e: unknown) => {
         log(`bug opening ${m[1]} ${name}: ${String(e)}`);
         ws.close(1011, 'internal error');
       });
     });
-  });
+  };
 
   return {
     url,
     port,
     token,
-    launchUrl: `${url}/?${TOKEN_QUERY}=${encodeURIComponent(token)}`,
     sessions: () => [...sessions],
     async close() {
       unsubscribe();

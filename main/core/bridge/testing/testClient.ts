@@ -5,6 +5,9 @@ import { WebSocket } from 'ws';
 import { BRIDGE_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from '../../../common/bridge.js';
 import type { Bridge } from '../server.js';
 
+/** What a client needs to know about a bridge (a `workcell ui` process gives only these). */
+export type BridgeAddress = Pick<Bridge, 'port' | 'token' | 'url'>;
+
 export interface Forge {
   host?: string;
   origin?: string | null;
@@ -13,7 +16,7 @@ export interface Forge {
 }
 
 export function http(
-  bridge: Bridge,
+  bridge: BridgeAddress,
   method: string,
   path: string,
   forge: Forge = {},
@@ -46,7 +49,7 @@ export function http(
 
 /** Opens a WebSocket; resolves with the socket once open, or with the HTTP status it was refused with. */
 export function connect(
-  bridge: Bridge,
+  bridge: BridgeAddress,
   path: string,
   forge: Forge = {},
 ): Promise<{ ws: WebSocket } | { refused: number }> {
