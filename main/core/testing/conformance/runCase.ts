@@ -1,9 +1,9 @@
 // One conformance case: a real vendor CLI in a pane of a private tmux server (the test fixture's temp
 // WORKCELLS_HOME), pointed at the loopback mock with one scenario, captured at the moments the mock's
 // log makes certain (mid-stream, at the dialog, after the error, after exit).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeHome, waitFor } from '../fixture.js';
+import { leakedProcesses, makeHome, waitFor } from '../fixture.js';
 import { Tmux } from '../../tmux.js';
 import {
   startMockApi,
@@ -101,6 +101,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
     writeFileSync(conf, 'set -g remain-on-exit on\nset -g history-limit 5000\nset -g status off\n');
     const tmux = new Tmux(home.dir.socket, conf);
     const kv = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    const statusFile = join(root, 'exit-status');
     const started = await tmux.run([
       'new-session',
       '-d',
@@ -113,6 +114,13 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
       '-c',
       cwd,
       '--',
+      // tmux 3.3a sometimes marks a pane dead (its pty closed) without ever reporting the exit status
+      // (seen for claude -p, gemini -p, copilot -p, opencode run): a tiny shell records it, as the
+      // workcell wrapper does. The script is constant; the status file and argv arrive as parameters.
+      'sh',
+      '-c',
+      '"$@"; s=$?; echo "$s" > "$0"; exit "$s"',
+      statusFile,
       'env',
       '-i',
       ...kv,
@@ -123,7 +131,10 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
 
     const pane = async () => {
       const r = await tmux.listPanes();
-      return r.ok ? r.value.find((p) => p.session === 'cc') : undefined;
+      const p = r.ok ? r.value.find((x) => x.session === 'cc') : undefined;
+      if (!p?.dead || p.deadStatus !== null) return p;
+      const recorded = readStatus(statusFile);
+      return recorded === null ? p : { ...p, deadStatus: recorded };
     };
     const screenOf = async (dead: boolean) => {
       const r = await tmux.capture('cc', dead ? { dead: true } : {});
@@ -322,6 +333,15 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
     await mock?.close();
     await endPane(home.dir.socket);
     home.cleanup();
+    // codex 0.169 starts an app-server daemon of its own (its own session, under the throwaway HOME)
+    // that outlives the pane: end every process still running from this case's home, by pid.
+    for (const line of await leakedProcesses(home, 0)) {
+      try {
+        process.kill(Number(line.split(/\s+/)[0]), 'SIGKILL');
+      } catch {
+        // ESRCH: it ended meanwhile
+      }
+    }
   }
 }
 
@@ -351,5 +371,15 @@ function alive(pid: number): boolean {
   } catch {
     // ESRCH: gone
     return false;
+  }
+}
+
+function readStatus(file: string): number | null {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) ? n : null;
+  } catch {
+    // not written (yet): the CLI has not ended, or was killed before the shell could record it
+    return null;
   }
 }

@@ -5,6 +5,14 @@ import { builtinPatterns } from '../../agents/patterns.js';
 import { detect } from '../../detect/index.js';
 import { ERROR_LABELS, type Capture, type TruthLabel } from './capture.js';
 
+// Loading a vendor's patterns reads and compiles its files: once per vendor, not once per capture.
+const patternCache = new Map<string, ReturnType<typeof builtinPatterns>>();
+function patternsOf(vendor: string): ReturnType<typeof builtinPatterns> {
+  let p = patternCache.get(vendor);
+  if (!p) patternCache.set(vendor, (p = builtinPatterns(vendor)));
+  return p;
+}
+
 export type Seen = TruthLabel | 'failed' | 'stalled' | 'none';
 
 export interface Scored {
@@ -31,7 +39,7 @@ export function seenOf(c: Capture): { seen: Seen; resetAt?: string; detail: stri
     ...(c.dead ? {} : { title: c.title }),
     now: new Date(c.capturedAt),
     timeZone: 'UTC',
-    patterns: builtinPatterns(c.vendor),
+    patterns: patternsOf(c.vendor),
   });
   const detail = d
     ? `${d.state}${d.reason ? `(${d.reason})` : ''} <- ${d.evidence.source}: ${d.evidence.detail}`
@@ -51,7 +59,7 @@ export function seenOf(c: Capture): { seen: Seen; resetAt?: string; detail: stri
 
 // A reset or retry time as the CLIs print one: a clock time, a duration, or a date.
 const RESET_SHOWN =
-  /(reset|retry|try again|resets|available)[^\n]{0,60}(\d{1,2}(:\d\d)?\s*(am|pm)|\d+\s*(s|sec|seconds|m|min|minutes|h|hours)\b|\d{1,2}:\d\d)/i;
+  /\b(resets?|try again|retry in|retry after|retrying in|available (again )?(at|in))\b[^\n]{0,40}?(\d{1,2}(:\d\d)?\s*(am|pm)\b|\d+(\.\d+)?\s*(s|sec|seconds|m|min|minutes|h|hours)\b|\d{1,2}:\d\d)/i;
 
 export function score(c: Capture): Scored {
   const { seen, resetAt, detail } = seenOf(c);
