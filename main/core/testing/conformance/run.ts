@@ -5,6 +5,9 @@
 //   --size 80x24,200x50      --report [--verbose]          --dry (capture, write nothing)
 //   --known-misses (print the current misses as known-misses.json)
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, type Scenario } from './mockApi.js';
 import { VENDORS, type Mode } from './vendors.js';
@@ -65,13 +68,16 @@ for (const v of vendors) {
     failed++;
     continue;
   }
+  // A throwaway HOME: `--version` alone makes codex, gemini, copilot and opencode create config dirs.
+  const versionHome = mkdtempSync(join(tmpdir(), 'wcc-version-'));
   const version = spawnSync(inst.value.bin, ['--version'], {
     encoding: 'utf8',
-    env: { ...process.env, HOME: '/nonexistent' },
+    env: { ...process.env, HOME: versionHome },
   })
     .stdout.trim()
     .split('\n')
     .pop()!;
+  rmSync(versionHome, { recursive: true, force: true });
   console.log(
     `${v.name} ${v.version} (${version})${inst.value.seconds ? `, installed in ${inst.value.seconds.toFixed(0)} s` : ''}`,
   );
