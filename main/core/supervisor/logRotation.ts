@@ -1,8 +1,9 @@
 // agent.log is bounded (issue 8: one flooding agent wrote 270 MB). tmux's pipe-pane feeds it through a
 // plain `cat`; when a live workcell's log passes settings.agentLogMaxMB, the supervisor renames it to
-// agent.log.1 (replacing the previous one) and points pipe-pane at a fresh agent.log. Nothing is lost
-// or reordered: the old `cat` drains what tmux had already handed it into the renamed file, and tmux
-// sends everything after the switch to the new pipe. A node writer per pane did the same at ~50 MB of
+// agent.log.1 (replacing the previous one) and points pipe-pane at a fresh agent.log. Nothing is
+// reordered: the old `cat` drains what tmux had handed it into the renamed file, and tmux sends what
+// comes after the switch to the new pipe. What tmux still had queued for the old pipe at that instant
+// may be dropped (seen once in a flood under load: part of one line). A node writer per pane did the same at ~50 MB of
 // memory per live workcell; `cat` takes 2 MB.
 import { renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
