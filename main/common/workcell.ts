@@ -114,6 +114,23 @@ export interface WorkcellSummary {
   pane: { pid: number; dead: boolean; width: number; height: number; title: string; activity: number } | null;
 }
 
+/** What a listing says about a name it cannot summarize. These are listing conditions, not states:
+ * never written to status.json, never reached by a transition (transition.ts), gone once the files
+ * are fixed or removed. `broken`: the run dir's records cannot be read (one bad run dir must not
+ * blind the fleet, so it is shown and skipped). `ghost`: a tmux session of ours whose run dir is gone
+ * (it blocks its name until closed). */
+export type ListingCondition = 'broken' | 'ghost';
+
+export interface ListingProblem {
+  name: string;
+  state: ListingCondition;
+  /** What is wrong, e.g. "status.json is a directory". */
+  reason: string;
+  /** What to do about it, as a command or a sentence. */
+  fix: string;
+  runDir: string;
+}
+
 /** One line of events.jsonl. */
 export interface WorkcellEvent {
   at: string;
@@ -140,6 +157,8 @@ export const ERROR_CODES = [
   'STILL_RUNNING',
   'BAD_SETTINGS',
   'SESSION_GONE',
+  'BROKEN_RUN',
+  'HOME_UNREADABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -279,13 +279,13 @@ export class Supervisor {
   private exitRunning = false;
 
   private async reconcile(): Promise<void> {
-    const r = await this.engine.list();
+    const r = await this.engine.listing();
     if (!r.ok) {
       this.log(`tmux: ${r.error.message}`);
       return;
     }
     const now = Date.now();
-    const out: WorkcellSummary[] = [...r.value];
+    const out: WorkcellSummary[] = [...r.value.workcells];
     const live: number[] = [];
     const fresh: WorkcellSummary[] = [];
     // Pass 1, no tmux calls: exits, kills, vanished, orphaned. Reported before any screen is looked
@@ -318,7 +318,8 @@ export class Supervisor {
       }
     };
     await Promise.all(Array.from({ length: Math.min(LOOK_CONCURRENCY, live.length) }, worker));
-    const present = new Set(out.map((w) => w.name));
+    // A broken run dir is skipped (engine.listing), not forgotten: fixed, it is not told again.
+    const present = new Set([...out, ...r.value.problems].map((w) => w.name));
     this.reporter.forget(present);
     this.clocks.forget(present);
     this.scheduleDue(now);
