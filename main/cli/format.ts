@@ -12,6 +12,7 @@ export function age(iso: string | null, now = Date.now()): string {
 export function verifyLabel(w: WorkcellSummary): string {
   if (!w.verify.ran) return w.state === 'done' ? 'unverified' : '-';
   if (w.verify.exitCode === 0) return 'verified';
+  if (w.verify.why) return 'verify could not run';
   return w.state === 'done' ? 'CLAIMED DONE, NOT VERIFIED' : `verify failed (${w.verify.exitCode})`;
 }
 

@@ -56,6 +56,8 @@ export interface VerifyResult {
   outputTail?: string;
   /** What ran it: the agent's exit (the in-pane finisher) or the end of an interactive turn. */
   trigger?: 'exit' | 'turn';
+  /** Why there is no exit code: verify.sh could not run (the repo is gone) or was killed. */
+  why?: string;
 }
 
 export interface GitSummary {
