@@ -22,6 +22,9 @@ import {
   type TestHome,
 } from './testing/fixture.js';
 import { Supervisor, type SupervisorChange } from './supervisor/supervisor.js';
+import { startBridge } from './bridge/server.js';
+import { RunsDirFleetSource } from './bridge/runsDirFleetSource.js';
+import { http } from './bridge/testing/testClient.js';
 
 let home: TestHome;
 let engine: Engine;
@@ -288,4 +291,26 @@ test('a run dir deleted under a running workcell: ls shows the ghost and its fix
     args: [process.execPath, FAKE_AGENT, '--exit', '0'],
   });
   assert.ok(free.ok, free.ok ? '' : free.error.message);
+});
+
+test('the dashboard API list: 99 workcells and the broken one with its reason, over real HTTP', async () => {
+  const names = hundredRunDirs();
+  CORRUPTIONS[4]!.make(names[50]!); // status.json is a directory
+  const staticDir = join(home.dir.root, 'static');
+  mkdirSync(staticDir);
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
+  const bridge = await startBridge({ engine, fleet: new RunsDirFleetSource(engine), staticDir });
+  try {
+    const r = await http(bridge, 'GET', '/api/workcells');
+    assert.equal(r.status, 200, r.body);
+    const body = JSON.parse(r.body) as { ok: true; value: (WorkcellSummary | ListingProblem)[] };
+    assert.equal(body.value.filter((w) => w.state === 'done').length, 99);
+    const broken = body.value.filter((w) => w.state === 'broken') as ListingProblem[];
+    assert.deepEqual(
+      broken.map((b) => [b.name, b.reason]),
+      [[names[50], 'status.json is a directory']],
+    );
+  } finally {
+    await bridge.close();
+  }
 });
