@@ -121,7 +121,7 @@ export function brokenRun(
     reason,
     fix:
       `look at ${runDir}: restore or remove the bad file, or remove the run dir (rm -r ${runDir})` +
-      (sessionLive ? `; its tmux session still runs unsupervised: workcell attach ${name} to see it` : ''),
+      (sessionLive ? '; its tmux session still runs, unsupervised until the run dir can be read' : ''),
     runDir,
   };
 }
