@@ -64,7 +64,10 @@ async function one(count: number): Promise<void> {
       ],
     }),
   );
-  const env = { ...home.env, WORKCELL_DAEMON_IDLE_EXIT_MS: '600000' };
+  const env = {
+    ...home.env,
+    WORKCELL_DAEMON_IDLE_EXIT_MS: '600000',
+  };
   try {
     const t0 = Date.now();
     for (let i = 0; i < count; i++) {
@@ -78,7 +81,12 @@ async function one(count: number): Promise<void> {
       if (!r.ok) throw new Error(r.error.message);
     }
     console.log(`${count} workcells started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    spawn(process.execPath, [DAEMON_MAIN], { env, stdio: 'ignore', detached: true }).unref();
+    // WORKCELL_BENCH_PROF=DIR: the daemon itself (no keeper) with a CPU profile written at its stop.
+    const prof = process.env.WORKCELL_BENCH_PROF;
+    const daemonArgs = prof
+      ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, DAEMON_MAIN, '--child']
+      : [DAEMON_MAIN];
+    spawn(process.execPath, daemonArgs, { env, stdio: 'ignore', detached: true }).unref();
     const leader = await waitFor(() => liveLeader(home.dir), 30_000, 'daemon');
     await waitFor(() => existsSync(join(home.dir.state, 'seen.json')), 60_000, 'first reconcile');
     // Settle: the first looks at every pane (a capture each) take a while at 500; idle is after that.
@@ -109,7 +117,7 @@ async function one(count: number): Promise<void> {
       execFileSync('tmux', ['-S', home.dir.socket, ...args], { env: tmuxEnv() });
     // Single exits, one at a time (apart by more than the digest window, so none is batched).
     const single: number[] = [];
-    for (let i = 0; i < 15; i++) {
+    for (let i = 0; i < Number(process.env.WORKCELL_BENCH_SINGLES ?? 15); i++) {
       const before = lines().length;
       tmux(['send-keys', '-t', `=w${i}:`, 'C-c']);
       await waitFor(() => lines().length > before, 20_000, 'notified');
@@ -119,14 +127,16 @@ async function one(count: number): Promise<void> {
     console.log(`  exit -> notification, single exits: ${fmt(single)}  (target p50 < 50 ms, p99 < 250 ms)`);
 
     // Bursts: N exits in one tmux call (the same second); time from then to the last notification.
-    let next = 15;
-    for (const burst of [50, 200]) {
+    let next = Number(process.env.WORKCELL_BENCH_SINGLES ?? 15);
+    for (const burst of (process.env.WORKCELL_BENCH_BURSTS ?? '50,200').split(',').map(Number)) {
       if (next + burst > count) break;
       const names = Array.from({ length: burst }, (_, k) => `w${next + k}`);
       next += burst;
       const before = lines().length;
       const chained = names.flatMap((nm, k) => [...(k ? [';'] : []), 'send-keys', '-t', `=${nm}:`, 'C-c']);
+      const tb = Date.now();
       tmux(chained);
+      if (process.env.WORKCELL_TRACE) console.log(`  send-keys x${burst} took ${Date.now() - tb} ms`);
       const seen = new Set<string>();
       await waitFor(
         () => {
@@ -150,6 +160,13 @@ async function one(count: number): Promise<void> {
       );
     }
   } finally {
+    if (process.env.WORKCELL_BENCH_PROF)
+      spawnSync(process.execPath, [CLI, 'daemon', 'stop'], { env, stdio: 'ignore' });
+    if (process.env.WORKCELL_BENCH_KEEP_LOG)
+      writeFileSync(
+        process.env.WORKCELL_BENCH_KEEP_LOG,
+        readFileSync(join(home.dir.root, 'daemon', 'daemon.log')),
+      );
     home.cleanup();
   }
 }

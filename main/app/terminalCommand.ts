@@ -4,6 +4,7 @@
 // only a validated name and single-quoted paths.
 import { join } from 'node:path';
 import type { Result } from '../common/result.js';
+import { shQuote } from '../common/shellQuote.js';
 import { validateName } from '../common/workcell.js';
 
 /** The element of `terminal.argv` replaced by the attach argv (`tmux -S SOCK attach-session -t =NAME`). */
@@ -90,10 +91,7 @@ export function attachArgv(t: AttachTarget): string[] {
   ];
 }
 
-/** POSIX single quotes: safe for any string without NUL. */
-export function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shQuote };
 
 /** For display in the settings window only; never executed. */
 export function displayArgv(argv: readonly string[]): string {

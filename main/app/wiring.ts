@@ -12,7 +12,7 @@ import { RunsDirFleetSource } from '../core/bridge/runsDirFleetSource.js';
 import { DaemonViewer, ensureDaemon } from '../core/daemon/client.js';
 import { Tmux } from '../core/tmux.js';
 import { DEFAULT_FACTORIES } from '../core/notify/registry.js';
-import type { SecretResolver } from '../core/notify/secrets.js';
+import { makeSecretResolver, type SecretResolver } from '../core/notify/secrets.js';
 import type { NotifierContext, NotifierFactories, NotifierFactory } from '../core/notify/types.js';
 import type { ControlDir } from '../core/paths.js';
 import { Supervisor } from '../core/supervisor/supervisor.js';
@@ -86,8 +86,8 @@ function appFactories(o: CoreOptions): Partial<NotifierFactories> {
 export type CoreResult = Result<AppCore>;
 
 /** The app leads when no supervisor watches this home (its notifications are Electron's, so a click
- * opens the peek); when the daemon already leads, the app is one of its viewers (the daemon notifies
- * through notify-send). Either way there is one writer of state. An app that led and quits while
+ * opens the peek); when the daemon already leads, the app is one of its viewers and shows the daemon's
+ * desktop notifications for it (still Electron's, still opening the peek on click). Either way there is one writer of state. An app that led and quits while
  * workcells are live hands over to a daemon, so nothing goes unwatched. */
 export async function startCore(o: CoreOptions): Promise<CoreResult> {
   const started = await Supervisor.start({ dir: o.dir, factories: appFactories(o), log: o.log });
@@ -101,6 +101,17 @@ export async function startCore(o: CoreOptions): Promise<CoreResult> {
   o.log(`${started.error.message}; the app shows it`);
   const engine = new Engine(o.dir, new Tmux(o.dir.socket, o.dir.tmuxConf));
   const viewer = await DaemonViewer.connect(o.dir);
+  if (viewer.ok) {
+    // The daemon stays the one sender; the app shows its desktop notifications, so a click still opens
+    // the peek. The daemon falls back to notify-send when the app does not answer.
+    const ctx = {
+      env: process.env,
+      platform: process.platform,
+      secrets: makeSecretResolver(process.env, o.dir.root),
+    };
+    const desktop = o.desktop({ type: 'desktop', on: [] }, ctx);
+    viewer.value.showDesktop((msg) => desktop.send(msg, new AbortController().signal));
+  }
   const fleet = new RunsDirFleetSource(engine);
   return serve(o, engine, fleet, null, async () => {
     if (viewer.ok) viewer.value.close();

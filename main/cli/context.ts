@@ -20,7 +20,8 @@ export interface CommandModule {
   register(program: Command, ctx: () => CliContext): void;
 }
 
-/** Exit codes: 0 ok, 1 the operation failed, 2 bad input, 3 not found, 4 environment (tmux missing). */
+/** Exit codes: 0 ok, 1 the operation failed, 2 bad input, 3 not found, 4 environment (tmux missing),
+ * 5 busy (another command is working on that workcell: retrying is the right response). */
 export const EXIT: Record<ErrorCode | 'OK' | 'FAILED', number> = {
   OK: 0,
   FAILED: 1,
@@ -40,6 +41,7 @@ export const EXIT: Record<ErrorCode | 'OK' | 'FAILED', number> = {
   TMUX_TOO_OLD: 4,
   NOT_WRITABLE: 4,
   HOME_UNREADABLE: 4,
+  BUSY: 5,
 };
 
 /** Data to stdout, diagnostics to stderr (STYLE.md). */

@@ -138,6 +138,7 @@ export function httpStatusOf(error: SvErrorInfo): number {
       return 400;
     case 'NAME_IN_USE':
     case 'STILL_RUNNING':
+    case 'BUSY':
       return 409;
     default:
       return 500;

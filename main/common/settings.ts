@@ -70,6 +70,12 @@ export interface Settings {
   thresholds: Thresholds;
   /** When verify.sh runs (default both: a turn end and the exit are each a completion). */
   verifyAt: VerifyAt;
+  /** verify.sh is killed (its whole process group) after this many seconds and recorded as
+   * "verify timed out after Ns". */
+  verifyTimeoutSeconds: number;
+  /** agent.log is rotated to agent.log.1 when it passes this many MB (so at most about twice this
+   * per workcell pass on disk). */
+  agentLogMaxMB: number;
   /** The terminal that "open in terminal" launches, as argv; null = detect one. */
   terminal: { argv: string[] } | null;
   launchAtLogin: boolean;
@@ -85,6 +91,15 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   // and any long build step that prints nothing, and still beats finding out an hour later.
   stallSeconds: 300,
 };
+
+export const DEFAULT_LIMITS = {
+  // 10 min: a test suite of a large repo fits; a check that hangs longer is broken, and until it ends
+  // the pass is not finished (the issue 8 repro: a hung verify.sh held its workcell for 10 min).
+  verifyTimeoutSeconds: 600,
+  // 50 MB: hundreds of thousands of lines, far more than anyone scrolls back through, while one
+  // flooding agent can no longer fill the disk (issue 8 saw 270 MB from one flood).
+  agentLogMaxMB: 50,
+} as const;
 
 export const OPENCLAW_DEFAULT_ARGV = [
   'openclaw',
@@ -104,6 +119,8 @@ export function defaultSettings(): Settings {
     notifiers: [],
     thresholds: { ...DEFAULT_THRESHOLDS },
     verifyAt: 'both',
+    verifyTimeoutSeconds: DEFAULT_LIMITS.verifyTimeoutSeconds,
+    agentLogMaxMB: DEFAULT_LIMITS.agentLogMaxMB,
     terminal: null,
     launchAtLogin: false,
     muted: [],

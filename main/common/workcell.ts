@@ -56,8 +56,9 @@ export interface VerifyResult {
   outputTail?: string;
   /** What ran it: the agent's exit (the in-pane finisher) or the end of an interactive turn. */
   trigger?: 'exit' | 'turn';
-  /** Why there is no exit code: verify.sh could not run (the repo is gone) or was killed. */
-  why?: string;
+  /** Why it has no exit code: verify.sh could not run ("the repo is gone"), "verify timed out
+   * after 600s", "verify.sh was stopped: the workcell was killed". */
+  reason?: string;
 }
 
 export interface GitSummary {
@@ -161,6 +162,8 @@ export const ERROR_CODES = [
   'SESSION_GONE',
   'BROKEN_RUN',
   'HOME_UNREADABLE',
+  /** Another workcell command holds the name's lock (nameLock.ts): try again. */
+  'BUSY',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

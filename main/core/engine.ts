@@ -16,11 +16,13 @@ import {
   liveIn,
   identify,
   readProcRecord,
+  readVerifyRecord,
   terminate,
   type Ended,
   type ProcRecord,
   type ProcTable,
 } from './processes.js';
+import { withNameLock } from './nameLock.js';
 import { LAUNCH_GRACE_MS, deriveState } from './reconcile.js';
 import { err, ok, type Result } from './result.js';
 import { BrokenRunError, brokenRun, ghostSession, unreadable } from './runCheck.js';
@@ -34,17 +36,26 @@ const LAST_LINE_BYTES = 8_192;
 // kill: TERM the workcell's processes, then KILL after this grace (gemini-cli ignores SIGHUP).
 const KILL_GRACE_MS = 3_000;
 
-/** What gc did: sessions closed, run dirs removed, orphans reaped, and run dirs kept because
- * processes of theirs still run. */
+/** What gc did: sessions closed, run dirs removed, orphans reaped, run dirs kept because
+ * processes of theirs still run, and workcells skipped because another command was working on them. */
 export interface GcOutcome {
   closed: string[];
   removed: string[];
   reaped: { name: string; ended: Ended[] }[];
   keptLive: { name: string; pids: number[] }[];
+  busy: string[];
   /** Sessions closed whose run dir was gone. */
   ghosts: string[];
   /** Run dirs that cannot be read, left alone (see `workcell ls` for each one's fix). */
   broken: string[];
+}
+
+/** What kill did. `finisherStopped`: the agent had already exited and kill stopped its finisher
+ * (a verify.sh still running, the git summary). */
+export interface Reaped {
+  status: WorkcellStatus;
+  ended: Ended[];
+  finisherStopped?: boolean;
 }
 
 export type Artifact = 'brief' | 'handoff' | 'verifyLog' | 'events' | 'status' | 'log';
@@ -61,9 +72,11 @@ export class Engine {
   }
 
   async start(o: StartOptions): Promise<Result<WorkcellStatus>> {
+    const bad = validateName(o.name);
+    if (bad) return { ok: false, error: bad };
     // start, resume and finish (and their agent/hook modules) load on first use: `ls` never pays.
     const { startWorkcell } = await import('./start.js');
-    return startWorkcell(this.dir, this.tmux, this.store, o);
+    return withNameLock(this.dir, o.name, () => startWorkcell(this.dir, this.tmux, this.store, o));
   }
 
   /** Every workcell that can be read, with ONE tmux call for all panes. Broken run dirs and ghost
@@ -270,12 +283,22 @@ export class Engine {
   /** `kill`, and which processes it ended: every process of the workcell by session, group and
    * parent link (processes.ts), whether its pane is alive or it was orphaned when the pane, session
    * or tmux server went away. */
-  async reap(name: string, by = 'user'): Promise<Result<{ status: WorkcellStatus; ended: Ended[] }>> {
+  async reap(name: string, by = 'user'): Promise<Result<Reaped>> {
+    const bad = validateName(name);
+    if (bad) return { ok: false, error: bad };
+    return withNameLock(this.dir, name, () => this.reapLocked(name, by));
+  }
+
+  private async reapLocked(name: string, by: string): Promise<Result<Reaped>> {
     const st = await this.status(name);
     if (!st.ok) return st;
     if (isEnded(st.value.state)) {
-      // Close the dead pane (already gone is fine); a live one is the finisher running verify.sh.
-      if (st.value.pane?.dead) await this.tmux.killSession(name);
+      // A live pane of an ended workcell is its finisher (verify.sh, the git summary): stop it.
+      if (st.value.pane && !st.value.pane.dead) {
+        const r = await this.stopFinisher(name, 'the workcell was killed');
+        return r.ok ? ok({ ...r.value, finisherStopped: true }) : r;
+      }
+      if (st.value.pane?.dead) await this.tmux.killSession(name); // already gone is fine
       return err('STILL_RUNNING', `workcell ${name} has already ended (${st.value.state}); nothing to kill`);
     }
     await writeJsonAtomic(join(this.dir.runDir(name), RUN_FILES.killed), {
@@ -289,6 +312,9 @@ export class Engine {
     // existed has none): identify it as it is.
     const pane = st.value.pane;
     if (pane && !pane.dead && pane.pid !== recorded?.pid) records.push(await identify(pane.pid));
+    // A verify.sh started at a turn end by the supervisor is not in the pane's session.
+    const verifying = await verifyRecordOf(this.dir.runDir(name));
+    if (verifying) records.push(verifying);
     // Killed processes linger until reaped; terminate reports only once none of them runs.
     const ended = records.length ? await terminate(records, { graceMs: KILL_GRACE_MS }) : [];
     await this.tmux.killSession(name); // gone already is fine: the kill is recorded on disk either way
@@ -300,12 +326,39 @@ export class Engine {
     return ok({ status, ended });
   }
 
+  /** An ended workcell whose finisher still runs (its pane alive): end the finisher and its
+   * verify.sh (a hung check must not hold the workcell for the whole verify timeout), close the
+   * session, and finish the pass without the check, saying why. Caller holds the name lock. */
+  private async stopFinisher(name: string, why: string): Promise<Result<Reaped>> {
+    const runDir = this.dir.runDir(name);
+    const records: ProcRecord[] = [];
+    for (const r of [await procRecordOf(runDir), await verifyRecordOf(runDir)]) if (r) records.push(r);
+    const ended = records.length ? await terminate(records, { graceMs: KILL_GRACE_MS }) : [];
+    await this.tmux.killSession(name); // gone already is fine
+    const { finalize } = await import('./finish.js');
+    const status = await finalize(this.dir, this.store, name, undefined, { verifyStopped: why });
+    if (!status) return notFound(name);
+    if (ended.length)
+      await this.store.appendEvent(name, { type: 'reaped', by: 'finisher', pids: ended.map((e) => e.pid) });
+    return ok({ status, ended });
+  }
+
   /** The next pass of an ended workcell: vendor resume by session id where the CLI has one. */
   async resume(name: string): Promise<Result<WorkcellStatus>> {
-    const st = await this.status(name);
-    if (!st.ok) return st;
-    const { resumeWorkcell } = await import('./resume.js');
-    return resumeWorkcell(this.dir, this.tmux, this.store, st.value);
+    const bad = validateName(name);
+    if (bad) return { ok: false, error: bad };
+    return withNameLock(this.dir, name, async () => {
+      let st = await this.status(name);
+      if (!st.ok) return st;
+      if (isEnded(st.value.state) && st.value.pane && !st.value.pane.dead) {
+        const stopped = await this.stopFinisher(name, 'the workcell was resumed');
+        if (!stopped.ok) return stopped;
+        st = await this.status(name);
+        if (!st.ok) return st;
+      }
+      const { resumeWorkcell } = await import('./resume.js');
+      return resumeWorkcell(this.dir, this.tmux, this.store, st.value);
+    });
   }
 
   /** Reaps orphaned workcells (their processes run with no pane), closes dead sessions whose exit is
@@ -319,39 +372,55 @@ export class Engine {
       removed: [],
       reaped: [],
       keptLive: [],
-      ghosts: await this.closeGhosts(problems.filter((p) => p.state === 'ghost').map((p) => p.name)),
+      busy: [],
+      ghosts: [],
       broken: problems.filter((p) => p.state === 'broken').map((p) => p.name),
     };
+    await this.closeGhosts(
+      problems.filter((p) => p.state === 'ghost').map((p) => p.name),
+      out,
+    );
     const now = Date.now();
     const table = lazyTable();
-    for (const w of workcells) {
-      if (w.state === 'orphaned') {
-        // Whatever its age: an orphan edits its repo unseen. Its run dir stays for this round, so the
-        // user can read what it did before a later `gc --remove`.
-        const r = await this.reap(w.name, 'gc');
-        if (r.ok) out.reaped.push({ name: w.name, ended: r.value.ended });
-        continue;
-      }
-      if (!isEnded(w.state)) continue;
-      const endedAt = w.endedAt ? Date.parse(w.endedAt) : Date.parse(w.startedAt);
-      if (o.olderThanMs !== undefined && now - endedAt < o.olderThanMs) continue;
-      if (w.pane) {
-        if (!w.pane.dead && w.state !== 'vanished') continue; // a live process: never
-        const r = await this.tmux.killSession(w.name);
-        if (r.ok) out.closed.push(w.name);
-      }
-      if (o.remove) {
-        // Ended is not enough: a child the agent left behind (or a kill that could not end one) still
-        // works in the repo and writes into this run dir.
-        const rec = await procRecordOf(w.runDir);
-        const live = rec ? liveIn(await table(), rec).map((p) => p.pid) : [];
-        if (live.length > 0) {
-          out.keptLive.push({ name: w.name, pids: live });
-          continue;
+    for (const listed of workcells) {
+      // Only a workcell gc may act on takes its lock, and it is looked at again under the lock: a
+      // resume that finished meanwhile made it running, and its run dir must not be removed.
+      const candidate = listed.state === 'orphaned' || (isEnded(listed.state) && (listed.pane || o.remove));
+      if (!candidate) continue;
+      const done = await withNameLock(this.dir, listed.name, async (): Promise<Result<void>> => {
+        const st = await this.status(listed.name);
+        if (!st.ok) return ok(undefined); // removed (or broken) meanwhile: nothing gc may collect
+        const w = st.value;
+        if (w.state === 'orphaned') {
+          // Whatever its age: an orphan edits its repo unseen. Its run dir stays for this round, so the
+          // user can read what it did before a later `gc --remove`.
+          const r = await this.reapLocked(w.name, 'gc');
+          if (r.ok) out.reaped.push({ name: w.name, ended: r.value.ended });
+          return ok(undefined);
         }
-        await fs.rm(w.runDir, { recursive: true, force: true });
-        out.removed.push(w.name);
-      }
+        if (!isEnded(w.state)) return ok(undefined);
+        const endedAt = w.endedAt ? Date.parse(w.endedAt) : Date.parse(w.startedAt);
+        if (o.olderThanMs !== undefined && now - endedAt < o.olderThanMs) return ok(undefined);
+        if (w.pane) {
+          if (!w.pane.dead && w.state !== 'vanished') return ok(undefined); // a live process: never
+          const r = await this.tmux.killSession(w.name);
+          if (r.ok) out.closed.push(w.name);
+        }
+        if (o.remove) {
+          // Ended is not enough: a child the agent left behind (or a kill that could not end one) still
+          // works in the repo and writes into this run dir.
+          const rec = await procRecordOf(w.runDir);
+          const live = rec ? liveIn(await table(), rec).map((p) => p.pid) : [];
+          if (live.length > 0) {
+            out.keptLive.push({ name: w.name, pids: live });
+            return ok(undefined);
+          }
+          await fs.rm(w.runDir, { recursive: true, force: true });
+          out.removed.push(w.name);
+        }
+        return ok(undefined);
+      });
+      if (!done.ok && done.error.code === 'BUSY') out.busy.push(listed.name);
     }
     return ok(out);
   }
@@ -359,18 +428,22 @@ export class Engine {
   /** Ends ghost sessions (run dir deleted under them), whatever their age: with no run dir nothing of
    * theirs is kept and nothing supervises them. Their processes are ended like a kill's (TERM, then
    * KILL), since one that ignores the session's hangup would run on with no trace at all. */
-  private async closeGhosts(names: string[]): Promise<string[]> {
-    if (names.length === 0) return [];
-    const panes = await this.tmux.listPanes();
-    const closed: string[] = [];
+  /** Closes sessions of ours whose run dir is gone, ending their processes. Each under its name's
+   * lock: a start of that name may be racing (its session exists before its run dir is complete). */
+  private async closeGhosts(names: string[], out: GcOutcome): Promise<void> {
+    if (names.length === 0) return;
     for (const name of names) {
-      const pane = panes.ok ? panes.value.find((p) => p.session === name) : undefined;
-      // A start of this name may have claimed it since the listing: then it is no ghost.
-      if (!pane || existsSync(this.dir.runDir(name))) continue;
-      if (!pane.dead) await terminate([await identify(pane.pid)], { graceMs: KILL_GRACE_MS });
-      if ((await this.tmux.killSession(name)).ok || !(await this.tmux.hasSession(name))) closed.push(name);
+      const r = await withNameLock(this.dir, name, async (): Promise<Result<boolean>> => {
+        // Looked at again under the lock: a start of this name may have claimed it since the listing.
+        const panes = await this.tmux.listPanes();
+        const pane = panes.ok ? panes.value.find((p) => p.session === name) : undefined;
+        if (!pane || existsSync(this.dir.runDir(name))) return ok(false);
+        if (!pane.dead) await terminate([await identify(pane.pid)], { graceMs: KILL_GRACE_MS });
+        return ok((await this.tmux.killSession(name)).ok || !(await this.tmux.hasSession(name)));
+      });
+      if (r.ok && r.value) out.ghosts.push(name);
+      else if (!r.ok && r.error.code === 'BUSY') out.busy.push(name);
     }
-    return closed;
   }
 }
 
@@ -407,6 +480,11 @@ function missingStatus(
  * vanished rather than orphaned, and `kill` still ends its pane's process group). */
 function procRecordOf(runDir: string): Promise<ProcRecord | null> {
   return readProcRecord(runDir).catch(() => null);
+}
+
+/** verify.proc.json the same way: a bad one must not stop `kill` from ending the rest. */
+function verifyRecordOf(runDir: string): Promise<ProcRecord | null> {
+  return readVerifyRecord(runDir).catch(() => null);
 }
 
 function notFound(name: string) {

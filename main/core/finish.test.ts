@@ -57,7 +57,7 @@ test('the repo deleted mid-run: verify says the repo is gone (status, verify.log
   );
   const gone = new RegExp(`the repo ${repo} is gone`);
   assert.equal(s.verify.exitCode, null);
-  assert.match(s.verify.why ?? '', gone);
+  assert.match(s.verify.reason ?? '', gone);
   assert.match(readFileSync(join(s.runDir, RUN_FILES.verifyLog), 'utf8'), gone);
   assert.match(s.verify.outputTail ?? '', gone, 'the notification tail carries it');
   await waitFor(
@@ -81,6 +81,6 @@ test('the repo deleted mid-run: verify says the repo is gone (status, verify.log
     env: home.env,
     encoding: 'utf8',
   });
-  assert.match(status.stdout, /verify\s+verify could not run: the repo .* is gone/);
+  assert.match(status.stdout, /verify\s+.*: verify\.sh could not run: the repo .* is gone/);
   assert.doesNotMatch(status.stdout, /null/);
 });

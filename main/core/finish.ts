@@ -1,25 +1,25 @@
 import { spawn } from 'node:child_process';
 import { promises as fs, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { WorkcellStatus } from '../common/workcell.js';
-import { exists, readTail, writeTextAtomic } from './fsutil.js';
+import { exists, readTail, writeJsonAtomic, writeTextAtomic } from './fsutil.js';
 import { gitSummary } from './git.js';
 import { fillTemplate, readTemplate } from './home.js';
-import { RUN_FILES, type ControlDir } from './paths.js';
+import { ControlDir, RUN_FILES } from './paths.js';
+import { identify } from './processes.js';
 import { deriveState } from './reconcile.js';
 import type { RunStore } from './runStore.js';
 import { Transitions } from './transition.js';
-import { verifyAtOf } from './settingsJson.js';
+import { limitsOf, verifyAtOf } from './settingsJson.js';
 
-// verify.sh decides "done"; a check that hangs must not hold the pane forever.
-const VERIFY_TIMEOUT_MS = 10 * 60_000;
 const VERIFY_TAIL_BYTES = 4_000;
 
 export interface VerifyOutcome {
   exitCode: number | null;
   tail: string;
-  /** Why verify.sh has no exit code (it could not start, or was killed), also written to verify.log. */
-  why?: string;
+  /** Set when it has no exit code: "verify.sh could not run: the repo … is gone", "verify timed out
+   * after 600s". Also written to verify.log (so the notification tail has it) and the pane. */
+  reason?: string;
 }
 
 /** Why a repo cannot host verify.sh or the git summary, or null when it can. A repo deleted or moved
@@ -34,35 +34,75 @@ export function repoGone(repo: string): string | null {
   }
 }
 
-/** Runs verify.sh with sh in the repo, streaming its output to `echo` (the pane) and verify.log. */
+// Process groups of the verify.sh runs in this process, so the finisher can end them when it is
+// hung up or terminated (a group of its own does not get the pane's SIGHUP).
+const runningGroups = new Set<number>();
+
+/** SIGKILLs every verify.sh group this process started and has not seen end. */
+export function killRunningVerifies(): void {
+  for (const g of runningGroups) killGroup(g);
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // ESRCH: the whole group has already gone
+  }
+}
+
+/** Runs verify.sh with sh in the repo, streaming its output to `echo` (the pane) and verify.log.
+ * It runs in a process group of its own, recorded in verify.proc.json, so the timeout (settings
+ * verifyTimeoutSeconds), `kill` and `resume` end all of it: killing sh alone left its children
+ * holding the output pipe, and the wait went on. */
 export async function runVerify(
   runDir: string,
   repo: string,
   echo?: NodeJS.WritableStream,
+  o: { timeoutMs?: number } = {},
 ): Promise<VerifyOutcome> {
   const script = join(runDir, RUN_FILES.verify);
+  // runs/<name>/ inside the control dir: its settings.json, read without the schema.
+  const timeoutMs =
+    o.timeoutMs ?? limitsOf(new ControlDir(dirname(dirname(runDir))).settings).verifyTimeoutSeconds * 1000;
+  const record = join(runDir, RUN_FILES.verifyProc);
   const log = await fs.open(join(runDir, RUN_FILES.verifyLog), 'w', 0o600);
-  const because = async (why: string): Promise<VerifyOutcome> => {
-    const line = `[workcell] verify.sh could not run: ${why}\n`;
+  let recorded: Promise<unknown> = Promise.resolve();
+  const because = async (reason: string): Promise<VerifyOutcome> => {
+    const line = `[workcell] ${reason}\n`;
     echo?.write(line);
     await log.write(line);
-    return { exitCode: null, tail: '', why };
+    return { exitCode: null, tail: '', reason };
   };
   try {
     const gone = repoGone(repo);
-    if (gone) return await because(gone);
-    let startError: string | null = null;
-    let timedOut = false;
+    if (gone) return await because(`verify.sh could not run: ${gone}`);
+    let reason: string | undefined;
     const code = await new Promise<number | null>((resolve) => {
       const child = spawn('/bin/sh', [script], {
         cwd: repo,
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env },
+        detached: true, // its own process group; it stays in the pane's session (processes.ts finds it)
       });
+      const pgid = child.pid;
+      let settled = false;
+      const settle = (c: number | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (pgid) runningGroups.delete(pgid);
+        resolve(c);
+      };
+      if (pgid) {
+        runningGroups.add(pgid);
+        // A failed write (full disk) only means kill cannot find a hung check; the timeout still can.
+        recorded = identify(pgid).then((rec) => writeJsonAtomic(record, rec).catch(() => undefined));
+      }
       const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, VERIFY_TIMEOUT_MS);
+        reason = `verify timed out after ${formatSeconds(timeoutMs)}`;
+        if (pgid) killGroup(pgid);
+      }, timeoutMs);
       const out = (b: Buffer) => {
         echo?.write(b);
         void log.write(b);
@@ -71,23 +111,25 @@ export async function runVerify(
       child.stderr.on('data', out);
       child.on('error', (e: NodeJS.ErrnoException) => {
         // /bin/sh missing, or the repo went away between the check and the spawn
-        clearTimeout(timer);
-        startError = repoGone(repo) ?? `/bin/sh could not start (${e.code ?? e.message})`;
-        resolve(null);
+        const why = repoGone(repo) ?? `/bin/sh could not start (${e.code ?? e.message})`;
+        reason ??= `verify.sh could not run: ${why}`;
+        settle(null);
       });
-      child.on('close', (c) => {
-        clearTimeout(timer);
-        resolve(c);
+      // After a timeout, sh's exit is the end: a child that left the group may still hold the pipe.
+      child.on('exit', (c) => {
+        if (reason) settle(c);
       });
+      child.on('close', (c) => settle(c));
     });
-    if (startError) return await because(startError);
-    if (code === null && timedOut)
-      return await because(`it ran longer than ${VERIFY_TIMEOUT_MS / 60_000} minutes and was killed`);
-    return { exitCode: code, tail: '' };
+    return reason ? await because(reason) : { exitCode: code, tail: '' };
   } finally {
+    await recorded;
+    await fs.rm(record, { force: true });
     await log.close();
   }
 }
+
+const formatSeconds = (ms: number) => `${Number((ms / 1000).toFixed(3))}s`;
 
 /** After the agent's exit: record the outcome, run verify, summarise git, write the handoff skeleton.
  * Called in the pane by finishMain (the normal path) and by `kill`. Idempotent: a second call after a
@@ -97,6 +139,7 @@ export async function finalize(
   store: RunStore,
   name: string,
   echo?: NodeJS.WritableStream,
+  o: { verifyStopped?: string } = {},
 ): Promise<WorkcellStatus | null> {
   const runDir = dir.runDir(name);
   const transitions = new Transitions(store);
@@ -125,7 +168,20 @@ export async function finalize(
 
   // verifyAt "turn": the user wants verify.sh only at turn ends, not at the exit.
   const atExit = verifyAtOf(dir.settings) !== 'turn';
-  if (status.state !== 'killed' && atExit && (await exists(join(runDir, RUN_FILES.verify)))) {
+  const verifiedAtExit = status.verify.ran && status.verify.trigger === 'exit';
+  if (status.state !== 'killed' && atExit && o.verifyStopped && !verifiedAtExit) {
+    // kill or resume ended the finisher (and its verify.sh) before the check gave its answer.
+    if (await exists(join(runDir, RUN_FILES.verify))) {
+      const tail = (await readTail(join(runDir, RUN_FILES.verifyLog), VERIFY_TAIL_BYTES)).trimEnd();
+      const reason = `verify.sh was stopped: ${o.verifyStopped}`;
+      const at = new Date().toISOString();
+      const t = await transitions.transition(name, {
+        patch: { verify: { ran: true, exitCode: null, at, outputTail: tail, trigger: 'exit', reason } },
+        event: { type: 'verified', exitCode: null, ok: false, pass: status.pass, trigger: 'exit', reason },
+      });
+      status = t.status ?? status;
+    }
+  } else if (status.state !== 'killed' && atExit && (await exists(join(runDir, RUN_FILES.verify)))) {
     echo?.write(`\n[workcell] running verify.sh in ${status.repo}\n`);
     const v = await runVerify(runDir, status.repo, echo);
     const tail = (await readTail(join(runDir, RUN_FILES.verifyLog), VERIFY_TAIL_BYTES)).trimEnd();
@@ -138,21 +194,21 @@ export async function finalize(
           at,
           outputTail: tail,
           trigger: 'exit',
-          ...(v.why ? { why: v.why } : {}),
+          ...(v.reason ? { reason: v.reason } : {}),
         },
       },
       event: {
         type: 'verified',
         exitCode: v.exitCode,
         ok: v.exitCode === 0,
-        ...(v.why ? { why: v.why } : {}),
         pass: status.pass,
         trigger: 'exit',
+        ...(v.reason ? { reason: v.reason } : {}),
       },
     });
     status = t.status ?? status;
     echo?.write(
-      `[workcell] verify ${v.exitCode === 0 ? 'passed' : v.why ? `could not run: ${v.why}` : `FAILED (exit ${v.exitCode})`}\n`,
+      `[workcell] verify ${v.exitCode === 0 ? 'passed' : `FAILED (${v.reason ?? `exit ${v.exitCode}`})`}\n`,
     );
   }
 
@@ -177,13 +233,13 @@ async function writeHandoff(dir: ControlDir, s: WorkcellStatus): Promise<void> {
   const brief = await fs.readFile(join(dir.runDir(s.name), RUN_FILES.brief), 'utf8').catch(() => '');
   const objective = /## Objective\n([\s\S]*?)\n## /.exec(brief)?.[1]?.trim() ?? '(see brief.md)';
   const gone = repoGone(s.repo);
+  // No exit code and no reason (a record from before reasons): the repo may still say why.
+  const noCode = gone ? `verify.sh could not run: ${gone}` : 'no exit code, see verify.log';
   const verify = !s.verify.ran
     ? 'no verify.sh (not verified)'
     : s.verify.exitCode === 0
       ? 'passed'
-      : s.verify.exitCode === null
-        ? `could not run: ${s.verify.why ?? gone ?? 'no exit code (see verify.log)'}`
-        : `FAILED (exit ${s.verify.exitCode})${s.state === 'done' ? ': claimed done, not verified' : ''}`;
+      : `FAILED (${s.verify.reason ?? (s.verify.exitCode === null ? noCode : `exit ${s.verify.exitCode}`)})${s.state === 'done' ? ': claimed done, not verified' : ''}`;
   const text = fillTemplate(await readTemplate(dir, 'handoff.md'), {
     name: s.name,
     objective,

@@ -62,8 +62,19 @@ export async function appendLine(path: string, line: string): Promise<void> {
   await fs.appendFile(path, line.endsWith('\n') ? line : `${line}\n`, { mode: 0o600 });
 }
 
-/** The last `bytes` of a file (for last-line and excerpts without reading a whole agent.log). */
+/** The last `bytes` of a file (for last-line and excerpts without reading a whole agent.log). A log
+ * the supervisor rotated (supervisor/logRotation.ts) goes on in `PATH.1`: when the current file holds
+ * fewer than `bytes`, the rest comes from there, so a rotation just before the agent's last words
+ * never leaves a reader with an empty tail. (A rotation between the two reads can repeat a stretch in
+ * what is returned; it is only ever shown, never parsed.) */
 export async function readTail(path: string, bytes: number): Promise<string> {
+  const cur = tailBytes(path, bytes);
+  if (cur.length >= bytes) return cur.toString('utf8');
+  const prev = tailBytes(`${path}.1`, bytes - cur.length);
+  return (prev.length ? Buffer.concat([prev, cur]) : cur).toString('utf8');
+}
+
+function tailBytes(path: string, bytes: number): Buffer {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
@@ -71,10 +82,10 @@ export async function readTail(path: string, bytes: number): Promise<string> {
     const len = Math.min(size, bytes);
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, size - len);
-    return buf.toString('utf8');
+    return buf;
   } catch (e) {
-    // ENOENT: the agent has not printed anything yet
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    // ENOENT: the agent has not printed anything yet (or the log was never rotated)
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
     throw e;
   } finally {
     if (fd !== undefined) closeSync(fd);

@@ -40,7 +40,21 @@ async function logOf(name: string): Promise<string> {
     15_000,
     `${name} to be done`,
   );
-  return fs.readFile(join(home.dir.runDir(name), 'agent.log'), 'utf8');
+  // The pane's log writer (a node process) may start after a fast agent has already ended: its
+  // output waits in the pipe and lands a moment later. Read once the log is non-empty and stable.
+  const read = () => fs.readFile(join(home.dir.runDir(name), 'agent.log'), 'utf8');
+  let last = '';
+  return waitFor(
+    async () => {
+      const now = await read();
+      const stable = now !== '' && now === last;
+      last = now;
+      if (!stable) await new Promise((r) => setTimeout(r, 100));
+      return stable ? now : null;
+    },
+    10_000,
+    `${name}'s agent.log to settle`,
+  );
 }
 
 test('--headless runs claude -p, records headless, and exits on its own', async () => {

@@ -70,6 +70,11 @@ export const RUN_FILES = {
    * agent's processes can be found (and ended) after the pane, session or tmux server is gone. */
   proc: 'proc.json',
   verifyLog: 'verify.log',
+  /** The running verify.sh's process group (pid + start time), whoever started it (the finisher or
+   * the supervisor at a turn end), so kill and resume can end a check that hangs. Gone when it ends. */
+  verifyProc: 'verify.proc.json',
+  /** The previous agent.log, once agent.log passed settings.agentLogMaxMB (supervisor/logRotation.ts). */
+  logPrevious: 'agent.log.1',
   hooks: 'hooks',
   tmp: 'tmp',
   history: 'history',

@@ -203,6 +203,11 @@ export function readProcRecord(runDir: string): Promise<ProcRecord | null> {
   return readJson<ProcRecord>(join(runDir, RUN_FILES.proc));
 }
 
+/** The verify.sh running for this workcell now, if any (written by runVerify in finish.ts). */
+export function readVerifyRecord(runDir: string): Promise<ProcRecord | null> {
+  return readJson<ProcRecord>(join(runDir, RUN_FILES.verifyProc));
+}
+
 /** Running processes of the workcell(s) `records` describe, from a fresh scan. */
 export async function liveProcesses(records: ProcRecord | readonly ProcRecord[]): Promise<ProcInfo[]> {
   const table = await scanProcesses();

@@ -22,6 +22,8 @@ const PER_PASS = [
   RUN_FILES.killed,
   RUN_FILES.verifyLog,
   RUN_FILES.proc,
+  RUN_FILES.verifyProc,
+  RUN_FILES.logPrevious,
 ] as const;
 // Copied (the next pass and the human still read them in place).
 const KEPT = [RUN_FILES.status, RUN_FILES.handoff, RUN_FILES.brief] as const;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { STATES, NAME_PATTERN } from '../common/workcell.js';
 import { DEFAULT_NOTIFY_ON, NOTIFIER_TYPES, TURN_END } from '../common/notify.js';
 import {
+  DEFAULT_LIMITS,
   DEFAULT_THRESHOLDS,
   TELEGRAM_DEFAULT_API_BASE,
   VERIFY_AT,
@@ -89,6 +90,8 @@ export const settingsSchema = z.strictObject({
     })
     .default(() => ({ ...DEFAULT_THRESHOLDS })),
   verifyAt: z.enum(VERIFY_AT).default('both'),
+  verifyTimeoutSeconds: z.number().positive().default(DEFAULT_LIMITS.verifyTimeoutSeconds),
+  agentLogMaxMB: z.number().positive().default(DEFAULT_LIMITS.agentLogMaxMB),
   terminal: z.strictObject({ argv }).nullable().default(null),
   launchAtLogin: z.boolean().default(false),
   muted: z

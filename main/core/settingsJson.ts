@@ -2,6 +2,7 @@
 // on a syntax error the line, column and what to change, never the file's text (it may hold a secret).
 // Kept apart from the schema so `ls` can tell a broken file from a good one without loading zod.
 import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { DEFAULT_LIMITS } from '../common/settings.js';
 import { err, ok, type Result } from './result.js';
 
 /** Identifies one version of a file: a rename-save changes ino, an in-place write changes size/mtime. */
@@ -180,4 +181,23 @@ export function verifyAtOf(file: string): 'both' | 'turn' | 'exit' {
     // broken JSON: the default (the daemon's log and `doctor` say what is wrong)
     return 'both';
   }
+}
+
+/** `verifyTimeoutSeconds` and `agentLogMaxMB` for the finisher and the log writer, without the schema
+ * (same reason as verifyAtOf). A missing, broken or non-positive value means the default: a broken file
+ * must never turn off the bounds. */
+export function limitsOf(file: string): { verifyTimeoutSeconds: number; agentLogMaxMB: number } {
+  const out: { verifyTimeoutSeconds: number; agentLogMaxMB: number } = { ...DEFAULT_LIMITS };
+  const t = readSettingsText(file);
+  if (t.kind !== 'text') return out;
+  try {
+    const j = JSON.parse(t.text) as Record<string, unknown> | null;
+    for (const k of ['verifyTimeoutSeconds', 'agentLogMaxMB'] as const) {
+      const v = j?.[k];
+      if (typeof v === 'number' && Number.isFinite(v) && v > 0) out[k] = v;
+    }
+  } catch {
+    // broken JSON: the defaults (the daemon's log and `doctor` say what is wrong)
+  }
+  return out;
 }

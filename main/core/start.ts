@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AGENTS, validateName, type AgentName, type WorkcellStatus } from '../common/workcell.js';
+import { secretEnvNames } from './agentEnv.js';
 import { ADAPTERS, taskPrompt } from './agents/adapters.js';
 import { prepareHooks } from './agents/hooks.js';
 import { newSessionId } from './agents/sessionIds.js';
@@ -11,7 +12,7 @@ import { recordProcess } from './processes.js';
 import { err, ok, type Result } from './result.js';
 import type { RunStore } from './runStore.js';
 import { Transitions } from './transition.js';
-import { escapeTmuxArg, type Tmux } from './tmux.js';
+import { escapeTmuxArg, pipePaneCommand, type Tmux } from './tmux.js';
 import { which } from './which.js';
 
 export interface StartOptions {
@@ -49,7 +50,9 @@ export async function launchInTmux(
 ): Promise<Result<string>> {
   const runDir = dir.runDir(name);
   // Our own values only (paths under the control dir): each becomes one `-e VAR=value` argument.
-  const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  // WORKCELL_HIDE_ENV: the secret names the wrapper drops in the pane (agentEnv.ts).
+  const hide = { WORKCELL_HIDE_ENV: secretEnvNames(dir).join(' ') };
+  const envArgs = Object.entries({ ...env, ...hide }).flatMap(([k, v]) => ['-e', escapeTmuxArg(`${k}=${v}`)]);
   const wrapper = [
     '/bin/sh',
     join(dir.bin, 'wrap.sh'),
@@ -76,7 +79,7 @@ export async function launchInTmux(
     // `workcell attach` (writable) switches to `latest` while the user is attached.
     ...['set-option', '-w', '-t', target, 'window-size', 'manual'],
     ';',
-    ...['pipe-pane', '-o', '-t', target, `exec cat >> ${shellQuotePath(join(runDir, RUN_FILES.log))}`],
+    ...['pipe-pane', '-o', '-t', target, agentLogPipe(runDir)],
   ]);
   if (!r.ok) return r;
   const pid = Number(r.value.trim().split('\n')[0]);
@@ -84,11 +87,20 @@ export async function launchInTmux(
   return r;
 }
 
-/** Quote a path we own for the one shell string tmux requires (pipe-pane). `#` is doubled because tmux
- * expands formats in that string. Never used for user text. */
-function shellQuotePath(p: string): string {
-  return `'${p.replace(/'/g, `'\\''`).replace(/#/g, '##')}'`;
+/** The first field holding a NUL byte, by its name only (never its text, which is the user's). A NUL
+ * cannot pass through argv: Node throws with the whole argument (the brief) in the message. */
+function nulField(fields: [string, string | undefined][]): string | null {
+  return fields.find(([, v]) => v?.includes('\0'))?.[0] ?? null;
 }
+
+/** The pipe-pane command that appends the pane's output to agent.log: plain `cat` (2 MB, starts in a
+ * millisecond). The supervisor rotates agent.log by renaming it and issuing this again (logRotation.ts). */
+export function agentLogPipe(runDir: string): string {
+  return pipePaneCommand('exec cat >>', join(runDir, RUN_FILES.log));
+}
+
+const nulError = (field: string) =>
+  err('BAD_ARGS', `${field} holds a NUL byte (\\0): remove it; no program's arguments can carry one`);
 
 async function readInput(path: string, what: string): Promise<Result<string>> {
   try {
@@ -118,6 +130,15 @@ export async function startWorkcell(
   const version = await tmux.checkVersion();
   if (!version.ok) return version;
 
+  const nul = nulField([
+    ['the objective', o.objective],
+    ['the verify command', o.verify],
+    ['the repository path', o.repo],
+    ['the brief file name', o.briefFile],
+    ['the verify file name', o.verifyFile],
+    ['an agent argument', o.args.join(' ')],
+  ]);
+  if (nul) return nulError(nul);
   const repo = resolve(o.repo);
   try {
     const st = await fs.stat(repo);
@@ -137,6 +158,8 @@ export async function startWorkcell(
     if (!r.ok) return r;
     objective = r.value;
   }
+  const nulBrief = nulField([[`the brief file ${o.briefFile}`, o.briefFile && objective]]);
+  if (nulBrief) return nulError(nulBrief);
   let verifyScript: string | null = null;
   if (o.verify !== undefined) {
     // verify.sh is a shell script by design: the user's check command is its body, run with sh in the repo.

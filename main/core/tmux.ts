@@ -5,6 +5,10 @@ import {
   type ExecFileOptions,
   type SpawnOptions,
 } from 'node:child_process';
+import { dirname } from 'node:path';
+import { shQuote } from '../common/shellQuote.js';
+import { scrubEnv, secretEnvNames } from './agentEnv.js';
+import { ControlDir } from './paths.js';
 import { err, ok, type Result } from './result.js';
 
 /** The seam for the outside world (STYLE.md): tests can assert the exact argv. */
@@ -19,6 +23,15 @@ export type Executor = (file: string, args: string[], opts?: ExecFileOptions) =>
 
 export const execFileExecutor: Executor = (file, args, opts) =>
   new Promise((resolve) => {
+    // Node refuses an argument holding a NUL byte by throwing, with the argument in the message: turn
+    // that into a value whose message holds no user text (callers check user text before this).
+    const nul = args.findIndex((a) => a.includes('\0'));
+    if (nul !== -1) {
+      const e: NodeJS.ErrnoException = new Error(`argument ${nul} holds a NUL byte`);
+      e.code = 'ERR_INVALID_ARG_VALUE';
+      resolve({ stdout: '', stderr: '', code: -1, spawnError: e });
+      return;
+    }
     execFile(
       file,
       args,
@@ -55,6 +68,29 @@ export function tmuxEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
  * `a;` -> `a\;` comes out as `a;` inside the pane; nothing else in an argument is touched. */
 export function escapeTmuxArg(arg: string): string {
   return arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg;
+}
+
+/** A path as one argument in a tmux config file, for `source-file`: tmux expands `$VAR`, `~` and
+ * backslash escapes in double quotes and `#` starts a comment outside them, and source-file passes the
+ * path to glob(3). So glob characters are escaped for glob, then every byte that is not plainly safe is
+ * written as tmux's `\ooo` octal escape inside double quotes: no `$`, quote, `#`, newline or backslash
+ * of the path is left for tmux to read. Measured on 3.3a with `$()`, backticks, `#()`, `#{}`, quotes,
+ * `;`, `~`, `*`, `[`, newlines and UTF-8: each file sourced exactly once, nothing run. */
+export function tmuxConfPath(path: string): string {
+  const globSafe = path.replace(/[\\*?[]/g, '\\$&');
+  let out = '"';
+  for (const b of Buffer.from(globSafe, 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9/._-]/.test(c) ? c : `\\${b.toString(8).padStart(3, '0')}`;
+  }
+  return `${out}"`;
+}
+
+/** A path we own inside the one shell string tmux requires for pipe-pane: single-quoted for the
+ * shell, then `#` and `%` doubled, because tmux expands formats (`#()` runs a command) and strftime
+ * escapes in that string first (measured on 3.3a: a home with `%%` logged to the wrong file). */
+export function pipePaneCommand(command: string, path: string): string {
+  return `${command} ${shQuote(path).replace(/[#%]/g, '$&$&')}`;
 }
 
 export const TMUX_MIN = { major: 3, minor: 2 } as const;
@@ -127,10 +163,24 @@ export class Tmux {
     readonly bin: string = 'tmux',
   ) {}
 
+  /** Set by the supervisor while its control client is attached: the reads it makes many of (list-panes
+   * per reconcile, capture-pane per look) go through that client and start no process. A CPU profile
+   * of a 100-exit burst had tmux process starts as the daemon's largest cost (~19 s of CPU). Any
+   * failure there falls back to a tmux process. */
+  fast: ((args: string[]) => Promise<Result<string>>) | null = null;
+
+  private async read(args: string[]): Promise<Result<string> | null> {
+    if (!this.fast) return null;
+    const r = await this.fast(args);
+    return r.ok ? r : null;
+  }
+
   async run(args: string[]): Promise<Result<string>> {
-    const r = await this.exec(this.bin, ['-S', this.socket, '-f', this.confPath, ...args], {
-      env: tmuxEnv(),
-    });
+    // The commands that start a server (new-session) come through here, and a server keeps its
+    // starter's environment for every pane: so no variable of ours and no notifier secret goes along
+    // (agentEnv.ts). The socket lives in the control directory, beside settings.json.
+    const env = scrubEnv(process.env, secretEnvNames(new ControlDir(dirname(this.socket))));
+    const r = await this.exec(this.bin, ['-S', this.socket, '-f', this.confPath, ...args], { env });
     if (r.spawnError) {
       if (r.spawnError.code === 'ENOENT')
         return err('TMUX_MISSING', `tmux was not found on PATH: ${TMUX_INSTALL_HINT}`);
@@ -158,6 +208,8 @@ export class Tmux {
 
   /** Every pane of every session in ONE call. An absent server is an empty fleet, not an error. */
   async listPanes(): Promise<Result<PaneInfo[]>> {
+    const viaClient = await this.read(['list-panes', '-a', '-F', PANE_FORMAT]);
+    if (viaClient?.ok) return ok(parsePanes(viaClient.value));
     const r = await this.exec(this.bin, ['-S', this.socket, 'list-panes', '-a', '-F', PANE_FORMAT], {
       env: tmuxEnv(),
     });
@@ -224,6 +276,7 @@ export class Tmux {
     else args.push('-J');
     if (opts.dead) args.push('-S', '-');
     else if (opts.lines) args.push('-S', String(-opts.lines));
-    return this.run(args);
+    // Plain text only through the control client: escape sequences (-e) stay on the process path.
+    return (!opts.ansi && (await this.read(args))) || this.run(args);
   }
 }

@@ -45,6 +45,8 @@ export const command: CommandModule = {
         for (const n of r.value.ghosts)
           process.stdout.write(`  closed ghost session ${n} (its run dir was gone)\n`);
         for (const n of r.value.removed) process.stdout.write(`  removed ${n}\n`);
+        for (const n of r.value.busy)
+          process.stdout.write(`  skipped ${n}: another workcell command is working on it; run gc again\n`);
         for (const k of r.value.keptLive)
           process.stdout.write(
             `  kept ${k.name}: processes it left behind still run (pid ${k.pids.join(', ')})\n`,

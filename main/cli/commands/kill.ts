@@ -15,7 +15,11 @@ export const command: CommandModule = {
         const r = await c.engine.reap(name);
         if (!r.ok) return fail(r.error, o.json);
         if (o.json) return printJson(r.value.status);
-        process.stdout.write(`killed ${name}; artifacts kept in ${c.dir.runDir(name)}\n`);
+        if (r.value.finisherStopped)
+          process.stdout.write(
+            `stopped ${name}'s finisher (its agent had already ended: ${r.value.status.state}; verify.sh did not finish); artifacts kept in ${c.dir.runDir(name)}\n`,
+          );
+        else process.stdout.write(`killed ${name}; artifacts kept in ${c.dir.runDir(name)}\n`);
         if (r.value.ended.length) process.stdout.write(`  ended ${describeEnded(r.value.ended)}\n`);
       });
   },

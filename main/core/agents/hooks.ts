@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentName } from '../../common/workcell.js';
 import { HOOK_EVENTS_FILE, type HookEvent } from './hookSink.js';
+import { shQuote } from '../../common/shellQuote.js';
 
 export type { HookEvent } from './hookSink.js';
 
@@ -27,10 +28,8 @@ export interface PreparedHooks {
   settingsFile?: string;
 }
 
-/** POSIX single-quoting: the only safe way to put our paths into a shell string a vendor runs. */
-export function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+// The hook command is a shell string the vendor runs: our paths go in through the one quoter.
+export { shQuote };
 
 /** A TOML basic string (JSON escapes are TOML escapes; DEL is a control character TOML also forbids). */
 export function tomlString(s: string): string {

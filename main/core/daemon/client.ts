@@ -11,7 +11,9 @@ import { err, ok, type Result } from '../result.js';
 import { lastDaemonLogLine } from './daemonLog.js';
 import { daemonSocketPath } from './layout.js';
 import { isAlive, liveLeader, readLeader, type LeaderRecord } from './leaderLock.js';
-import type { DaemonFrame } from './protocol.js';
+import type { NotifyMessage } from '../../common/notify.js';
+import type { SendResult } from '../notify/types.js';
+import type { DaemonFrame, ViewerFrame } from './protocol.js';
 
 const DAEMON_MAIN = fileURLToPath(new URL('./daemonMain.js', import.meta.url));
 
@@ -140,7 +142,24 @@ export class DaemonViewer {
 
   /** Asks the daemon to look now (e.g. right after a start). */
   poke(): void {
-    this.sock?.write('poke\n');
+    this.send({ type: 'poke' });
+  }
+
+  /** Offers to show the daemon's desktop notifications (the tray app: its bubbles open the peek on
+   * click). Each one is shown by `show` and acknowledged; the daemon shows it itself when this viewer
+   * does not answer in time or goes away. */
+  showDesktop(show: (msg: NotifyMessage) => Promise<SendResult>): void {
+    this.onFrame.event((f) => {
+      if (f.type !== 'notify') return;
+      void show(f.msg)
+        .catch((e: unknown): SendResult => ({ ok: false, error: String(e), retry: false }))
+        .then((r) => this.send({ type: 'ack', id: f.id, ok: r.ok, ...(r.ok ? {} : { error: r.error }) }));
+    });
+    this.send({ type: 'desktop' });
+  }
+
+  private send(frame: ViewerFrame): void {
+    if (this.sock && !this.sock.destroyed) this.sock.write(`${JSON.stringify(frame)}\n`);
   }
 
   close(): void {

@@ -4,12 +4,15 @@
 // nothing is live, nothing is owed and nobody is watching.
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import { isEnded } from '../../common/workcell.js';
 import type { ControlDir } from '../paths.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { DaemonLog, daemonLogPath } from './daemonLog.js';
 import { DAEMON_EXIT, daemonSocketPath } from './layout.js';
-import type { DaemonFrame } from './protocol.js';
+import { DEFAULT_FACTORIES } from '../notify/index.js';
+import { DesktopRelay } from './desktopRelay.js';
+import { parseViewerFrame, type DaemonFrame } from './protocol.js';
 
 export const DAEMON_TIMING = {
   // Nothing live, nothing owed, no viewer for this long: exit. A minute rides out the gap between one
@@ -22,12 +25,19 @@ export interface DaemonOptions {
   dir: ControlDir;
   keeperPid?: number | null;
   idleExitMs?: number;
+  relayAckTimeoutMs?: number;
 }
 
 /** Runs until stopped; resolves with the process exit code. */
 export async function runDaemon(o: DaemonOptions): Promise<number> {
   const log = new DaemonLog(daemonLogPath(o.dir));
-  const started = await Supervisor.start({ dir: o.dir, log: (l) => log.write(l), keeperPid: o.keeperPid });
+  const relay = new DesktopRelay(o.relayAckTimeoutMs);
+  const started = await Supervisor.start({
+    dir: o.dir,
+    log: (l) => log.write(l),
+    keeperPid: o.keeperPid,
+    factories: { desktop: relay.factory(DEFAULT_FACTORIES.desktop) },
+  });
   if (!started.ok) {
     log.write(`not starting: ${started.error.message}`);
     return started.error.code === 'STILL_RUNNING' ? DAEMON_EXIT.locked : DAEMON_EXIT.failed;
@@ -48,9 +58,19 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   sup.onFleet.event(() => send({ type: 'fleet' }));
   const server = await listen(daemonSocketPath(o.dir), (sock) => {
     viewers.add(sock);
-    sock.on('close', () => viewers.delete(sock));
+    sock.on('close', () => {
+      viewers.delete(sock);
+      relay.detach(sock);
+    });
     sock.on('error', () => sock.destroy()); // a viewer that went away mid-write: forget it
-    sock.on('data', () => void sup.request()); // any line from a viewer means "look now"
+    const lines = createInterface({ input: sock });
+    lines.on('error', () => undefined); // re-emitted socket errors: handled above
+    lines.on('line', (line) => {
+      const f = parseViewerFrame(line);
+      if (f.type === 'desktop') relay.attach(sock);
+      else if (f.type === 'ack') relay.ack(f.id, f.ok, f.error);
+      else void sup.request(); // any other line from a viewer means "look now"
+    });
     sock.write(
       `${JSON.stringify({ type: 'hello', pid: process.pid, home: o.dir.root } satisfies DaemonFrame)}\n`,
     );

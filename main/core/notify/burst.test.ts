@@ -152,7 +152,7 @@ test('a burst: the first at once, the rest as ONE digest when the window closes;
   await d.close();
 });
 
-test('webhook posts the digest with its messages and an Idempotency-Key; command gets WORKCELL_DIGEST_*', async () => {
+test('changes claimed together leave as ONE digest at once: webhook with an Idempotency-Key, command with WORKCELL_DIGEST_*', async () => {
   const srv = await startServer();
   servers.push(srv);
   const dir = home();
@@ -173,30 +173,27 @@ test('webhook posts the digest with its messages and an Idempotency-Key; command
   // One burst: claimed together (one ledger write), well inside the 1 s window even on a busy machine.
   await Promise.all(changes.map((c) => d.notify(c)));
   await d.flush();
-  assert.equal(srv.received.length, 2);
-  const [first, second] = srv.received as [(typeof srv.received)[0], (typeof srv.received)[0]];
-  assert.equal(first.headers['idempotency-key'], changes[0]!.id);
-  assert.equal((first.json as NotifyMessage).changeId, changes[0]!.id);
-  const posted = second.json as NotifyMessage;
-  assert.equal(posted.digest?.count, 4);
+  // Changes that arrive together leave together: ONE digest at once, not the first alone and the
+  // rest a window later.
+  assert.equal(srv.received.length, 1);
+  const posted = srv.received[0]!.json as NotifyMessage;
+  assert.equal(posted.digest?.count, 5);
   assert.deepEqual(
     posted.digest?.messages.map((m) => m.changeId),
-    changes.slice(1).map((c) => c.id),
+    changes.map((c) => c.id),
   );
-  assert.equal(second.headers['idempotency-key'], posted.idempotencyKey);
+  assert.equal(srv.received[0]!.headers['idempotency-key'], posted.idempotencyKey);
   const lines = readFileSync(out, 'utf8')
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, string>);
-  assert.deepEqual(lines[0], { n: '', key: changes[0]!.id, ids: '' });
-  assert.deepEqual(lines[1], {
-    n: '4',
-    key: posted.idempotencyKey,
-    ids: changes
-      .slice(1)
-      .map((c) => c.id)
-      .join('\n'),
-  });
+  assert.deepEqual(lines, [
+    {
+      n: '5',
+      key: posted.idempotencyKey,
+      ids: changes.map((c) => c.id).join('\n'),
+    },
+  ]);
   await d.close();
 });
 

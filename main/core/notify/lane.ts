@@ -39,10 +39,19 @@ export class ChannelLane<T extends { msg: NotifyMessage }> {
     private readonly send: (batch: T[]) => Promise<void>,
   ) {}
 
+  /** The pump runs on the next turn of the event loop: changes that arrive together (the ledger
+   * claims a burst's changes in one write and hands them back in one go) leave as one digest, instead
+   * of the first alone and the rest a window later. A single change waits only that one turn. */
   push(item: T): void {
     this.held.push(item);
-    this.pump();
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
   }
+  private pumpQueued = false;
 
   /** Sends whatever is held now, ignoring the window (shutdown). */
   drain(): void {

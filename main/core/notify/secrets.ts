@@ -8,12 +8,53 @@ import type { Secret, Settings } from '../../common/settings.js';
 
 export const REDACTED = '[redacted]';
 
+// A piece of a URL shorter than this is not worth hiding: `/api` in every message would go too.
+const MIN_URL_PIECE = 6;
+
+/** The forms in which a secret value comes back in an error. For a URL (a Slack or webhook URL, whose
+ * path IS the credential) that is also its path and query as a server echoes them ("no route for
+ * /services/T0/B0/XYZ"): whole, from each later segment on, percent-decoded and JSON-escaped (`\/`).
+ * Pieces without a `/` inside, or shorter than MIN_URL_PIECE, are left out unless they are the whole
+ * path: a lone word like `notify` would vanish from every message. */
+export function secretForms(value: string): string[] {
+  // An empty string would match everywhere; there is nothing to hide in it.
+  if (value.length === 0) return [];
+  const forms = new Set<string>([value]);
+  let url: URL | null = null;
+  try {
+    url = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? new URL(value) : null;
+  } catch {
+    // not a URL: the value alone is the secret
+  }
+  if (!url) return [...forms];
+  const segments = url.pathname.split('/').slice(1);
+  const pieces: string[] = [];
+  if (url.pathname.length > 1) pieces.push(url.pathname);
+  for (let i = 1; i < segments.length - 1; i++) pieces.push(`/${segments.slice(i).join('/')}`);
+  if (url.search.length > 1) pieces.push(url.pathname + url.search, url.search);
+  for (const p of pieces) {
+    let decoded = p;
+    try {
+      decoded = decodeURIComponent(p);
+    } catch {
+      // a malformed escape: the encoded form is the one a server echoes
+    }
+    for (const f of [p, decoded]) {
+      const bare = f.slice(1);
+      for (const g of [f, f.replace(/\//g, '\\/'), ...(bare.includes('/') ? [bare] : [])])
+        if (g.length >= MIN_URL_PIECE || f === url.pathname) forms.add(g);
+    }
+  }
+  return [...forms];
+}
+
+/** The one redaction for everything we write (events.jsonl, the dashboard API, logs, `--json`):
+ * every secret the notifiers use, in each of its secretForms, becomes REDACTED. */
 export class Redactor {
   private readonly values = new Set<string>();
 
   add(value: string): void {
-    // An empty string would match everywhere; there is nothing to hide in it.
-    if (value.length > 0) this.values.add(value);
+    for (const f of secretForms(value)) this.values.add(f);
   }
 
   redact(text: string): string {

@@ -238,12 +238,13 @@ export class ControlClient extends EventEmitter {
   /**
    * Runs one tmux command over the attached client: no process is spawned, so a capture costs about a
    * millisecond instead of a tmux start (~20 ms on a loaded 2-core machine), which is what the exit fast
-   * path needs. `args` must be tmux words without spaces or quotes (validated names, flags, numbers).
+   * path needs. Arguments are carried as plain words or single-quoted (see controlWord).
    */
   command(args: string[]): Promise<Result<string>> {
     const c = this.ready;
-    if (!c || c !== this.child || !c.stdin || args.some((a) => !/^[-=:@%#.\w]+$/.test(a)))
-      return Promise.resolve(err('TMUX_FAILED', 'no control client (or an argument that needs quoting)'));
+    const words = args.map(controlWord);
+    if (!c || c !== this.child || !c.stdin || words.includes(null))
+      return Promise.resolve(err('TMUX_FAILED', 'no control client (or an argument it cannot carry)'));
     return new Promise((resolve) => {
       // A reply that does not come in time is given up on, but its place in the queue is kept, so the
       // late reply is not handed to the next command.
@@ -256,7 +257,7 @@ export class ControlClient extends EventEmitter {
         }, CONTROL.commandTimeoutMs),
       };
       this.pending.push(entry);
-      c.stdin!.write(`${args.join(' ')}\n`);
+      c.stdin!.write(`${words.join(' ')}\n`);
     });
   }
 
@@ -340,6 +341,15 @@ export class ControlClient extends EventEmitter {
   }
 }
 
+/** One argument as a word of a control-mode command line: plain words as they are, our own formats
+ * (tabs, braces, `?`) in single quotes, which tmux takes literally. Anything with a quote or a line
+ * break cannot be carried: null (the caller runs a tmux process instead). */
+export function controlWord(arg: string): string | null {
+  if (/^[-=:@%#.\w]+$/.test(arg)) return arg;
+  if (arg === '' || /['\n\r\\]/.test(arg)) return null;
+  return `'${arg}'`;
+}
+
 /** The control directory was removed (uninstalled, `rm -rf ~/.workcells`, a test's cleanup): tmux
  * cannot be brought back there, so a supervisor should stop instead of retrying forever. */
 export function homeGone(dir: Pick<ControlDir, 'root'>): boolean {
@@ -354,7 +364,7 @@ export interface ExitWaiterOptions {
   homeGone?: () => boolean;
 }
 
-/** Blocks in `tmux wait-for sv-exit` (signalled by the wrapper and the pane-died hook) in a loop; each
+/** Blocks in `tmux wait-for sv-exit` (signalled by a wrapper that could not write its marker) in a loop; each
  * wake is the exit fast path. A signal with no waiter is kept by tmux, so none is lost between waits.
  *
  * Events: 'exit' (a wake; also when the server dies, where wait-for exits 0 too: a reconcile finds

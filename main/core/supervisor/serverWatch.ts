@@ -123,6 +123,11 @@ export class ServerWatch {
     this.store.add(toDisposable(() => clearInterval(timer)));
   }
 
+  /** One tmux command over the attached control client (no process start); an error when detached. */
+  command(args: string[]): Promise<Result<string>> {
+    return this.control.command(args);
+  }
+
   /** The last `lines` lines of each pane's screen (joined wrapped lines), through the control client
    * when it is attached (no process start), else with one tmux call for all of them. A dead pane's
    * "Pane is dead" line scrolls the screen, so some history is included before the tail is cut. */

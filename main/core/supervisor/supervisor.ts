@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEnded, type WorkcellSummary } from '../../common/workcell.js';
 import { Emitter } from '../../common/lifecycle.js';
@@ -17,6 +17,7 @@ import { Transitions } from '../transition.js';
 import { ChangeReporter, type SupervisorChange } from './changeReporter.js';
 import { Clocks } from './clocks.js';
 import { Detector } from './detector.js';
+import { LogRotation } from './logRotation.js';
 import { PaneWatch } from './paneWatch.js';
 import { SeenLedger } from './seenLedger.js';
 import { ServerWatch } from './serverWatch.js';
@@ -78,6 +79,8 @@ export class Supervisor {
   private dueTimer: NodeJS.Timeout | null = null;
   private readonly log: (line: string) => void;
   private releaseLead: () => void = () => {};
+  private readonly tmux: Tmux;
+  private readonly logs: LogRotation;
 
   private constructor(
     readonly dir: ControlDir,
@@ -92,7 +95,10 @@ export class Supervisor {
     this.engine = new Engine(dir, tmux);
     this.transitions = new Transitions(this.engine.store);
     this.server = new ServerWatch(dir, tmux, this.log);
+    tmux.fast = (args) => this.server.command(args);
+    this.tmux = tmux;
     this.clocks = new Clocks(dir);
+    this.logs = new LogRotation(tmux, () => this.settings.agentLogMaxMB * 1048576, this.log);
     this.watch = new PaneWatch(
       tmux,
       dir.patterns,
@@ -229,6 +235,7 @@ export class Supervisor {
    * know are live, and report those at once. Runs inside the serialized reconcile, so it never races a
    * listing taken before the exit. */
   private async reportNewExits(): Promise<void> {
+    this.clearFinishedMarkers();
     const now = Date.now();
     const ended: WorkcellSummary[] = [];
     for (const w of this.snapshotList) {
@@ -242,6 +249,21 @@ export class Supervisor {
     await this.reporter.flush();
     this.exitsTold(ended);
     await this.persistAll(fresh);
+  }
+
+  /** A finisher wakes us with the same marker once verify and the git summary are done (a held
+   * completion is released by the reconcile that follows); for an exit already told it is only that. */
+  private clearFinishedMarkers(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir.exits);
+    } catch {
+      return; // ENOENT: the home is going away; ServerWatch reports that
+    }
+    for (const n of names) {
+      const w = this.snapshotList.find((x) => x.name === n);
+      if (w && isEnded(w.state)) rmSync(join(this.dir.exits, n), { force: true });
+    }
   }
 
   /** Removes the markers of exits now told: each one's finisher waits for that (see home.ts), so the
@@ -315,6 +337,7 @@ export class Supervisor {
     const worker = async () => {
       while (next < live.length) {
         const i = live[next++]!;
+        await this.logs.check(out[i]!, now);
         const looked = await this.detector.look(out[i]!, now);
         out[i] = looked.w;
         if (this.turnVerifying.has(looked.w.name)) continue;
@@ -327,6 +350,7 @@ export class Supervisor {
     const present = new Set([...out, ...r.value.problems].map((w) => w.name));
     this.reporter.forget(present);
     this.clocks.forget(present);
+    this.logs.forget(present);
     for (const name of this.goneSince.keys()) if (!present.has(name)) this.goneSince.delete(name);
     this.scheduleDue(now);
     const key = JSON.stringify(out);
@@ -426,6 +450,7 @@ export class Supervisor {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.tmux.fast = null;
     if (this.dueTimer) clearTimeout(this.dueTimer);
     this.server.dispose();
     this.settingsWatch?.dispose();
