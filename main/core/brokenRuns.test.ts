@@ -9,6 +9,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, w
 import { join } from 'node:path';
 import type { ListingProblem, WorkcellSummary } from '../common/workcell.js';
 import { Engine } from './engine.js';
+import { withNameLock } from './nameLock.js';
+import { ok, type Result } from './result.js';
 import { RUN_FILES } from './paths.js';
 import { Tmux } from './tmux.js';
 import { testStatus } from './testing/status.js';
@@ -278,6 +280,19 @@ test('a run dir deleted under a running workcell: ls shows the ghost and its fix
   );
   const again = await engine.start({ name: 'haunt', repo, agent: 'command', args: ['true'] });
   assert.equal(again.ok ? 'started' : again.error.code, 'NAME_IN_USE', 'the ghost blocks its name');
+
+  // A command holding the name (a start racing the gc) keeps the ghost: gc says busy, closes nothing.
+  let release = () => {};
+  const holding = new Promise<Result<void>>((resolve) => (release = () => resolve(ok(undefined))));
+  let locked = () => {};
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const held = withNameLock(home.dir, 'haunt', () => (locked(), holding));
+  await isLocked;
+  const blocked = await engine.gc({});
+  release();
+  assert.ok((await held).ok);
+  assert.deepEqual(blocked.ok && [blocked.value.ghosts, blocked.value.busy], [[], ['haunt']]);
+  assert.ok(liveSessions(home).includes('haunt'), 'a busy ghost is left alone');
 
   const gc = cli('gc');
   assert.equal(gc.status, 0, gc.stderr);
