@@ -28,6 +28,7 @@ export const EXIT: Record<ErrorCode | 'OK' | 'FAILED', number> = {
   TMUX_FAILED: 1,
   STILL_RUNNING: 1,
   SESSION_GONE: 1,
+  BROKEN_RUN: 1,
   BAD_NAME: 2,
   NAME_IN_USE: 2,
   BAD_REPO: 2,
@@ -39,6 +40,7 @@ export const EXIT: Record<ErrorCode | 'OK' | 'FAILED', number> = {
   TMUX_MISSING: 4,
   TMUX_TOO_OLD: 4,
   NOT_WRITABLE: 4,
+  HOME_UNREADABLE: 4,
   BUSY: 5,
 };
 

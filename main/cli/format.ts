@@ -12,7 +12,9 @@ export function age(iso: string | null, now = Date.now()): string {
 export function verifyLabel(w: WorkcellSummary): string {
   if (!w.verify.ran) return w.state === 'done' ? 'unverified' : '-';
   if (w.verify.exitCode === 0) return 'verified';
-  return w.state === 'done' ? 'CLAIMED DONE, NOT VERIFIED' : `verify failed (${w.verify.exitCode})`;
+  if (w.state === 'done') return 'CLAIMED DONE, NOT VERIFIED';
+  // No exit code: verify.sh could not run, timed out or was stopped (verify.reason says which).
+  return w.verify.exitCode === null ? 'verify gave no answer' : `verify failed (${w.verify.exitCode})`;
 }
 
 export function stateLabel(w: WorkcellSummary): string {

@@ -56,8 +56,8 @@ export interface VerifyResult {
   outputTail?: string;
   /** What ran it: the agent's exit (the in-pane finisher) or the end of an interactive turn. */
   trigger?: 'exit' | 'turn';
-  /** Why it has no exit code: "verify timed out after 600s", "verify.sh was stopped: the workcell
-   * was killed". */
+  /** Why it has no exit code: verify.sh could not run ("the repo is gone"), "verify timed out
+   * after 600s", "verify.sh was stopped: the workcell was killed". */
   reason?: string;
 }
 
@@ -117,6 +117,23 @@ export interface WorkcellSummary {
   pane: { pid: number; dead: boolean; width: number; height: number; title: string; activity: number } | null;
 }
 
+/** What a listing says about a name it cannot summarize. These are listing conditions, not states:
+ * never written to status.json, never reached by a transition (transition.ts), gone once the files
+ * are fixed or removed. `broken`: the run dir's records cannot be read (one bad run dir must not
+ * blind the fleet, so it is shown and skipped). `ghost`: a tmux session of ours whose run dir is gone
+ * (it blocks its name until closed). */
+export type ListingCondition = 'broken' | 'ghost';
+
+export interface ListingProblem {
+  name: string;
+  state: ListingCondition;
+  /** What is wrong, e.g. "status.json is a directory". */
+  reason: string;
+  /** What to do about it, as a command or a sentence. */
+  fix: string;
+  runDir: string;
+}
+
 /** One line of events.jsonl. */
 export interface WorkcellEvent {
   at: string;
@@ -143,6 +160,8 @@ export const ERROR_CODES = [
   'STILL_RUNNING',
   'BAD_SETTINGS',
   'SESSION_GONE',
+  'BROKEN_RUN',
+  'HOME_UNREADABLE',
   /** Another workcell command holds the name's lock (nameLock.ts): try again. */
   'BUSY',
 ] as const;

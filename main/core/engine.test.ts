@@ -401,7 +401,15 @@ describe('list, peek, kill, gc, vanished', () => {
     // The finisher is still the pane's process until it exits; gc never closes a live pane.
     await deadPane('g-done');
     const keep = await engine.gc({ olderThanMs: 3_600_000, remove: true });
-    assert.deepEqual(keep.ok && keep.value, { closed: [], removed: [], reaped: [], keptLive: [], busy: [] });
+    assert.deepEqual(keep.ok && keep.value, {
+      closed: [],
+      removed: [],
+      reaped: [],
+      keptLive: [],
+      busy: [],
+      ghosts: [],
+      broken: [],
+    });
     const r = await engine.gc({});
     assert.deepEqual(r.ok && r.value.closed, ['g-done']);
     assert.ok(existsSync(home.dir.runDir('g-done')), 'run dir kept without --remove');

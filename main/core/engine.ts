@@ -1,8 +1,10 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  NAME_PATTERN,
   isEnded,
   validateName,
+  type ListingProblem,
   verifiedOf,
   type WorkcellStatus,
   type WorkcellSummary,
@@ -21,8 +23,9 @@ import {
   type ProcTable,
 } from './processes.js';
 import { withNameLock } from './nameLock.js';
-import { deriveState } from './reconcile.js';
+import { LAUNCH_GRACE_MS, deriveState } from './reconcile.js';
 import { err, ok, type Result } from './result.js';
+import { BrokenRunError, brokenRun, ghostSession, unreadable } from './runCheck.js';
 import { RunStore } from './runStore.js';
 import { Transitions } from './transition.js';
 import type { StartOptions } from './start.js';
@@ -41,6 +44,10 @@ export interface GcOutcome {
   reaped: { name: string; ended: Ended[] }[];
   keptLive: { name: string; pids: number[] }[];
   busy: string[];
+  /** Sessions closed whose run dir was gone. */
+  ghosts: string[];
+  /** Run dirs that cannot be read, left alone (see `workcell ls` for each one's fix). */
+  broken: string[];
 }
 
 /** What kill did. `finisherStopped`: the agent had already exited and kill stopped its finisher
@@ -72,16 +79,39 @@ export class Engine {
     return withNameLock(this.dir, o.name, () => startWorkcell(this.dir, this.tmux, this.store, o));
   }
 
-  /** Every workcell, with ONE tmux call for all panes. */
+  /** Every workcell that can be read, with ONE tmux call for all panes. Broken run dirs and ghost
+   * sessions are left out (see `listing`): the supervisor, the tray and the dashboard skip them. */
   async list(): Promise<Result<WorkcellSummary[]>> {
+    const r = await this.listing();
+    return r.ok ? ok(r.value.workcells) : r;
+  }
+
+  /** The fleet and what is wrong beside it: run dirs that cannot be read (`broken`, each with its
+   * reason, never taking the others down) and sessions of ours whose run dir is gone (`ghost`). */
+  async listing(): Promise<Result<Listing>> {
     const [names, panes] = await Promise.all([this.store.listNames(), this.tmux.listPanes()]);
+    if (!names.ok) return names;
     if (!panes.ok) return panes;
     const bySession = new Map<string, PaneInfo>();
     for (const p of panes.value) if (!bySession.has(p.session)) bySession.set(p.session, p);
     const now = new Date();
     const table = lazyTable(); // one process scan per list, and none while every pane is alive
-    const out = await Promise.all(names.map((n) => this.summarize(n, bySession.get(n) ?? null, now, table)));
-    return ok(out.filter((s): s is WorkcellSummary => s !== null));
+    const out = await Promise.all(
+      names.value.map((n) => this.inspect(n, bySession.get(n) ?? null, now, table)),
+    );
+    const workcells: WorkcellSummary[] = [];
+    const problems: ListingProblem[] = [];
+    for (const s of out) {
+      if (s && isProblem(s)) problems.push(s);
+      else if (s) workcells.push(s);
+    }
+    // Sessions with a workcell's name (ours start with `_`) and no run dir: deleted under a running
+    // workcell, they block the name until closed (`gc` does).
+    const dirs = new Set(names.value);
+    for (const session of bySession.keys())
+      if (NAME_PATTERN.test(session) && !dirs.has(session))
+        problems.push(ghostSession(session, this.dir.runDir(session)));
+    return ok({ workcells, problems });
   }
 
   async status(name: string): Promise<Result<WorkcellSummary>> {
@@ -89,29 +119,55 @@ export class Engine {
     if (bad) return { ok: false, error: bad };
     const panes = await this.tmux.listPanes();
     if (!panes.ok) return panes;
-    const s = await this.summarize(name, panes.value.find((p) => p.session === name) ?? null, new Date());
+    const pane = panes.value.find((p) => p.session === name) ?? null;
+    const s = await this.inspect(name, pane, new Date());
+    if (s && isProblem(s)) return err('BROKEN_RUN', `workcell ${name} is broken: ${s.reason}; ${s.fix}`);
+    if (!s && pane && !existsSync(this.dir.runDir(name))) {
+      const g = ghostSession(name, this.dir.runDir(name));
+      return err('NOT_FOUND', `${g.reason}: ${g.fix}`);
+    }
     return s ? ok(s) : notFound(name);
   }
 
-  /** Reads disk + the pane, derives the state (pure), never writes: readers do not race the writers.
-   * Processes are looked at only for a dead or gone pane with no exit and no kill recorded. */
+  /** `inspect` for callers that only want readable workcells (the supervisor's exit fast path). */
   async summarize(
     name: string,
     pane: PaneInfo | null,
     now: Date,
     table: () => Promise<ProcTable> = lazyTable(),
   ): Promise<WorkcellSummary | null> {
-    const [status, exit, killed, tail] = await Promise.all([
-      this.store.readStatus(name),
-      this.store.readExit(name),
-      this.store.readKilled(name),
-      readTail(this.store.path(name, 'log'), LAST_LINE_BYTES),
-    ]);
-    if (!status) return null;
+    const s = await this.inspect(name, pane, now, table);
+    return s && !isProblem(s) ? s : null;
+  }
+
+  /** Reads disk + the pane, derives the state (pure), never writes: readers do not race the writers.
+   * Processes are looked at only for a dead or gone pane with no exit and no kill recorded. A run dir
+   * whose records cannot be read is a `broken` entry with the reason; null when it has no status yet. */
+  async inspect(
+    name: string,
+    pane: PaneInfo | null,
+    now: Date,
+    table: () => Promise<ProcTable> = lazyTable(),
+  ): Promise<WorkcellSummary | ListingProblem | null> {
+    const runDir = this.dir.runDir(name);
+    let records: ReturnType<RunStore['readChecked']>;
+    try {
+      records = this.store.readChecked(name);
+    } catch (e) {
+      // Any failure to read this one run dir (a bad file, EACCES, EIO) is its own problem, not the fleet's.
+      const reason = e instanceof BrokenRunError ? e.message : `its run dir ${unreadable(e)}`;
+      return brokenRun(name, runDir, reason, pane !== null && !pane.dead);
+    }
+    const { status, exit, killed } = records;
+    if (!status) return missingStatus(name, runDir, now, pane);
+    // agent.log only feeds the last line: an unreadable one is said there, the state is still right.
+    const tail = await readTail(this.store.path(name, 'log'), LAST_LINE_BYTES).catch(
+      (e: unknown) => `(agent.log ${unreadable(e)})`,
+    );
     let live: number[] = [];
     const settled = isEnded(status.state) && status.state !== 'vanished';
     if ((!pane || pane.dead) && !exit && !killed && !settled) {
-      const rec = await readProcRecord(this.dir.runDir(name));
+      const rec = await procRecordOf(runDir);
       if (rec) live = liveIn(await table(), rec).map((p) => p.pid);
     }
     const d = deriveState(status, exit, killed, pane, now, live);
@@ -127,7 +183,7 @@ export class Engine {
       signal: d.signal,
       verify: status.verify,
       verified: verifiedOf(d.state, status.verify),
-      runDir: this.dir.runDir(name),
+      runDir,
       lastLine: lastLineOf(tail),
       reason: status.reason,
       resetAt: status.resetAt,
@@ -189,7 +245,8 @@ export class Engine {
   async readArtifact(name: string, which: Artifact): Promise<Result<string>> {
     const bad = validateName(name);
     if (bad) return { ok: false, error: bad };
-    if (!(await this.store.readStatus(name))) return notFound(name);
+    // A broken run dir's files are still worth reading: only a missing one is not found.
+    if (!existsSync(this.dir.runDir(name))) return notFound(name);
     const file = {
       brief: 'brief',
       handoff: 'handoff',
@@ -249,14 +306,14 @@ export class Engine {
       by,
     });
     const records: ProcRecord[] = [];
-    const recorded = await readProcRecord(this.dir.runDir(name));
+    const recorded = await procRecordOf(this.dir.runDir(name));
     if (recorded) records.push(recorded);
     // The live pane's pid is ours right now whatever proc.json says (a workcell started before it
     // existed has none): identify it as it is.
     const pane = st.value.pane;
     if (pane && !pane.dead && pane.pid !== recorded?.pid) records.push(await identify(pane.pid));
     // A verify.sh started at a turn end by the supervisor is not in the pane's session.
-    const verifying = await readVerifyRecord(this.dir.runDir(name));
+    const verifying = await verifyRecordOf(this.dir.runDir(name));
     if (verifying) records.push(verifying);
     // Killed processes linger until reaped; terminate reports only once none of them runs.
     const ended = records.length ? await terminate(records, { graceMs: KILL_GRACE_MS }) : [];
@@ -275,7 +332,7 @@ export class Engine {
   private async stopFinisher(name: string, why: string): Promise<Result<Reaped>> {
     const runDir = this.dir.runDir(name);
     const records: ProcRecord[] = [];
-    for (const r of [await readProcRecord(runDir), await readVerifyRecord(runDir)]) if (r) records.push(r);
+    for (const r of [await procRecordOf(runDir), await verifyRecordOf(runDir)]) if (r) records.push(r);
     const ended = records.length ? await terminate(records, { graceMs: KILL_GRACE_MS }) : [];
     await this.tmux.killSession(name); // gone already is fine
     const { finalize } = await import('./finish.js');
@@ -307,19 +364,32 @@ export class Engine {
   /** Reaps orphaned workcells (their processes run with no pane), closes dead sessions whose exit is
    * on disk, and removes run dirs only when asked: never one whose pane or processes still live. */
   async gc(o: { olderThanMs?: number; remove?: boolean } = {}): Promise<Result<GcOutcome>> {
-    const list = await this.list();
+    const list = await this.listing();
     if (!list.ok) return list;
-    const out: GcOutcome = { closed: [], removed: [], reaped: [], keptLive: [], busy: [] };
+    const { workcells, problems } = list.value;
+    const out: GcOutcome = {
+      closed: [],
+      removed: [],
+      reaped: [],
+      keptLive: [],
+      busy: [],
+      ghosts: [],
+      broken: problems.filter((p) => p.state === 'broken').map((p) => p.name),
+    };
+    await this.closeGhosts(
+      problems.filter((p) => p.state === 'ghost').map((p) => p.name),
+      out,
+    );
     const now = Date.now();
     const table = lazyTable();
-    for (const listed of list.value) {
+    for (const listed of workcells) {
       // Only a workcell gc may act on takes its lock, and it is looked at again under the lock: a
       // resume that finished meanwhile made it running, and its run dir must not be removed.
       const candidate = listed.state === 'orphaned' || (isEnded(listed.state) && (listed.pane || o.remove));
       if (!candidate) continue;
       const done = await withNameLock(this.dir, listed.name, async (): Promise<Result<void>> => {
         const st = await this.status(listed.name);
-        if (!st.ok) return ok(undefined); // removed meanwhile: nothing left to collect
+        if (!st.ok) return ok(undefined); // removed (or broken) meanwhile: nothing gc may collect
         const w = st.value;
         if (w.state === 'orphaned') {
           // Whatever its age: an orphan edits its repo unseen. Its run dir stays for this round, so the
@@ -339,7 +409,7 @@ export class Engine {
         if (o.remove) {
           // Ended is not enough: a child the agent left behind (or a kill that could not end one) still
           // works in the repo and writes into this run dir.
-          const rec = await readProcRecord(w.runDir);
+          const rec = await procRecordOf(w.runDir);
           const live = rec ? liveIn(await table(), rec).map((p) => p.pid) : [];
           if (live.length > 0) {
             out.keptLive.push({ name: w.name, pids: live });
@@ -354,6 +424,67 @@ export class Engine {
     }
     return ok(out);
   }
+
+  /** Ends ghost sessions (run dir deleted under them), whatever their age: with no run dir nothing of
+   * theirs is kept and nothing supervises them. Their processes are ended like a kill's (TERM, then
+   * KILL), since one that ignores the session's hangup would run on with no trace at all. */
+  /** Closes sessions of ours whose run dir is gone, ending their processes. Each under its name's
+   * lock: a start of that name may be racing (its session exists before its run dir is complete). */
+  private async closeGhosts(names: string[], out: GcOutcome): Promise<void> {
+    if (names.length === 0) return;
+    for (const name of names) {
+      const r = await withNameLock(this.dir, name, async (): Promise<Result<boolean>> => {
+        // Looked at again under the lock: a start of this name may have claimed it since the listing.
+        const panes = await this.tmux.listPanes();
+        const pane = panes.ok ? panes.value.find((p) => p.session === name) : undefined;
+        if (!pane || existsSync(this.dir.runDir(name))) return ok(false);
+        if (!pane.dead) await terminate([await identify(pane.pid)], { graceMs: KILL_GRACE_MS });
+        return ok((await this.tmux.killSession(name)).ok || !(await this.tmux.hasSession(name)));
+      });
+      if (r.ok && r.value) out.ghosts.push(name);
+      else if (!r.ok && r.error.code === 'BUSY') out.busy.push(name);
+    }
+  }
+}
+
+/** A listing of the fleet: readable workcells, and what could not be read. */
+export interface Listing {
+  workcells: WorkcellSummary[];
+  problems: ListingProblem[];
+}
+
+export function isProblem(s: WorkcellSummary | ListingProblem): s is ListingProblem {
+  return s.state === 'broken' || s.state === 'ghost';
+}
+
+/** A run dir without status.json: a start between its mkdir and its first status write (milliseconds),
+ * or a file deleted by hand, which leaves a name nobody can use or see: broken once it is old. */
+function missingStatus(
+  name: string,
+  runDir: string,
+  now: Date,
+  pane: PaneInfo | null,
+): ListingProblem | null {
+  let mtime: number;
+  try {
+    mtime = statSync(runDir).mtimeMs;
+  } catch {
+    // ENOENT: removed meanwhile (gc --remove, a failed start cleaning up): nothing to list
+    return null;
+  }
+  if (now.getTime() - mtime < LAUNCH_GRACE_MS) return null; // a start in progress
+  return brokenRun(name, runDir, 'status.json is missing', pane !== null && !pane.dead);
+}
+
+/** proc.json for the orphan checks; one that cannot be read is no record (the workcell is then shown
+ * vanished rather than orphaned, and `kill` still ends its pane's process group). */
+function procRecordOf(runDir: string): Promise<ProcRecord | null> {
+  return readProcRecord(runDir).catch(() => null);
+}
+
+/** verify.proc.json the same way: a bad one must not stop `kill` from ending the rest. */
+function verifyRecordOf(runDir: string): Promise<ProcRecord | null> {
+  return readVerifyRecord(runDir).catch(() => null);
 }
 
 function notFound(name: string) {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { WorkcellStatus } from '../common/workcell.js';
 import { exists, readTail, writeJsonAtomic, writeTextAtomic } from './fsutil.js';
@@ -17,8 +17,21 @@ const VERIFY_TAIL_BYTES = 4_000;
 export interface VerifyOutcome {
   exitCode: number | null;
   tail: string;
-  /** Set when it did not end on its own: "verify timed out after 600s". */
+  /** Set when it has no exit code: "verify.sh could not run: the repo … is gone", "verify timed out
+   * after 600s". Also written to verify.log (so the notification tail has it) and the pane. */
   reason?: string;
+}
+
+/** Why a repo cannot host verify.sh or the git summary, or null when it can. A repo deleted or moved
+ * while the agent ran made verify read "FAILED (exit null)" with no reason (issue 8, B4). */
+export function repoGone(repo: string): string | null {
+  try {
+    if (statSync(repo).isDirectory()) return null;
+    return `the repo ${repo} is no longer a directory`;
+  } catch {
+    // ENOENT / ENOTDIR / EACCES: gone as far as a process started in it is concerned
+    return `the repo ${repo} is gone (deleted or moved while the workcell ran)`;
+  }
 }
 
 // Process groups of the verify.sh runs in this process, so the finisher can end them when it is
@@ -55,7 +68,15 @@ export async function runVerify(
   const record = join(runDir, RUN_FILES.verifyProc);
   const log = await fs.open(join(runDir, RUN_FILES.verifyLog), 'w', 0o600);
   let recorded: Promise<unknown> = Promise.resolve();
+  const because = async (reason: string): Promise<VerifyOutcome> => {
+    const line = `[workcell] ${reason}\n`;
+    echo?.write(line);
+    await log.write(line);
+    return { exitCode: null, tail: '', reason };
+  };
   try {
+    const gone = repoGone(repo);
+    if (gone) return await because(`verify.sh could not run: ${gone}`);
     let reason: string | undefined;
     const code = await new Promise<number | null>((resolve) => {
       const child = spawn('/bin/sh', [script], {
@@ -88,14 +109,19 @@ export async function runVerify(
       };
       child.stdout.on('data', out);
       child.stderr.on('data', out);
-      child.on('error', () => settle(null)); // /bin/sh missing: verify could not run
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        // /bin/sh missing, or the repo went away between the check and the spawn
+        const why = repoGone(repo) ?? `/bin/sh could not start (${e.code ?? e.message})`;
+        reason ??= `verify.sh could not run: ${why}`;
+        settle(null);
+      });
       // After a timeout, sh's exit is the end: a child that left the group may still hold the pipe.
       child.on('exit', (c) => {
         if (reason) settle(c);
       });
       child.on('close', (c) => settle(c));
     });
-    return { exitCode: reason ? null : code, tail: '', ...(reason ? { reason } : {}) };
+    return reason ? await because(reason) : { exitCode: code, tail: '' };
   } finally {
     await recorded;
     await fs.rm(record, { force: true });
@@ -206,18 +232,21 @@ async function writeHandoff(dir: ControlDir, s: WorkcellStatus): Promise<void> {
   if (await exists(path)) return;
   const brief = await fs.readFile(join(dir.runDir(s.name), RUN_FILES.brief), 'utf8').catch(() => '');
   const objective = /## Objective\n([\s\S]*?)\n## /.exec(brief)?.[1]?.trim() ?? '(see brief.md)';
+  const gone = repoGone(s.repo);
+  // No exit code and no reason (a record from before reasons): the repo may still say why.
+  const noCode = gone ? `verify.sh could not run: ${gone}` : 'no exit code, see verify.log';
   const verify = !s.verify.ran
     ? 'no verify.sh (not verified)'
     : s.verify.exitCode === 0
       ? 'passed'
-      : `FAILED (${s.verify.reason ?? `exit ${s.verify.exitCode}`})${s.state === 'done' ? ': claimed done, not verified' : ''}`;
+      : `FAILED (${s.verify.reason ?? (s.verify.exitCode === null ? noCode : `exit ${s.verify.exitCode}`)})${s.state === 'done' ? ': claimed done, not verified' : ''}`;
   const text = fillTemplate(await readTemplate(dir, 'handoff.md'), {
     name: s.name,
     objective,
     state: s.state,
     exit: s.signal ? `${s.signal} (code ${s.exitCode})` : String(s.exitCode),
     verify,
-    commits: s.git.commits === null ? 'not a git repository' : String(s.git.commits),
+    commits: gone ?? (s.git.commits === null ? 'not a git repository' : String(s.git.commits)),
     diffStat: s.git.diffStat
       ? s.git.diffStat
           .split('\n')

@@ -18,9 +18,10 @@ export function signalOfShellCode(code: number): string | null {
   return null;
 }
 
-// A launch (status written, then tmux new-session) takes milliseconds; 30 s covers a loaded machine.
-// A start that dies in between removes its run dir; one killed mid-way is vanished after this.
-const LAUNCH_GRACE_MS = 30_000;
+// A launch (run dir, status written, then tmux new-session) takes milliseconds; 30 s covers a loaded
+// machine. A start that dies in between removes its run dir; one killed mid-way is vanished after this
+// (and a run dir still without status.json is listed broken, see engine.ts).
+export const LAUNCH_GRACE_MS = 30_000;
 
 export interface Derived {
   state: WorkcellState;

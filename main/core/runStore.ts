@@ -1,8 +1,10 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkcellEvent, WorkcellStatus } from '../common/workcell.js';
 import { appendLine, readJson, writeJsonAtomic } from './fsutil.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
+import { err, ok, type Result } from './result.js';
+import { checkExit, checkKilled, checkStatus, readRecord } from './runCheck.js';
 
 /** What the in-pane wrapper writes once, the moment the agent exits. */
 export interface ExitRecord {
@@ -31,18 +33,48 @@ export class RunStore {
     return join(this.dir.runDir(name), RUN_FILES[file]);
   }
 
-  async listNames(): Promise<string[]> {
+  /** The run dirs' names, or why the runs directory cannot be read (a file in its place, no
+   * permission): a value, so `ls` says what to do instead of printing a stack trace. */
+  async listNames(): Promise<Result<string[]>> {
     try {
       const entries = await fs.readdir(this.dir.runs, { withFileTypes: true });
-      return entries
-        .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-        .map((e) => e.name)
-        .sort();
+      return ok(
+        entries
+          .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+          .map((e) => e.name)
+          .sort(),
+      );
     } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
       // ENOENT: no workcell was ever started here
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
+      if (code === 'ENOENT') return ok([]);
+      const runs = this.dir.runs;
+      const what =
+        code === 'ENOTDIR' && !isDir(this.dir.root)
+          ? `WORKCELLS_HOME ${this.dir.root} is not a directory: point WORKCELLS_HOME at a directory (or move that file aside)`
+          : code === 'ENOTDIR'
+            ? `${runs} is not a directory: move it aside (mv ${runs} ${runs}.bak) and the next start recreates it`
+            : code === 'EACCES' || code === 'EPERM'
+              ? `${runs} cannot be read (permission denied): chmod u+rwx ${runs}, or set WORKCELLS_HOME to a directory of your own`
+              : `${runs} cannot be read (${code ?? String(e)}): check the disk and WORKCELLS_HOME`;
+      return err('HOME_UNREADABLE', `cannot list workcells: ${what}`);
     }
+  }
+
+  /** status.json, exit.json and killed.json checked (runCheck.ts): null where not written yet, a
+   * BrokenRunError thrown where a file exists but cannot be used. For listings; writers use readStatus. */
+  readChecked(name: string): {
+    status: WorkcellStatus | null;
+    exit: ExitRecord | null;
+    killed: KilledRecord | null;
+  } {
+    return {
+      status: checkStatusOrNull(readRecord(this.path(name, 'status'), RUN_FILES.status, false)),
+      // exit.json is renamed into place, killed.json written atomically: a torn read is a crash of
+      // an older wrapper mid-write at worst, so it reads as absent and the next look sees the rest.
+      exit: checkExit(readRecord(this.path(name, 'exit'), RUN_FILES.exit, true)),
+      killed: checkKilled(readRecord(this.path(name, 'killed'), RUN_FILES.killed, true)),
+    };
   }
 
   readStatus(name: string): Promise<WorkcellStatus | null> {
@@ -117,5 +149,18 @@ export class RunStore {
       }
     }
     return out;
+  }
+}
+
+function checkStatusOrNull(raw: unknown): WorkcellStatus | null {
+  return raw === null ? null : checkStatus(raw);
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    // ENOENT / ENOTDIR: not a directory either
+    return false;
   }
 }

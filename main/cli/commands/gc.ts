@@ -8,7 +8,7 @@ export const command: CommandModule = {
     program
       .command('gc')
       .description(
-        'end orphaned workcells (processes running with no pane), close dead sessions whose exit is on disk; with --remove also delete their run directories',
+        'end orphaned workcells (processes running with no pane), close dead sessions whose exit is on disk and ghost sessions whose run directory is gone; with --remove also delete the run directories of ended workcells',
       )
       .option('--older-than <duration>', 'only workcells that ended longer ago than this (30m, 2h, 7d)')
       .option(
@@ -42,12 +42,18 @@ export const command: CommandModule = {
         process.stdout.write(
           `closed ${r.value.closed.length} dead session(s)${o.remove ? `, removed ${r.value.removed.length} run dir(s)` : ''}\n`,
         );
+        for (const n of r.value.ghosts)
+          process.stdout.write(`  closed ghost session ${n} (its run dir was gone)\n`);
         for (const n of r.value.removed) process.stdout.write(`  removed ${n}\n`);
         for (const n of r.value.busy)
           process.stdout.write(`  skipped ${n}: another workcell command is working on it; run gc again\n`);
         for (const k of r.value.keptLive)
           process.stdout.write(
             `  kept ${k.name}: processes it left behind still run (pid ${k.pids.join(', ')})\n`,
+          );
+        if (r.value.broken.length)
+          process.stderr.write(
+            `workcell: left ${r.value.broken.length} broken run dir(s) alone (${r.value.broken.join(', ')}): workcell ls says what is wrong with each\n`,
           );
       });
   },

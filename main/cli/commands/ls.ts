@@ -16,22 +16,28 @@ export const command: CommandModule = {
         const { settingsProblem } = await import('../../core/settingsProblem.js');
         const problem = await settingsProblem(c.dir, { cacheValid: true });
         if (problem) process.stderr.write(`workcell: warning: ${problem.message}\n`);
-        const r = await c.engine.list();
+        const r = await c.engine.listing();
         if (!r.ok) return fail(r.error, o.json);
+        const { workcells, problems } = r.value;
         await warnIfUnsupervised(
           c.dir,
-          r.value.some((w) => !isEnded(w.state)),
+          workcells.some((w) => !isEnded(w.state)),
         );
-        if (o.json) return printJson(r.value);
-        if (r.value.length === 0) {
+        // A broken run dir or a ghost session is listed with its reason (state `broken` / `ghost`)
+        // beside the others, never in their way; what to do goes to stderr.
+        for (const p of problems)
+          process.stderr.write(`workcell: ${p.name} is ${p.state}: ${p.reason}; ${p.fix}\n`);
+        if (o.json) return printJson([...workcells, ...problems]);
+        if (workcells.length + problems.length === 0) {
           process.stderr.write(
             'no workcells yet: workcell start NAME --repo DIR --agent AGENT --objective "..."\n',
           );
           return;
         }
         const rows = [['NAME', 'STATE', 'AGENT', 'AGE', 'VERIFY', 'LAST LINE']];
-        for (const w of r.value)
+        for (const w of workcells)
           rows.push([w.name, stateLabel(w), w.agent, age(w.startedAt), verifyLabel(w), w.lastLine]);
+        for (const p of problems) rows.push([p.name, p.state, '-', '-', '-', p.reason]);
         process.stdout.write(`${table(rows)}\n`);
       });
   },

@@ -27,7 +27,7 @@ export const command: CommandModule = {
           `started   ${w.startedAt} (${age(w.startedAt)} ago)`,
           `ended     ${w.endedAt ?? '-'}`,
           `exit      ${w.exitCode ?? '-'}${w.signal ? ` ${w.signal}` : ''}`,
-          `verify    ${verifyLabel(w)}`,
+          `verify    ${verifyLabel(w)}${w.verify.reason ? `: ${w.verify.reason}` : ''}`,
           `run dir   ${w.runDir}`,
           `last line ${w.lastLine}`,
         ];

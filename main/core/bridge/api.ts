@@ -133,7 +133,10 @@ export async function handleApi(
   const parts = decoded as string[];
   const method = req.method ?? 'GET';
   if (parts.length === 0 && method === 'GET') {
-    sendJson(res, await engine.list());
+    // Broken run dirs and ghost sessions are listed too (state `broken` / `ghost`, with the reason and
+    // the fix), after the readable workcells (issue 8, B1).
+    const l = engine.listing ? await engine.listing() : null;
+    sendJson(res, !l ? await engine.list() : l.ok ? ok([...l.value.workcells, ...l.value.problems]) : l);
     return true;
   }
   if (parts.length === 0 && method === 'POST') {

@@ -1,6 +1,6 @@
 // The part of the Engine (main/core/engine.ts) the bridge uses. A structural seam: the real Engine
 // satisfies it, and tests can pass the real one or a stub.
-import type { AgentName, WorkcellStatus, WorkcellSummary } from '../../common/workcell.js';
+import type { AgentName, ListingProblem, WorkcellStatus, WorkcellSummary } from '../../common/workcell.js';
 import type { ControlDir } from '../paths.js';
 import type { Result } from '../result.js';
 import type { Tmux } from '../tmux.js';
@@ -22,6 +22,8 @@ export interface BridgeEngine {
   readonly dir: ControlDir;
   readonly tmux: Tmux;
   list(): Promise<Result<WorkcellSummary[]>>;
+  /** The readable workcells and, beside them, the run dirs that cannot be read and ghost sessions. */
+  listing?(): Promise<Result<{ workcells: WorkcellSummary[]; problems: ListingProblem[] }>>;
   status(name: string): Promise<Result<WorkcellSummary>>;
   start(o: StartOptions): Promise<Result<WorkcellStatus>>;
   kill(name: string): Promise<Result<WorkcellStatus>>;

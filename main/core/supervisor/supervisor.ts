@@ -28,6 +28,10 @@ export type { SupervisorChange } from './changeReporter.js';
 
 // Live panes looked at in parallel per reconcile: enough to hide tmux round trips, few enough for 2 cores.
 const LOOK_CONCURRENCY = 6;
+// A session gone with no exit record (vanished, orphaned) is told only once it has stayed so this long:
+// a killed tmux server hangs up every wrapper, which records the agent's exit within a moment, and the
+// user heard "vanished" then "failed" for each workcell (issue 8, N6). 5 s covers a loaded machine.
+const GONE_SETTLE_MS = 5_000;
 
 export interface SupervisorOptions {
   dir: ControlDir;
@@ -301,13 +305,13 @@ export class Supervisor {
   private exitRunning = false;
 
   private async reconcile(): Promise<void> {
-    const r = await this.engine.list();
+    const r = await this.engine.listing();
     if (!r.ok) {
       this.log(`tmux: ${r.error.message}`);
       return;
     }
     const now = Date.now();
-    const out: WorkcellSummary[] = [...r.value];
+    const out: WorkcellSummary[] = [...r.value.workcells];
     const live: number[] = [];
     const fresh: WorkcellSummary[] = [];
     // Pass 1, no tmux calls: exits, kills, vanished, orphaned. Reported before any screen is looked
@@ -319,6 +323,7 @@ export class Supervisor {
         continue;
       }
       this.watch.forget(w.name);
+      if (this.settlingGone(w, now)) continue;
       // Written once, when first noticed (a locked write per ended workcell per reconcile would not be).
       if (this.reporter.isNew(w)) fresh.push(w);
       this.reporter.notice(w, now, '');
@@ -341,10 +346,12 @@ export class Supervisor {
       }
     };
     await Promise.all(Array.from({ length: Math.min(LOOK_CONCURRENCY, live.length) }, worker));
-    const present = new Set(out.map((w) => w.name));
+    // A broken run dir is skipped (engine.listing), not forgotten: fixed, it is not told again.
+    const present = new Set([...out, ...r.value.problems].map((w) => w.name));
     this.reporter.forget(present);
     this.clocks.forget(present);
     this.logs.forget(present);
+    for (const name of this.goneSince.keys()) if (!present.has(name)) this.goneSince.delete(name);
     this.scheduleDue(now);
     const key = JSON.stringify(out);
     if (key !== this.snapshotKey) {
@@ -353,6 +360,22 @@ export class Supervisor {
       this.onFleet.fire(out);
     }
   }
+
+  /** True while a newly gone session (vanished, orphaned) waits for its wrapper's exit record. */
+  private settlingGone(w: WorkcellSummary, now: number): boolean {
+    if ((w.state !== 'vanished' && w.state !== 'orphaned') || !this.reporter.isNew(w)) {
+      this.goneSince.delete(w.name);
+      return false;
+    }
+    const since = this.goneSince.get(w.name) ?? now;
+    if (now - since >= GONE_SETTLE_MS) {
+      this.goneSince.delete(w.name);
+      return false;
+    }
+    this.goneSince.set(w.name, since);
+    return true;
+  }
+  private readonly goneSince = new Map<string, number>();
 
   /** A finished turn: verify.sh runs now (in the background: other panes are not held up), and the
    * turn is reported once with its result. */
@@ -372,7 +395,10 @@ export class Supervisor {
   private scheduleDue(now: number): void {
     if (this.dueTimer) clearTimeout(this.dueTimer);
     this.dueTimer = null;
-    const dues = [this.watch.nextDue(now), this.reporter.nextDue()].filter((d): d is number => d !== null);
+    const gone = [...this.goneSince.values()].map((since) => since + GONE_SETTLE_MS);
+    const dues = [this.watch.nextDue(now), this.reporter.nextDue(), ...gone].filter(
+      (d): d is number => d !== null,
+    );
     if (dues.length === 0 || this.stopped) return;
     this.dueTimer = setTimeout(() => void this.request(), Math.max(50, Math.min(...dues) - now));
     this.dueTimer.unref();

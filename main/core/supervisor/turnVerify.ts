@@ -30,7 +30,9 @@ export async function verifyTurn(
       .catch(() => undefined); // run dir removed meanwhile: the notification still says it
     return { ...w, reason: TURN_END };
   }
-  const v = await runVerify(w.runDir, w.repo).catch(() => ({ exitCode: null }));
+  const v: { exitCode: number | null; reason?: string } = await runVerify(w.runDir, w.repo).catch(() => ({
+    exitCode: null,
+  }));
   const tail = (
     await readTail(join(w.runDir, RUN_FILES.verifyLog), VERIFY_TAIL_BYTES).catch(() => '')
   ).trimEnd();
@@ -40,12 +42,20 @@ export async function verifyTurn(
     at: new Date().toISOString(),
     outputTail: tail,
     trigger: 'turn' as const,
+    ...(v.reason ? { reason: v.reason } : {}),
   };
   await transitions
     .transition(w.name, {
       when: (s) => s.pass === w.pass,
       patch: { verify, ...(w.state === 'idle' ? { reason: TURN_END } : {}) },
-      event: { type: 'verified', exitCode: v.exitCode, ok: v.exitCode === 0, pass: w.pass, trigger: 'turn' },
+      event: {
+        type: 'verified',
+        exitCode: v.exitCode,
+        ok: v.exitCode === 0,
+        pass: w.pass,
+        trigger: 'turn',
+        ...(v.reason ? { reason: v.reason } : {}),
+      },
     })
     .catch(() => {
       // run dir removed meanwhile (gc --remove): the notification still carries the result
