@@ -163,7 +163,12 @@ export const test = base.extend<{ home: Home; ui: Ui; needsChromium: void }>({
       child.once('exit', (code) => reject(new Error(`workcell ui exited ${code}: ${stderr}`)));
     });
     const u = new URL(printedUrl);
-    await expect.poll(() => existsSync(openerLog), { message: 'the browser opener to run' }).toBe(true);
+    // The opener's log exists from its redirection on, before its line is in: wait for the line.
+    await expect
+      .poll(() => existsSync(openerLog) && readFileSync(openerLog, 'utf8').endsWith('\n'), {
+        message: 'the browser opener to run',
+      })
+      .toBe(true);
     const openerArgv = readFileSync(openerLog, 'utf8').trim().split('\n');
     await use({
       launchUrl: openerArgv[0] ?? '',
