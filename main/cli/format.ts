@@ -17,9 +17,13 @@ export function verifyLabel(w: WorkcellSummary): string {
   return w.verify.exitCode === null ? 'verify gave no answer' : `verify failed (${w.verify.exitCode})`;
 }
 
-export function stateLabel(w: WorkcellSummary): string {
+// States whose age is the news: how long it has waited, sat idle, made no progress.
+const AGED = new Set(['waiting', 'idle', 'stalled', 'auth_failed', 'orphaned']);
+
+export function stateLabel(w: WorkcellSummary, now = Date.now()): string {
   if (w.state === 'failed') return w.signal ? `failed (${w.signal})` : `failed (${w.exitCode})`;
   if (w.state === 'rate_limited' && w.resetAt) return `rate_limited until ${w.resetAt}`;
+  if (AGED.has(w.state) && w.stateSince) return `${w.state} ${age(w.stateSince, now)}`;
   return w.state;
 }
 

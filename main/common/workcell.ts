@@ -88,6 +88,9 @@ export interface WorkcellStatus {
   resetAt: string | null;
   evidence: Evidence | null;
   muted?: boolean;
+  /** When the current state began (written with every state change): "waiting for 12m" stays true
+   * across a supervisor restart. Absent in records written before it existed. */
+  stateSince?: string;
   /** Started with `--headless`: the vendor's non-interactive mode, exits when done. */
   headless?: boolean;
 }
@@ -112,6 +115,8 @@ export interface WorkcellSummary {
   resetAt: string | null;
   evidence: Evidence | null;
   muted: boolean;
+  /** When the shown state began: the persisted one, or the evidence time of a state derived on read. */
+  stateSince?: string | null;
   /** Live tmux facts, null when the session is gone. */
   /** activity: epoch seconds of the last output (tmux #{window_activity}). */
   pane: { pid: number; dead: boolean; width: number; height: number; title: string; activity: number } | null;

@@ -189,6 +189,8 @@ export class Engine {
       resetAt: status.resetAt,
       evidence: d.evidence,
       muted: status.muted ?? false,
+      stateSince:
+        d.state === status.state ? (status.stateSince ?? d.evidence?.at ?? null) : (d.evidence?.at ?? null),
       pane: pane
         ? {
             pid: pane.pid,

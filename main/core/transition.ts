@@ -39,11 +39,15 @@ export function allowed(from: WorkcellStatus, to: WorkcellState, evidence?: Evid
 }
 
 export class Transitions {
-  constructor(private readonly store: RunStore) {}
+  constructor(
+    private readonly store: RunStore,
+    /** The clock seam: when a state began is recorded from it. */
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   /** The first status of a workcell (start). */
   async create(status: WorkcellStatus, event: Omit<WorkcellEvent, 'at'>): Promise<void> {
-    await this.store.writeStatus(status);
+    await this.store.writeStatus({ ...status, stateSince: status.stateSince ?? status.startedAt });
     await this.store.appendEvent(status.name, event);
   }
 
@@ -62,6 +66,7 @@ export class Transitions {
         ...s,
         ...r.patch,
         ...(r.to ? { state: r.to } : {}),
+        ...(r.to && r.to !== s.state ? { stateSince: this.now().toISOString() } : {}),
         ...(r.evidence !== undefined ? { evidence: r.evidence } : {}),
       };
       if (JSON.stringify(next) === JSON.stringify(s)) {

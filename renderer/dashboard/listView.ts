@@ -9,6 +9,8 @@ export interface ListFilter {
   state: string;
 }
 
+const AGED = new Set(['waiting', 'idle', 'stalled', 'auth_failed', 'orphaned']);
+
 export function matches(w: WorkcellSummary, f: ListFilter): boolean {
   if (f.state !== 'all') {
     const group = STATE_GROUPS[f.state];
@@ -48,6 +50,18 @@ export function renderList(
             { class: `state state-${w.state}`, title: evidenceText(w), testid: 'state' },
             STATE_LABEL[w.state],
           ),
+          // How long it has waited / sat idle / made no progress: persisted, so true across restarts.
+          AGED.has(w.state) && w.stateSince
+            ? h(
+                'span',
+                {
+                  class: 'since',
+                  title: `since ${new Date(w.stateSince).toLocaleString()}`,
+                  testid: 'since',
+                },
+                age(w.stateSince, null, now),
+              )
+            : null,
         ),
         h(
           'td',
