@@ -4,9 +4,9 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import type { WorkcellStatus } from '../common/workcell.js';
 import { RunStore } from './runStore.js';
 import { makeHome, type TestHome } from './testing/fixture.js';
+import { testStatus } from './testing/status.js';
 import { Transitions } from './transition.js';
 
 let home: TestHome;
@@ -16,33 +16,12 @@ afterEach(() => home.cleanup());
 const T0 = Date.UTC(2030, 0, 2, 3, 4, 5);
 const at = (min: number) => new Date(T0 + min * 60_000);
 
-function status(): WorkcellStatus {
-  return {
-    name: 'w',
-    repo: '/r',
-    agent: 'command',
-    argv: ['true'],
-    state: 'starting',
-    pass: 1,
-    startedAt: at(0).toISOString(),
-    endedAt: null,
-    exitCode: null,
-    signal: null,
-    verify: { ran: false, exitCode: null, at: null },
-    vendorSessionId: null,
-    git: { headAtStart: null, headAtEnd: null, commits: null, dirty: null, diffStat: null },
-    reason: null,
-    resetAt: null,
-    evidence: null,
-  };
-}
-
 test('stateSince: set at create and at each state change, kept by field changes and by a restart', async () => {
   const store = new RunStore(home.dir);
   mkdirSync(home.dir.runDir('w'), { recursive: true });
   let now = at(0);
   const t = new Transitions(store, () => now);
-  await t.create(status(), { type: 'created' });
+  await t.create(testStatus({ state: 'starting', startedAt: at(0).toISOString() }), { type: 'created' });
   assert.equal((await store.readStatus('w'))?.stateSince, at(0).toISOString());
 
   now = at(1);
