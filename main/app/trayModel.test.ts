@@ -200,3 +200,13 @@ test('problems with supervision come first in the menu and the tooltip, with the
   assert.match(m.tooltip, /⚠ No supervisor is watching/);
   assert.match(m.tooltip, /⚠ settings\.json line 1/);
 });
+
+test('a full disk is a notice in the menu and the tooltip', () => {
+  const m = buildTrayModel([summary('a', 'running')], NOW, {
+    supervisor: null,
+    settings: null,
+    disk: 'The disk holding /h is full (0 kB free): ... Free some disk space.',
+  });
+  assert.equal(m.menu[0]?.id, 'notice:disk');
+  assert.match(m.tooltip, /⚠ The disk holding \/h is full/);
+});

@@ -193,7 +193,9 @@ export function buildTrayModel(
 ): TrayModel {
   const icon = notices.supervisor ? 'alert' : iconOf(list);
   const counts = countsText(list);
-  const problems = [notices.supervisor, notices.settings].filter((n): n is string => Boolean(n));
+  const problems = [notices.supervisor, notices.settings, notices.disk].filter((n): n is string =>
+    Boolean(n),
+  );
   const tooltip =
     (list.length === 0 ? `${TRAY.appName}: no workcells` : `${TRAY.appName}: ${counts}`) +
     problems.map((p) => `\n⚠ ${p}`).join('');
@@ -212,6 +214,8 @@ export function buildTrayModel(
       label: '⚠ settings.json is broken: open Settings…',
       action: { kind: 'settings' },
     });
+  if (notices.disk)
+    menu.push({ id: 'notice:disk', label: '⚠ The disk is full: free some space', enabled: false });
   menu.push({ id: 'summary', label: list.length === 0 ? 'No workcells' : counts, enabled: false });
   for (const g of GROUPS) {
     const members = list.filter((w) => groupOf(w) === g.id).sort((a, b) => a.name.localeCompare(b.name));

@@ -64,6 +64,8 @@ export interface FleetNotices {
   supervisor: string | null;
   /** settings.json is broken; the last good settings are in use meanwhile. */
   settings: string | null;
+  /** The disk holding WORKCELLS_HOME is full: records lag, notifications go on from memory. */
+  disk?: string | null;
 }
 
 /** /events: server -> client, JSON text frames. */

@@ -2,6 +2,13 @@ import { promises as fs, readFileSync, openSync, readSync, fstatSync, closeSync 
 
 let tmpSeq = 0;
 
+/** ENOSPC, or a quota reached: no room for a write, though everything else is fine. Callers keep
+ * working from memory and say the disk is full (issue 8, B2). */
+export function isDiskFull(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** Write-temp + fsync + rename (DESIGN.md §1), and nothing else. Not write-file-atomic: its
  * signal-exit (4.1.0, loaded for the duration of every write) re-raises SIGTERM/SIGINT when it
  * thinks it is the last listener, and a `process.once('SIGTERM', ...)` handler has already removed

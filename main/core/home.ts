@@ -30,7 +30,7 @@ export TMPDIR="$rundir/tmp" WORKCELL_RUN_DIR="$rundir" WORKCELL_BRIEF="$rundir/b
   WORKCELLS_HOME="\${rundir%/runs/*}"
 # The agent must not reach the supervisor's tmux server through inherited TMUX variables;
 # the wrapper keeps the socket to wake the supervisor when the agent exits.
-sock=\${TMUX%%,*}
+sock=\${TMUX%%,*} pane=$TMUX_PANE
 unset TMUX TMUX_PANE
 # A handler (not SIG_IGN) so the agent still gets default signal behaviour while this shell
 # survives a Ctrl-C or a hangup long enough to record the exit.
@@ -43,8 +43,11 @@ else
   code=126
 fi
 ended=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-printf '{"exitCode":%d,"endedAt":"%s","source":"wrapper"}\\n' "$code" "$ended" > "$rundir/exit.json.tmp" \\
-  && mv -f "$rundir/exit.json.tmp" "$rundir/exit.json"
+# Where it cannot be written (a full disk), tmux keeps the code in memory as a pane option: its own
+# #{pane_dead_status} is empty whenever pipe-pane is on (tmux 3.3a, measured), so it cannot tell.
+{ printf '{"exitCode":%d,"endedAt":"%s","source":"wrapper"}\\n' "$code" "$ended" > "$rundir/exit.json.tmp" \\
+  && mv -f "$rundir/exit.json.tmp" "$rundir/exit.json"; } \\
+  || { [ -n "$sock" ] && [ -n "$pane" ] && tmux -S "$sock" set -p -t "$pane" @workcell_exit "$code" >/dev/null 2>&1; }
 # Exit fast path: wake the supervisor now, before verify and the git summary run: a marker in the
 # home's exits/ folder, which it watches. A shell redirection starts no process, so it lands at once
 # even when 50 agents end together (a tmux client per exit made that storm worse: the signal arrived
@@ -55,7 +58,7 @@ marker="\${rundir%/runs/*}/exits/\${rundir##*/}"
 true > "$marker" 2>/dev/null \
   || { [ -n "$sock" ] && tmux -S "$sock" wait-for -S sv-exit >/dev/null 2>&1; }
 # The code goes along too: if the disk was full and exit.json could not be written, the finisher
-# still exits with it, so tmux's #{pane_dead_status} holds the record.
+# still exits with it (and @workcell_exit above holds it where tmux's status stays empty).
 # Verify and the git summary are background work: the supervisor reporting this exit (and the other
 # agents) come first. Measured with 50 agents ending in the same second: 50 finishers (a node start
 # each) at nice 10 starved the supervisor for ~5 s, and 200 for most of a minute. So a finisher waits

@@ -121,6 +121,9 @@ const PANE_FORMAT = [
   '#{pane_width}',
   '#{pane_height}',
   '#{pane_current_command}',
+  // The wrapper's exit code where exit.json could not be written (home.ts): tmux's own status is
+  // empty when pipe-pane was on.
+  '#{@workcell_exit}',
   '#{pane_title}',
 ].join('\t');
 
@@ -129,19 +132,19 @@ export function parsePanes(stdout: string): PaneInfo[] {
   for (const line of stdout.split('\n')) {
     if (!line) continue;
     const f = line.split('\t');
-    if (f.length < 10) continue;
+    if (f.length < 11) continue;
     const num = (s: string | undefined): number | null => (s === undefined || s === '' ? null : Number(s));
     panes.push({
       session: f[0]!,
       pid: Number(f[1]),
       dead: f[2] === '1',
-      deadStatus: num(f[3]),
+      deadStatus: num(f[3]) ?? num(f[9]),
       deadSignal: num(f[4]),
       activity: Number(f[5]) || 0,
       width: Number(f[6]) || 0,
       height: Number(f[7]) || 0,
       currentCommand: f[8] ?? '',
-      title: f.slice(9).join('\t'),
+      title: f.slice(10).join('\t'),
     });
   }
   return panes;

@@ -178,7 +178,7 @@ export class DashboardApp {
         return;
       }
       this.notices.replaceChildren(
-        ...[frame.notices?.supervisor, frame.notices?.settings]
+        ...[frame.notices?.supervisor, frame.notices?.settings, frame.notices?.disk]
           .filter((n): n is string => Boolean(n))
           .map((n) => h('p', { class: 'notice', testid: 'notice' }, n)),
       );

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { NotifyMessage } from '../../common/notify.js';
-import { writeFileAtomic } from '../fsutil.js';
+import { isDiskFull, writeFileAtomic } from '../fsutil.js';
 
 /** pending: intent recorded, delivery under way, or interrupted by a crash (then re-sent by the next
  * dispatcher, see `takeOver`). skipped: the change predates what this ledger remembers (it was lost
@@ -217,7 +217,12 @@ export class NotifiedLedger {
       const batch = this.queue.splice(0);
       let release: (() => Promise<void>) | null = null;
       try {
-        mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+        try {
+          mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+        } catch (e) {
+          if (!isDiskFull(e)) throw e;
+          // state/ cannot be created on a full disk: the write below fails too, and memory takes over
+        }
         try {
           release = await lockfile.lock(this.file, {
             realpath: false,
@@ -231,7 +236,8 @@ export class NotifiedLedger {
           // serialises our own writes, and the worst case is one duplicate between two supervisors.
           this.log(`notify: could not lock ${this.file} (${(e as Error).message}); writing without it`);
         }
-        const data = this.read();
+        // While the disk is full the ledger lives in memory: the file on disk is behind it.
+        const data = this.memory ?? this.read();
         const results = batch.map((job) => {
           try {
             return { ok: true as const, value: job.fn(data) };
@@ -240,7 +246,7 @@ export class NotifiedLedger {
           }
         });
         this.prune(data);
-        await writeFileAtomic(this.file, JSON.stringify(data));
+        await this.write(data);
         batch.forEach((job, i) => {
           const r = results[i]!;
           if (r.ok) job.resolve(r.value);
@@ -255,6 +261,24 @@ export class NotifiedLedger {
       }
     }
   }
+
+  /** Writes the ledger; on a full disk keeps it in memory instead, so the sends it was recording go out
+   * all the same (a notification is worth more than its record). Written again once there is room. */
+  private async write(data: LedgerData): Promise<void> {
+    try {
+      await writeFileAtomic(this.file, JSON.stringify(data));
+      if (this.memory) this.log(`notify: disk has room again; ${this.file} is written`);
+      this.memory = null;
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      if (!this.memory)
+        this.log(
+          `notify: disk full: cannot write ${this.file}; notifying from memory until there is room (free some space: a restart meanwhile may repeat or miss a notification)`,
+        );
+      this.memory = data;
+    }
+  }
+  private memory: LedgerData | null = null;
 
   private prune(data: LedgerData): void {
     const cutoff = this.now() - LEDGER.retentionMs;

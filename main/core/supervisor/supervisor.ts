@@ -5,6 +5,7 @@ import { Emitter } from '../../common/lifecycle.js';
 import type { Settings } from '../../common/settings.js';
 import { acquireLeader } from '../daemon/leaderLock.js';
 import { Engine } from '../engine.js';
+import { isDiskFull } from '../fsutil.js';
 import { ensureHome } from '../home.js';
 import { NotificationDispatcher, type NotifierFactories } from '../notify/index.js';
 import { RUN_FILES, type ControlDir } from '../paths.js';
@@ -278,7 +279,10 @@ export class Supervisor {
   private async persistAll(list: WorkcellSummary[]): Promise<void> {
     let next = 0;
     const worker = async () => {
-      while (next < list.length) await this.detector.persistDerived(list[next++]!);
+      while (next < list.length) {
+        const w = list[next++]!;
+        await this.detector.persistDerived(w).catch((e) => this.diskFull(e, w.name));
+      }
     };
     await Promise.all(Array.from({ length: Math.min(LOOK_CONCURRENCY, list.length) }, worker));
   }
@@ -338,7 +342,10 @@ export class Supervisor {
       while (next < live.length) {
         const i = live[next++]!;
         await this.logs.check(out[i]!, now);
-        const looked = await this.detector.look(out[i]!, now);
+        const looked = await this.detector.look(out[i]!, now).catch((e) => {
+          this.diskFull(e, out[i]!.name);
+          return { w: out[i]!, turnEnd: false };
+        });
         out[i] = looked.w;
         if (this.turnVerifying.has(looked.w.name)) continue;
         if (looked.turnEnd) this.completeTurn(looked.w);
@@ -360,6 +367,20 @@ export class Supervisor {
       this.onFleet.fire(out);
     }
   }
+
+  /** A status write that failed for lack of room: what was told stays told (the reporter and the
+   * notification ledger remember it in memory) and the user learns why status.json lags, once a
+   * minute at most. Anything else is rethrown (a bug). */
+  private diskFull(e: unknown, name: string): void {
+    if (!isDiskFull(e)) throw e;
+    const now = Date.now();
+    if (now - this.diskFullSaid < 60_000) return;
+    this.diskFullSaid = now;
+    this.log(
+      `disk full: cannot write ${name}'s status under ${this.dir.root}; notifications go on from memory, status.json catches up once there is room (free some disk space)`,
+    );
+  }
+  private diskFullSaid = 0;
 
   /** True while a newly gone session (vanished, orphaned) waits for its wrapper's exit record. */
   private settlingGone(w: WorkcellSummary, now: number): boolean {
