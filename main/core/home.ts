@@ -74,7 +74,8 @@ while [ -e "$marker" ] && [ "$n" -lt 3 ]; do sleep 1; n=$((n + 1)); done
 # forked ~1,500 processes a second). With flock (Linux) a wrapper blocks on one of 4 lock files, freed
 # by the kernel even if its holder is killed. Without it (macOS) a slot is a pid file created
 # exclusively by the shell itself (set -C), polled every 2 s; a slot whose owner is dead is taken
-# over, and after 10 minutes a finisher runs anyway: a record late, never lost.
+# over, and after 2 minutes a finisher runs anyway (a full disk can leave a slot file empty, which
+# never looks stale): a record late, never lost.
 slots="\${rundir%/runs/*}/state/finishers"
 [ -d "$slots" ] || mkdir -p "$slots" 2>/dev/null
 slot=
@@ -85,7 +86,7 @@ if command -v flock >/dev/null 2>&1 && true 2>/dev/null >>"$lock"; then
 else
   n=0
   set -C
-  while [ -z "$slot" ] && [ "$n" -lt 300 ]; do
+  while [ -z "$slot" ] && [ "$n" -lt 60 ]; do
     for i in 0 1 2 3; do
       if { echo $$ > "$slots/$i.pid"; } 2>/dev/null; then
         slot="$slots/$i.pid"
