@@ -22,3 +22,45 @@ test('resume argv per agent: session id first, then continue, then the same comm
     );
   }
 });
+
+test('a --headless workcell resumes headless: the vendor non-interactive resume, else its own headless launch', () => {
+  const headless = (agent: WorkcellStatus['agent'], argv: string[]) => ({
+    ...base(agent, argv),
+    headless: true,
+  });
+  const runDir = '/home/u/.workcells/runs/w';
+  const prompt = `Continue the task described in ${runDir}/brief.md. The previous pass stopped before it was done: read ${runDir}/handoff.md if it exists, then finish the task and write the handoff note the brief asks for.`;
+  const cases: [WorkcellStatus, string | null, string[]][] = [
+    [
+      headless('claude', ['claude', '-p', '--', 'x']),
+      'abc',
+      ['claude', '-p', '--resume', 'abc', '--', prompt],
+    ],
+    [
+      headless('codex', ['codex', 'exec', '--full-auto', '--', 'x']),
+      'id1',
+      ['codex', 'exec', 'resume', '-c', 'sandbox_mode="workspace-write"', 'id1', prompt],
+    ],
+    [headless('gemini', ['gemini', '--prompt=x']), 'g1', ['gemini', '--resume', 'g1', `--prompt=${prompt}`]],
+    [headless('copilot', ['copilot', '-p', 'x']), 'c1', ['copilot', '--resume', 'c1', '-p', prompt]],
+    // No session id (or no headless resume in the CLI): never the interactive `--continue`, the same
+    // headless launch again.
+    [headless('claude', ['claude', '-p', '--', 'x']), null, ['claude', '-p', '--', 'x']],
+    [
+      headless('codex', ['codex', 'exec', '--full-auto', '--', 'x']),
+      null,
+      ['codex', 'exec', '--full-auto', '--', 'x'],
+    ],
+    [headless('aider', ['aider', '--message', 'x']), null, ['aider', '--message', 'x']],
+    [headless('opencode', ['opencode', 'run', '--', 'x']), 's1', ['opencode', 'run', '--', 'x']],
+  ];
+  for (const [s, id, expected] of cases) {
+    const { argv, how } = resumeArgv(s, id, [], runDir);
+    assert.deepEqual(
+      argv.filter((a) => !a.startsWith('--settings')),
+      expected,
+      `${s.agent} ${id}`,
+    );
+    assert.match(how, /headless/);
+  }
+});

@@ -28,15 +28,31 @@ const PER_PASS = [
 // Copied (the next pass and the human still read them in place).
 const KEPT = [RUN_FILES.status, RUN_FILES.handoff, RUN_FILES.brief] as const;
 
+/** The message a headless pass resumes with. It starts with a letter, so no CLI reads it as an option. */
+export function headlessResumePrompt(runDir: string): string {
+  return `Continue the task described in ${join(runDir, RUN_FILES.brief)}. The previous pass stopped before it was done: read ${join(runDir, RUN_FILES.handoff)} if it exists, then finish the task and write the handoff note the brief asks for.`;
+}
+
 /** The argv of the next pass: the vendor's own resume by session id, else "continue the latest
- * session here", else (any command) the same argv again. */
+ * session here", else (any command) the same argv again. A `--headless` workcell stays headless: its
+ * vendor's non-interactive resume, else its own headless launch again (never an interactive TUI that
+ * would sit at its prompt and never exit). */
 export function resumeArgv(
   s: WorkcellStatus,
   sessionId: string | null,
   hookArgs: string[],
+  runDir = '',
 ): { argv: string[]; how: string } {
   const a = ADAPTERS[s.agent];
   if (s.agent === 'command') return { argv: s.argv, how: 'the same command again' };
+  if (s.headless) {
+    if (sessionId && a.resumeHeadless)
+      return {
+        argv: a.resumeHeadless(sessionId, headlessResumePrompt(runDir), { hookArgs }),
+        how: `headless resume of vendor session ${sessionId}`,
+      };
+    return { argv: s.argv, how: 'a fresh headless launch with the same brief (it exits when done)' };
+  }
   if (sessionId && a.resume)
     return { argv: a.resume(sessionId, [], { hookArgs }), how: `resume of vendor session ${sessionId}` };
   if (a.continueLast)
@@ -89,7 +105,7 @@ export async function resumeWorkcell(
   const hookEvents = (await readHookEvents(runDir, 0).catch(() => ({ events: [] }))).events;
   const sessionId = s.vendorSessionId ?? sessionIdFromHooks(hookEvents);
   const hooks = await prepareHooks(s.agent, runDir);
-  const { argv, how } = resumeArgv(s, sessionId, hooks.args);
+  const { argv, how } = resumeArgv(s, sessionId, hooks.args, runDir);
   const now = new Date().toISOString();
   const next: WorkcellStatus = {
     ...s,

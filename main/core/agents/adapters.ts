@@ -14,6 +14,9 @@ export interface AgentAdapter {
   resume?(sessionId: string, extra: string[], ctx?: Partial<LaunchContext>): string[];
   /** Continue the most recent session in this directory. */
   continueLast?(extra: string[], ctx?: Partial<LaunchContext>): string[];
+  /** Resume by vendor session id in the non-interactive mode, with `prompt` as the next message: a
+   * `--headless` workcell's next pass must exit when done too. */
+  resumeHeadless?(sessionId: string, prompt: string, ctx?: Partial<LaunchContext>): string[];
 }
 
 export interface LaunchContext {
@@ -76,6 +79,7 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     ],
     resume: (id, extra, ctx) => ['claude', ...hooksOf(ctx), '--resume', id, ...extra],
     continueLast: (extra, ctx) => ['claude', ...hooksOf(ctx), '--continue', ...extra],
+    resumeHeadless: (id, prompt, ctx) => ['claude', '-p', ...hooksOf(ctx), '--resume', id, '--', prompt],
   },
   codex: {
     name: 'codex',
@@ -88,6 +92,18 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
         : ['codex', ...(ctx.hookArgs ?? []), ...extra, '--', prompt],
     resume: (id, extra, ctx) => ['codex', 'resume', ...(ctx?.hookArgs ?? []), ...extra, id],
     continueLast: (extra, ctx) => ['codex', 'resume', ...(ctx?.hookArgs ?? []), '--last', ...extra],
+    // `codex exec resume [OPTIONS] [SESSION_ID] [PROMPT]` (0.169) has no --full-auto: the same
+    // workspace-write sandbox through -c.
+    resumeHeadless: (id, prompt, ctx) => [
+      'codex',
+      'exec',
+      'resume',
+      ...(ctx?.hookArgs ?? []),
+      '-c',
+      'sandbox_mode="workspace-write"',
+      id,
+      prompt,
+    ],
   },
   gemini: {
     name: 'gemini',
@@ -103,6 +119,7 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     ],
     resume: (id, extra) => ['gemini', '--resume', id, ...extra],
     continueLast: (extra) => ['gemini', '--resume', 'latest', ...extra],
+    resumeHeadless: (id, prompt) => ['gemini', '--resume', id, `--prompt=${prompt}`],
   },
   copilot: {
     name: 'copilot',
@@ -119,6 +136,7 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     ],
     resume: (id, extra) => ['copilot', '--resume', id, ...extra],
     continueLast: (extra) => ['copilot', '--continue', ...extra],
+    resumeHeadless: (id, prompt) => ['copilot', '--resume', id, '-p', prompt],
   },
   cursor: {
     name: 'cursor',

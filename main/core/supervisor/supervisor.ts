@@ -33,6 +33,10 @@ const LOOK_CONCURRENCY = 6;
 // a killed tmux server hangs up every wrapper, which records the agent's exit within a moment, and the
 // user heard "vanished" then "failed" for each workcell (issue 8, N6). 5 s covers a loaded machine.
 const GONE_SETTLE_MS = 5_000;
+// Orphaned: its processes still run, so its wrapper (hung up with the server) is about to record how
+// the agent ended; on a loaded machine that took longer than 5 s. An agent that ignores the hangup
+// is told orphaned after this.
+const ORPHAN_SETTLE_MS = 15_000;
 
 export interface SupervisorOptions {
   dir: ControlDir;
@@ -359,6 +363,7 @@ export class Supervisor {
     this.clocks.forget(present);
     this.logs.forget(present);
     for (const name of this.goneSince.keys()) if (!present.has(name)) this.goneSince.delete(name);
+    for (const name of this.goneDue.keys()) if (!this.goneSince.has(name)) this.goneDue.delete(name);
     this.scheduleDue(now);
     const key = JSON.stringify(out);
     if (key !== this.snapshotKey) {
@@ -389,14 +394,16 @@ export class Supervisor {
       return false;
     }
     const since = this.goneSince.get(w.name) ?? now;
-    if (now - since >= GONE_SETTLE_MS) {
+    if (now >= since + settleOf(w)) {
       this.goneSince.delete(w.name);
       return false;
     }
     this.goneSince.set(w.name, since);
+    this.goneDue.set(w.name, since + settleOf(w));
     return true;
   }
   private readonly goneSince = new Map<string, number>();
+  private readonly goneDue = new Map<string, number>();
 
   /** A finished turn: verify.sh runs now (in the background: other panes are not held up), and the
    * turn is reported once with its result. */
@@ -416,7 +423,7 @@ export class Supervisor {
   private scheduleDue(now: number): void {
     if (this.dueTimer) clearTimeout(this.dueTimer);
     this.dueTimer = null;
-    const gone = [...this.goneSince.values()].map((since) => since + GONE_SETTLE_MS);
+    const gone = [...this.goneSince.keys()].map((n) => this.goneDue.get(n) ?? now + GONE_SETTLE_MS);
     const dues = [this.watch.nextDue(now), this.reporter.nextDue(), ...gone].filter(
       (d): d is number => d !== null,
     );
@@ -486,3 +493,5 @@ export class Supervisor {
     this.releaseLead();
   }
 }
+
+const settleOf = (w: WorkcellSummary): number => (w.state === 'orphaned' ? ORPHAN_SETTLE_MS : GONE_SETTLE_MS);
