@@ -103,7 +103,7 @@ test('two concurrent starts of one name: one workcell, the other busy', async ()
 /** An agent that ignores TERM: kill holds the name through its whole grace period (3 s). */
 const stubborn = ['/bin/sh', '-c', 'trap "" TERM; echo stubborn; while :; do sleep 0.1; done'];
 
-test('resume during a kill, and kill during a resume: the second command is busy', async () => {
+test('resume during a kill is busy; a resume stops a hung verify.sh first', async () => {
   assert.equal((await run(['start', 'k1', '--repo', repo, '--agent', 'command', '--', ...stubborn])).code, 0);
   await waitFor(async () => (await json('k1')).state === 'running', 10_000, 'k1 running');
   const lock = lockPathOf(home.dir, 'k1');
@@ -118,10 +118,10 @@ test('resume during a kill, and kill during a resume: the second command is busy
   const k2 = ['start', 'k2', '--repo', repo, '--agent', 'command', '--verify', hung, '--', 'true'];
   assert.equal((await run(k2)).code, 0);
   await waitFor(() => existsSync(join(home.dir.runDir('k2'), 'verify.proc.json')), 10_000, 'verify to run');
-  const resume = run(['resume', 'k2']);
-  await waitFor(() => existsSync(lockPathOf(home.dir, 'k2')), 10_000, 'resume to take the lock');
-  assertBusy(await run(['kill', 'k2']), 'k2');
-  const r = await resume;
+  // (No kill raced against this resume: the finisher's TERM handler kills the check's group at once,
+  // so how long the resume holds the name is a matter of milliseconds; the lock itself is proven by
+  // the kill above and the concurrent resumes.)
+  const r = await run(['resume', 'k2']);
   assert.equal(r.code, 0, r.stderr);
   const s = await json('k2');
   assert.equal(s.pass, 2);
@@ -148,6 +148,7 @@ test('a lock left by a SIGKILLed command goes stale: busy at first, then the com
       '-e',
       `const { withNameLock } = await import(${JSON.stringify(mod)});
        const { ControlDir } = await import(${JSON.stringify(paths)});
+       setInterval(() => {}, 1000); // alive until killed: an unsettled top-level await alone exits (and unlocks)
        await withNameLock(new ControlDir(process.argv[1]), 'z1', () => { console.log('held'); return new Promise(() => {}); });`,
       home.dir.root,
     ],
