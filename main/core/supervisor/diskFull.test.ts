@@ -109,6 +109,17 @@ test('a full disk: the exit 0 is told as done, from memory, and the log says the
     await sup.request();
     await sup.request();
     assert.deepEqual(lines(), ['filler done 0']);
+    // Room again: the record the disk refused is written now, so status.json says done too.
+    rmSync(join(home.dir.runDir('filler'), 'fill'), { force: true });
+    await waitFor(
+      async () => {
+        await sup.request();
+        const st = JSON.parse(readFileSync(join(home.dir.runDir('filler'), 'status.json'), 'utf8'));
+        return st.state === 'done' && st.exitCode === 0;
+      },
+      10_000,
+      'status.json written once the disk has room',
+    );
   } finally {
     await sup.stop();
   }

@@ -285,11 +285,21 @@ export class Supervisor {
     const worker = async () => {
       while (next < list.length) {
         const w = list[next++]!;
-        await this.detector.persistDerived(w).catch((e) => this.diskFull(e, w.name));
+        await this.detector
+          .persistDerived(w)
+          .then(() => this.unsaved.delete(w.name))
+          .catch((e) => {
+            this.diskFull(e, w.name);
+            this.unsaved.set(w.name, w);
+          });
       }
     };
     await Promise.all(Array.from({ length: Math.min(LOOK_CONCURRENCY, list.length) }, worker));
   }
+  /** Ends told while the disk was full and not yet in their status.json: written again on every
+   * reconcile until there is room, so the record says done once the disk frees (not running, then
+   * vanished when the tmux server is gone). */
+  private readonly unsaved = new Map<string, WorkcellSummary>();
 
   /** Runs reportNewExits now, beside a full reconcile that may be listing 500 workcells under load for
    * seconds: safe, because a listing taken before an exit can no longer undo it (the reporter ignores a
@@ -339,7 +349,11 @@ export class Supervisor {
     this.reporter.releaseHeld(out, now);
     await this.reporter.flush();
     this.exitsTold(fresh);
-    await this.persistAll(fresh);
+    const listed = new Set(out.map((w) => w.name));
+    const retry = [...this.unsaved.values()].filter(
+      (w) => listed.has(w.name) && !fresh.some((f) => f.name === w.name),
+    );
+    await this.persistAll([...fresh, ...retry]);
     // Pass 2: looks at live panes, a few at a time (each may be one capture-pane call).
     let next = 0;
     const worker = async () => {
@@ -364,6 +378,7 @@ export class Supervisor {
     this.logs.forget(present);
     for (const name of this.goneSince.keys()) if (!present.has(name)) this.goneSince.delete(name);
     for (const name of this.goneDue.keys()) if (!this.goneSince.has(name)) this.goneDue.delete(name);
+    for (const name of this.unsaved.keys()) if (!present.has(name)) this.unsaved.delete(name);
     this.scheduleDue(now);
     const key = JSON.stringify(out);
     if (key !== this.snapshotKey) {
