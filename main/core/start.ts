@@ -12,7 +12,7 @@ import { recordProcess } from './processes.js';
 import { err, ok, type Result } from './result.js';
 import type { RunStore } from './runStore.js';
 import { Transitions } from './transition.js';
-import { escapeTmuxArg, pipePaneCommand, type Tmux } from './tmux.js';
+import { agentLogPipe, escapeTmuxArg, type Tmux } from './tmux.js';
 import { which } from './which.js';
 
 export interface StartOptions {
@@ -91,12 +91,6 @@ export async function launchInTmux(
  * cannot pass through argv: Node throws with the whole argument (the brief) in the message. */
 function nulField(fields: [string, string | undefined][]): string | null {
   return fields.find(([, v]) => v?.includes('\0'))?.[0] ?? null;
-}
-
-/** The pipe-pane command that appends the pane's output to agent.log: plain `cat` (2 MB, starts in a
- * millisecond). The supervisor rotates agent.log by renaming it and issuing this again (logRotation.ts). */
-export function agentLogPipe(runDir: string): string {
-  return pipePaneCommand('exec cat >>', join(runDir, RUN_FILES.log));
 }
 
 const nulError = (field: string) =>

@@ -5,10 +5,10 @@ import {
   type ExecFileOptions,
   type SpawnOptions,
 } from 'node:child_process';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { shQuote } from '../common/shellQuote.js';
 import { scrubEnv, secretEnvNames } from './agentEnv.js';
-import { ControlDir } from './paths.js';
+import { ControlDir, RUN_FILES } from './paths.js';
 import { err, ok, type Result } from './result.js';
 
 /** The seam for the outside world (STYLE.md): tests can assert the exact argv. */
@@ -91,6 +91,12 @@ export function tmuxConfPath(path: string): string {
  * escapes in that string first (measured on 3.3a: a home with `%%` logged to the wrong file). */
 export function pipePaneCommand(command: string, path: string): string {
   return `${command} ${shQuote(path).replace(/[#%]/g, '$&$&')}`;
+}
+
+/** The pipe-pane command that appends the pane's output to agent.log: plain `cat` (2 MB, starts in a
+ * millisecond). The supervisor rotates agent.log by renaming it and issuing this again (logRotation.ts). */
+export function agentLogPipe(runDir: string): string {
+  return pipePaneCommand('exec cat >>', join(runDir, RUN_FILES.log));
 }
 
 export const TMUX_MIN = { major: 3, minor: 2 } as const;

@@ -9,8 +9,7 @@ import { renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkcellSummary } from '../../common/workcell.js';
 import { RUN_FILES } from '../paths.js';
-import { agentLogPipe } from '../start.js';
-import type { Tmux } from '../tmux.js';
+import { agentLogPipe, type Tmux } from '../tmux.js';
 
 // A flooding pane writes a few MB a second: looking once a second keeps the overshoot small; a stat
 // is microseconds, and quiet panes are not looked at by the reconcile at all.
