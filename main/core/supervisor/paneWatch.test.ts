@@ -123,3 +123,37 @@ test('codex: an approval request in its transcript is waiting, with the transcri
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('idleSeconds: a prompt on screen while working counts as idle only after that much quiet', async () => {
+  const IDLE_MS = 30_000;
+  const exec: Executor = async () => ({ stdout: 'Edited 3 files\n❯ \n', stderr: '', code: 0 });
+  const watch = new PaneWatch(
+    new Tmux('/x.sock', '/dev/null', exec),
+    '/nonexistent',
+    () => STALL_MS,
+    () => {},
+    undefined,
+    undefined,
+    () => IDLE_MS,
+  );
+  const { w } = setup();
+  const claude: WorkcellSummary = { ...w, agent: 'claude', pane: { ...w.pane!, title: '✳ Claude Code' } };
+  // Quiet for 5 s: a pause between tool calls, still working; a look is due when the 30 s are up.
+  const early = await watch.look(claude, T0 + 5_000, false);
+  assert.equal(early.state, 'running');
+  assert.equal(watch.nextDue(T0 + 5_000), T0 + IDLE_MS);
+  const later = await watch.look(claude, T0 + IDLE_MS, false);
+  assert.equal(later.state, 'idle');
+  assert.equal(later.detection?.evidence.source, 'title');
+  // A workcell that was waiting (its question answered, back at the prompt) is idle at once.
+  const fresh = new PaneWatch(
+    new Tmux('/x.sock', '/dev/null', exec),
+    '/nonexistent',
+    () => STALL_MS,
+    () => {},
+    undefined,
+    undefined,
+    () => IDLE_MS,
+  );
+  assert.equal((await fresh.look({ ...claude, state: 'waiting' }, T0 + 1_000, false)).state, 'idle');
+});

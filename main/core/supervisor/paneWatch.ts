@@ -57,6 +57,9 @@ export class PaneWatch {
     private readonly home?: string,
     /** Persisted progress clocks: a restarted supervisor continues them instead of starting at zero. */
     private readonly clocks?: Clocks,
+    /** settings `thresholds.idleSeconds`: how long a screen or title must have looked idle (and been
+     * quiet) before a working agent is reported `idle`. A hook's turn end is believed at once. */
+    private readonly idleAfterMs: () => number = () => 0,
   ) {}
 
   private progressed(w: WorkcellSummary, t: Track, at: number): void {
@@ -144,7 +147,22 @@ export class PaneWatch {
         });
       }
     }
-    return { state: t.detection?.state ?? 'running', detection: t.detection, screen: t.lastScreen };
+    return { ...this.heldIdle(w, t, now), screen: t.lastScreen };
+  }
+
+  /** A prompt on screen while working is often a pause between tool calls, not the end of a turn: an
+   * idle read from the screen or title counts once the pane has been quiet for idleSeconds (a look is
+   * due then). Hook events (Stop, AfterAgent...) say the turn ended and are believed at once; a
+   * workcell that was waiting or stalled becomes idle at once (the question was answered). */
+  private heldIdle(w: WorkcellSummary, t: Track, now: number): Omit<Look, 'screen'> {
+    const d = t.detection;
+    const fromScreen = d?.evidence.source === 'pane' || d?.evidence.source === 'title';
+    if (d?.state !== 'idle' || !fromScreen || (w.state !== 'running' && w.state !== 'starting'))
+      return { state: d?.state ?? 'running', detection: d };
+    const idleAt = this.baseline(t.activity * 1000) + this.idleAfterMs();
+    if (now >= idleAt) return { state: 'idle', detection: d };
+    t.recheckAt = t.recheckAt === 0 ? idleAt : Math.min(t.recheckAt, idleAt);
+    return { state: 'running', detection: null };
   }
 
   /** New events from the vendor's transcript. The file appears with the agent's first turn, so it is

@@ -111,6 +111,7 @@ export class Supervisor {
       this.log,
       undefined,
       this.clocks,
+      () => this.settings.thresholds.idleSeconds * 1000,
     );
     this.detector = new Detector(dir, this.transitions, this.watch);
     this.dispatcher = new NotificationDispatcher({
