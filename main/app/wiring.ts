@@ -1,5 +1,6 @@
 // The one place main/app calls into main/core: the engine, the supervisor and the bridge. Everything
 // else in main/app sees only `AppCore`, so a change in the core's API touches this file alone.
+import { readFileSync } from 'node:fs';
 import type { BridgeResult, FleetNotices, FleetSource } from '../common/bridge.js';
 import { KEYCHAIN_ENV_PREFIX, type IpcResult } from '../common/ipc.js';
 import type { Result } from '../common/result.js';
@@ -11,9 +12,9 @@ import { Engine } from '../core/engine.js';
 import { RunsDirFleetSource } from '../core/bridge/runsDirFleetSource.js';
 import { DaemonViewer, ensureDaemon } from '../core/daemon/client.js';
 import { Tmux } from '../core/tmux.js';
-import { DEFAULT_FACTORIES } from '../core/notify/registry.js';
-import { makeSecretResolver, type SecretResolver } from '../core/notify/secrets.js';
-import type { NotifierContext, NotifierFactories, NotifierFactory } from '../core/notify/types.js';
+import { makeSecretResolver } from '../core/notify/secrets.js';
+import { settingsSecretEnvNames } from '../core/agentEnv.js';
+import type { NotifierFactory } from '../core/notify/types.js';
 import type { ControlDir } from '../core/paths.js';
 import { Supervisor } from '../core/supervisor/supervisor.js';
 
@@ -43,45 +44,30 @@ export interface CoreOptions {
 
 const toIpc = (r: BridgeResult<unknown>): IpcResult<null> => (r.ok ? { ok: true, value: null } : r);
 
-/** The core's resolver, plus the app's keychain: `{ "env": "WORKCELL_KEYCHAIN_<ID>" }` is looked up in
- * secrets.enc.json (decrypted at send time, so a secret stored a moment ago works) and never placed in
- * any process environment, where agents started by the supervisor would inherit it. */
-function withKeychain(base: SecretResolver, keychain: CoreOptions['keychain']): SecretResolver {
-  return {
-    redactor: base.redactor,
-    async resolve(secret, field) {
-      if (
-        typeof secret === 'object' &&
-        'env' in secret &&
-        secret.env.startsWith(KEYCHAIN_ENV_PREFIX) &&
-        !process.env[secret.env]
-      ) {
-        const value = keychain(secret.env);
-        if (value === null)
-          return {
-            ok: false,
-            error: `${field}: the secret stored by the desktop app is gone or unreadable: set it again in Settings`,
-          };
-        base.redactor.add(value);
-        return { ok: true, value };
-      }
-      return base.resolve(secret, field);
-    },
-  };
+/** The app's keychain secrets that settings.json names, decrypted, for the daemon (see handOverKeychain). */
+function keychainSecrets(o: CoreOptions): Record<string, string> {
+  let text = '';
+  try {
+    text = readFileSync(o.dir.settings, 'utf8');
+  } catch {
+    // no settings yet: nothing to hand over
+  }
+  const out: Record<string, string> = {};
+  for (const name of settingsSecretEnvNames(text)) {
+    if (!name.startsWith(KEYCHAIN_ENV_PREFIX)) continue;
+    const value = o.keychain(name);
+    if (value !== null) out[name] = value;
+  }
+  return out;
 }
 
-/** Every adapter gets the keychain-aware resolver; `desktop` is Electron's. */
-function appFactories(o: CoreOptions): Partial<NotifierFactories> {
-  const ctx = (c: NotifierContext): NotifierContext => ({
-    ...c,
-    secrets: withKeychain(c.secrets, o.keychain),
-  });
-  return {
-    desktop: o.desktop,
-    slack: (s, c) => DEFAULT_FACTORIES.slack(s, ctx(c)),
-    telegram: (s, c) => DEFAULT_FACTORIES.telegram(s, ctx(c)),
-    webhook: (s, c) => DEFAULT_FACTORIES.webhook(s, ctx(c)),
-  };
+/** A daemon that leads (now, or after the app quits) sends to Slack/Telegram with the secrets the app
+ * keeps in its keychain, which only the app can decrypt: the app hands them over its 0600 socket. */
+async function handOverToDaemon(o: CoreOptions): Promise<void> {
+  const v = await DaemonViewer.connect(o.dir);
+  if (!v.ok) return o.log(`could not hand the keychain secrets to the daemon: ${v.error.message}`);
+  v.value.handOverKeychain(keychainSecrets(o));
+  v.value.close();
 }
 
 export type CoreResult = Result<AppCore>;
@@ -91,12 +77,17 @@ export type CoreResult = Result<AppCore>;
  * desktop notifications for it (still Electron's, still opening the peek on click). Either way there is one writer of state. An app that led and quits while
  * workcells are live hands over to a daemon, so nothing goes unwatched. */
 export async function startCore(o: CoreOptions): Promise<CoreResult> {
-  const started = await Supervisor.start({ dir: o.dir, factories: appFactories(o), log: o.log });
+  const started = await Supervisor.start({
+    dir: o.dir,
+    factories: { desktop: o.desktop },
+    keychain: o.keychain,
+    log: o.log,
+  });
   if (started.ok)
     return serve(o, started.value.engine, started.value, started.value, async () => {
       const live = started.value.snapshot().some((w) => !isEnded(w.state));
       await started.value.stop();
-      if (live) await ensureDaemon(o.dir);
+      if (live && (await ensureDaemon(o.dir)).ok) await handOverToDaemon(o);
     });
   if (started.error.code !== 'STILL_RUNNING') return started;
   o.log(`${started.error.message}; the app shows it`);
@@ -112,11 +103,20 @@ export async function startCore(o: CoreOptions): Promise<CoreResult> {
     };
     const desktop = o.desktop({ type: 'desktop', on: [] }, ctx);
     viewer.value.showDesktop((msg) => desktop.send(msg, new AbortController().signal));
+    viewer.value.handOverKeychain(keychainSecrets(o));
   }
   const fleet = new RunsDirFleetSource(engine);
-  return serve(o, engine, fleet, null, async () => {
-    if (viewer.ok) viewer.value.close();
-  });
+  return serve(
+    o,
+    engine,
+    fleet,
+    null,
+    async () => {
+      if (viewer.ok) viewer.value.close();
+    },
+    // A secret just stored in Settings reaches the daemon with the settings that name it.
+    () => viewer.ok && viewer.value.handOverKeychain(keychainSecrets(o)),
+  );
 }
 
 async function serve(
@@ -125,6 +125,7 @@ async function serve(
   fleet: FleetSource,
   sup: Supervisor | null,
   stopCore: () => Promise<void>,
+  onViewerSettings: () => void = () => undefined,
 ): Promise<CoreResult> {
   const bridge = await startBridge({
     notices: (list) => fleetNotices(o.dir, list),
@@ -159,7 +160,7 @@ async function serve(
         return r;
       },
       // A viewer's settings reach the daemon through settings.json, which it watches.
-      updateSettings: (settings) => sup?.updateSettings(settings),
+      updateSettings: (settings) => (sup ? sup.updateSettings(settings) : onViewerSettings()),
       async stop() {
         await bridge.close();
         await stopCore();

@@ -158,6 +158,12 @@ export class DaemonViewer {
     this.send({ type: 'desktop' });
   }
 
+  /** Hands the app's keychain secrets to the daemon (replacing earlier ones), so it can notify with
+   * them after the app quits. Only over the 0600 socket; never in argv or an environment. */
+  handOverKeychain(secrets: Record<string, string>): void {
+    this.send({ type: 'keychain', secrets });
+  }
+
   private send(frame: ViewerFrame): void {
     if (this.sock && !this.sock.destroyed) this.sock.write(`${JSON.stringify(frame)}\n`);
   }

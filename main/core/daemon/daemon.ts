@@ -32,7 +32,11 @@ export interface DaemonOptions {
 export async function runDaemon(o: DaemonOptions): Promise<number> {
   const log = new DaemonLog(daemonLogPath(o.dir));
   const relay = new DesktopRelay(o.relayAckTimeoutMs);
+  // The app's keychain secrets, in memory only (never in an environment agents could inherit, never on
+  // disk in the clear): kept for the daemon's life, so Slack still works after the app quits.
+  const keychain = new Map<string, string>();
   const started = await Supervisor.start({
+    keychain: (name) => keychain.get(name) ?? null,
     dir: o.dir,
     log: (l) => log.write(l),
     keeperPid: o.keeperPid,
@@ -69,7 +73,10 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
       const f = parseViewerFrame(line);
       if (f.type === 'desktop') relay.attach(sock);
       else if (f.type === 'ack') relay.ack(f.id, f.ok, f.error);
-      else void sup.request(); // any other line from a viewer means "look now"
+      else if (f.type === 'keychain') {
+        keychain.clear();
+        for (const [k, v] of Object.entries(f.secrets)) keychain.set(k, v);
+      } else void sup.request(); // any other line from a viewer means "look now"
     });
     sock.write(
       `${JSON.stringify({ type: 'hello', pid: process.pid, home: o.dir.root } satisfies DaemonFrame)}\n`,

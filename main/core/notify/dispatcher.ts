@@ -16,7 +16,7 @@ import { formatMessage, testChange } from './format.js';
 import { BURST, ChannelLane, REAL_TIMERS, type Timers } from './lane.js';
 import { NotifiedLedger, LEDGER } from './ledger.js';
 import { buildNotifiers, type ConfiguredNotifier } from './registry.js';
-import { Redactor, makeSecretResolver, registerInlineSecrets } from './secrets.js';
+import { Redactor, makeSecretResolver, registerInlineSecrets, type Keychain } from './secrets.js';
 import { failed, type NotifierFactories, type SendResult } from './types.js';
 
 export interface RetryPolicy {
@@ -53,6 +53,8 @@ export interface DispatcherOptions {
   /** Replace adapters by type, e.g. `{ desktop: electronNotifier }` from the app. */
   factories?: Partial<NotifierFactories>;
   env?: NodeJS.ProcessEnv;
+  /** Secrets the desktop app handed over from its keychain (the daemon holds them in memory only). */
+  keychain?: Keychain;
   platform?: NodeJS.Platform;
   /** ms since epoch; for event times, the staleness check, the ledger and the burst window. */
   clock?: () => number;
@@ -137,7 +139,7 @@ export class NotificationDispatcher {
     const ctx = {
       env,
       platform: this.opts.platform ?? process.platform,
-      secrets: makeSecretResolver(env, this.opts.dir.root, this.redactor),
+      secrets: makeSecretResolver(env, this.opts.dir.root, this.redactor, this.opts.keychain),
     };
     this.notifiers = buildNotifiers(settings, ctx, this.opts.factories);
   }

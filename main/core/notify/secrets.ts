@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { KEYCHAIN_ENV_PREFIX } from '../../common/ipc.js';
 import type { Result } from '../../common/result.js';
 import type { Secret, Settings } from '../../common/settings.js';
 
@@ -73,10 +74,15 @@ export interface SecretResolver {
   readonly redactor: Redactor;
 }
 
+/** Secrets the desktop app stored in its keychain (`{ "env": "WORKCELL_KEYCHAIN_<ID>" }`), as the app
+ * handed them to the daemon; null = not handed over (the app has not run since the daemon started). */
+export type Keychain = (name: string) => string | null;
+
 export function makeSecretResolver(
   env: NodeJS.ProcessEnv,
   baseDir: string,
   redactor = new Redactor(),
+  keychain?: Keychain,
 ): SecretResolver {
   return {
     redactor,
@@ -84,6 +90,14 @@ export function makeSecretResolver(
       let value: string;
       if (typeof secret === 'string') {
         value = secret;
+      } else if ('env' in secret && secret.env.startsWith(KEYCHAIN_ENV_PREFIX) && !env[secret.env]) {
+        const v = keychain?.(secret.env) ?? null;
+        if (v === null)
+          return {
+            ok: false,
+            error: `${field}: this secret is in the desktop app's keychain, which only the app can unlock: start the app once (it hands its secrets to the supervisor), or store the secret in a file ({"file": "~/.config/workcell/..."})`,
+          };
+        value = v;
       } else if ('env' in secret) {
         const v = env[secret.env];
         if (v === undefined || v.trim() === '') {

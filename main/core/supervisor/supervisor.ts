@@ -8,6 +8,7 @@ import { Engine } from '../engine.js';
 import { isDiskFull } from '../fsutil.js';
 import { ensureHome } from '../home.js';
 import { NotificationDispatcher, type NotifierFactories } from '../notify/index.js';
+import type { Keychain } from '../notify/secrets.js';
 import { RUN_FILES, type ControlDir } from '../paths.js';
 import { err, ok, type Result } from '../result.js';
 import type { SettingsProblem } from '../settingsProblem.js';
@@ -47,6 +48,8 @@ export interface SupervisorOptions {
   settings?: Settings;
   /** How long a done/failed waits for its verify.sh result before it is sent (tests shorten it). */
   verifyWaitMs?: number;
+  /** Secrets the desktop app handed over from its keychain (see daemon.ts). */
+  keychain?: Keychain;
   /** The keeper process that restarts the daemon, recorded with the lead. */
   keeperPid?: number | null;
 }
@@ -118,6 +121,7 @@ export class Supervisor {
       dir,
       settings,
       factories: o.factories,
+      keychain: o.keychain,
       log: this.log,
       isMuted: (name) => this.snapshotList.find((w) => w.name === name)?.muted ?? false,
       reported: (change, notifier) =>
