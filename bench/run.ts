@@ -1,13 +1,11 @@
 // `npm run bench`: prints the figures the issues ask for. Not a test: nothing here fails on a slow
 // machine; the numbers go in the notes. Run one part with `npm run bench -- ls`.
 import { benchLs } from './ls.js';
-import { benchWatcher } from './watcher.js';
 import { benchPeek } from './peek.js';
 import { benchDaemon } from './daemon.js';
 
 const parts: Record<string, () => Promise<unknown>> = {
   ls: () => benchLs(),
-  watcher: () => benchWatcher(),
   peek: () => benchPeek(),
   // `npm run bench -- daemon` (100 and 500); WORKCELL_BENCH_COUNTS=100 for one size.
   daemon: () => benchDaemon((process.env.WORKCELL_BENCH_COUNTS ?? '100,500').split(',').map(Number)),
