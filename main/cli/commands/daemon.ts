@@ -53,6 +53,26 @@ export const command: CommandModule = {
         );
       });
     daemon
+      .command('unit')
+      .description(
+        'print a systemd user unit (or with --launchd a launchd agent) that runs the daemon from login on; see docs/daemon.md',
+      )
+      .option('--launchd', 'a launchd agent plist (the default on macOS)')
+      .option('--systemd', 'a systemd user unit (the default elsewhere)')
+      .action(async (o: { launchd?: boolean; systemd?: boolean }) => {
+        const { launchdPlist, systemdUnit, unitInputProblem } =
+          await import('../../core/daemon/loginUnit.js');
+        const input = {
+          home: ctx().dir.root,
+          node: process.execPath,
+          path: process.env.PATH ?? '/usr/bin:/bin',
+        };
+        const problem = unitInputProblem(input);
+        if (problem) return fail({ code: 'BAD_ARGS', message: problem });
+        const launchd = o.launchd || (!o.systemd && process.platform === 'darwin');
+        process.stdout.write(launchd ? launchdPlist(input) : systemdUnit(input));
+      });
+    daemon
       .command('logs')
       .description("print the daemon's log (daemon/daemon.log, rotated at 1 MiB)")
       .option('-n, --lines <n>', 'last N lines', '50')

@@ -4,18 +4,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Emitter } from '../../common/lifecycle.js';
 import type { ControlDir } from '../paths.js';
 import { err, ok, type Result } from '../result.js';
 import { lastDaemonLogLine } from './daemonLog.js';
-import { daemonSocketPath } from './layout.js';
+import { DAEMON_MAIN, daemonSocketPath } from './layout.js';
 import { isAlive, liveLeader, readLeader, type LeaderRecord } from './leaderLock.js';
 import type { NotifyMessage } from '../../common/notify.js';
 import type { SendResult } from '../notify/types.js';
 import type { DaemonFrame, ViewerFrame } from './protocol.js';
-
-const DAEMON_MAIN = fileURLToPath(new URL('./daemonMain.js', import.meta.url));
 
 export const CLIENT_TIMING = {
   // A daemon takes ~300 ms to load and take the lead on an idle machine; 10 s covers a loaded one.

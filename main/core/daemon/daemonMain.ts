@@ -22,7 +22,11 @@ export const KEEPER = {
 } as const;
 
 const dir = ControlDir.fromEnv();
-const idleExitMs = Number(process.env.WORKCELL_DAEMON_IDLE_EXIT_MS) || undefined;
+// WORKCELL_DAEMON_STAY=1 (the login unit, see loginUnit.ts): never leave for lack of work.
+const idleExitMs =
+  process.env.WORKCELL_DAEMON_STAY === '1'
+    ? Infinity
+    : Number(process.env.WORKCELL_DAEMON_IDLE_EXIT_MS) || undefined;
 
 if (process.argv.includes('--child')) {
   const log = new DaemonLog(daemonLogPath(dir));
