@@ -86,7 +86,7 @@ export function launchdPlist(u: UnitInput): string {
 /** A value a unit file cannot carry safely (a newline would start a new directive). */
 export function unitInputProblem(u: UnitInput): string | null {
   for (const [k, v] of Object.entries(u))
-    if (typeof v === 'string' && /[\0-\x1f\x7f]/.test(v))
+    if (typeof v === 'string' && [...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
       return `${k} contains a control character (newline, tab...): a unit file cannot carry it; use a plainer path`;
   return null;
 }
