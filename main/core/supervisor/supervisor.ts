@@ -245,11 +245,13 @@ export class Supervisor {
    * know are live, and report those at once. Runs inside the serialized reconcile, so it never races a
    * listing taken before the exit. */
   private async reportNewExits(): Promise<void> {
-    this.clearFinishedMarkers();
+    const marked = new Set(this.clearFinishedMarkers());
     const now = Date.now();
     const ended: WorkcellSummary[] = [];
+    // Only the workcells whose wrapper left a marker: one readdir, not a stat per live workcell (500).
+    // An exit whose marker could not be written is found by the full reconcile that follows.
     for (const w of this.snapshotList) {
-      if (isEnded(w.state) || !existsSync(join(w.runDir, RUN_FILES.exit))) continue;
+      if (!marked.has(w.name) || isEnded(w.state) || !existsSync(join(w.runDir, RUN_FILES.exit))) continue;
       // pane null: the exit record outranks anything tmux could say; keep the pane for the excerpt.
       const s = await this.engine.summarize(w.name, null, new Date(now));
       if (s && isEnded(s.state)) ended.push({ ...s, pane: w.pane });
@@ -262,18 +264,22 @@ export class Supervisor {
   }
 
   /** A finisher wakes us with the same marker once verify and the git summary are done (a held
-   * completion is released by the reconcile that follows); for an exit already told it is only that. */
-  private clearFinishedMarkers(): void {
+   * completion is released by the reconcile that follows); for an exit already told it is only that.
+   * Returns the markers left: exits not yet told. */
+  private clearFinishedMarkers(): string[] {
     let names: string[];
     try {
       names = readdirSync(this.dir.exits);
     } catch {
-      return; // ENOENT: the home is going away; ServerWatch reports that
+      return []; // ENOENT: the home is going away; ServerWatch reports that
     }
-    for (const n of names) {
-      const w = this.snapshotList.find((x) => x.name === n);
-      if (w && isEnded(w.state)) rmSync(join(this.dir.exits, n), { force: true });
-    }
+    const byName = new Map(this.snapshotList.map((x) => [x.name, x]));
+    return names.filter((n) => {
+      const w = byName.get(n);
+      if (!w || !isEnded(w.state)) return true;
+      rmSync(join(this.dir.exits, n), { force: true });
+      return false;
+    });
   }
 
   /** Removes the markers of exits now told: each one's finisher waits for that (see home.ts), so the
