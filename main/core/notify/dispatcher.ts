@@ -176,14 +176,15 @@ export class NotificationDispatcher {
       }
       const msg = formatMessage(change);
       const reported = this.opts.reported;
-      const fresh = new Set(
-        await this.ledger.claim(change.id, change.name, keys, {
-          msg,
-          at,
-          reported: reported ? (key) => reported(change, key) : undefined,
-        }),
-      );
+      // Deliveries start now; notify() resolves once their intent is on disk (see NotifiedLedger.apply).
+      const claimed = this.ledger.claimNow(change.id, change.name, keys, {
+        msg,
+        at,
+        reported: reported ? (key) => reported(change, key) : undefined,
+      });
+      const fresh = new Set(claimed.value);
       for (const t of targets) if (fresh.has(t.key)) this.lane(t).push({ t, msg });
+      await claimed.durable;
     } catch (e) {
       // A bug or an unwritable state/ directory: the supervisor must keep running; say so and move on.
       this.log(`notify: ${change.id} not sent: ${(e as Error).stack ?? String(e)}`);

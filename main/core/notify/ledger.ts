@@ -1,8 +1,7 @@
 // $WORKCELLS_HOME/state/notified.json: which change ids each notifier has been given, so a restarted
-// supervisor (or a second one: the app and `workcell watch` at once) never repeats a notification.
+// supervisor never repeats a notification. One writer: the home's leading supervisor.
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { NotifyMessage } from '../../common/notify.js';
 import { isDiskFull, writeFileAtomic } from '../fsutil.js';
 
@@ -36,8 +35,6 @@ export const LEDGER = {
   // Hard cap so a runaway loop of state changes cannot grow the file without bound (~150 bytes each,
   // ~1.5 kB while a message waits in it).
   maxEntries: 20_000,
-  // proper-lockfile: a lock older than 10 s belongs to a dead process (a write takes milliseconds).
-  staleLockMs: 10_000,
   // 24 h: a pending send interrupted by a crash is re-sent on the next start if it is younger than
   // this. A laptop closed overnight still gets its "done"; older news is stale and is dropped
   // (recorded as failed) rather than buzzing a phone about yesterday.
@@ -86,12 +83,7 @@ export interface Resend {
   msg: NotifyMessage;
 }
 
-type Job = { fn: (data: LedgerData) => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void };
-
 export class NotifiedLedger {
-  private queue: Job[] = [];
-  private draining: Promise<void> | null = null;
-
   constructor(
     readonly file: string,
     private readonly now: () => number = Date.now,
@@ -101,8 +93,19 @@ export class NotifiedLedger {
   /** Records intent for the keys not seen before for this change and returns them: the caller must
    * deliver exactly those. A key already present (any status) is never handed out again. */
   claim(changeId: string, name: string, keys: readonly string[], opts: ClaimOptions = {}): Promise<string[]> {
+    const { value, durable } = this.claimNow(changeId, name, keys, opts);
+    return durable.then(() => value);
+  }
+
+  /** claim, with the keys to deliver at once and the write that records the intent (see apply). */
+  claimNow(
+    changeId: string,
+    name: string,
+    keys: readonly string[],
+    opts: ClaimOptions = {},
+  ): { value: string[]; durable: Promise<void> } {
     const status = opts.status ?? 'pending';
-    return this.update((data) => {
+    return this.apply((data) => {
       const known = data.changes[changeId];
       const entry = known ?? { name, recordedAt: this.now(), notifiers: {} };
       const beforeHorizon =
@@ -194,91 +197,84 @@ export class NotifiedLedger {
     return { version: 2, createdAt: this.now(), changes: {} };
   }
 
-  /** Resolves once every queued update is on disk. */
+  /** Resolves once every update made so far is on disk (or held in memory on a full disk). */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.writing) await this.writing;
   }
 
-  /** Group commit: every update queued while a write is in flight goes into the next single
-   * lock + read + write cycle, so 50 simultaneous changes cost one or two file writes, not 50. */
+  /** Applies `fn` to the ledger in memory at once and returns its value with the promise of the write
+   * that records it. The dispatcher starts a delivery on the value (an exit's notification must not
+   * wait for a disk write: measured 150-250 ms on a loaded 2-core machine for lock + read + fsync)
+   * and reports the change as safely recorded only on `durable`. A crash in between re-tells the change
+   * (seen.json holds it until then): at least once, never lost. */
+  apply<T>(fn: (data: LedgerData) => T): { value: T; durable: Promise<void> } {
+    const value = fn(this.current());
+    return { value, durable: this.persist() };
+  }
+
   private update<T>(fn: (data: LedgerData) => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.draining) {
-        this.draining = this.drain().finally(() => {
-          this.draining = null;
-        });
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0);
-      let release: (() => Promise<void>) | null = null;
-      try {
-        try {
-          mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-        } catch (e) {
-          if (!isDiskFull(e)) throw e;
-          // state/ cannot be created on a full disk: the write below fails too, and memory takes over
-        }
-        try {
-          release = await lockfile.lock(this.file, {
-            realpath: false,
-            stale: LEDGER.staleLockMs,
-            retries: { retries: 100, minTimeout: 5, maxTimeout: 50 },
-            // A lost lock only risks a rare duplicate between two supervisors; never crash for it.
-            onCompromised: (e) => this.log(`notify: ledger lock compromised: ${e.message}`),
-          });
-        } catch (e) {
-          // Lock held past all retries (a hung peer): write anyway; the in-process queue still
-          // serialises our own writes, and the worst case is one duplicate between two supervisors.
-          this.log(`notify: could not lock ${this.file} (${(e as Error).message}); writing without it`);
-        }
-        // While the disk is full the ledger lives in memory: the file on disk is behind it.
-        const data = this.memory ?? this.read();
-        const results = batch.map((job) => {
-          try {
-            return { ok: true as const, value: job.fn(data) };
-          } catch (e) {
-            return { ok: false as const, error: e };
-          }
-        });
-        this.prune(data);
-        await this.write(data);
-        batch.forEach((job, i) => {
-          const r = results[i]!;
-          if (r.ok) job.resolve(r.value);
-          else job.reject(r.error);
-        });
-      } catch (e) {
-        for (const job of batch) job.reject(e);
-      } finally {
-        if (release) {
-          await release().catch((e: Error) => this.log(`notify: ledger unlock failed: ${e.message}`));
-        }
-      }
+    try {
+      const { value, durable } = this.apply(fn);
+      return durable.then(() => value);
+    } catch (e) {
+      return Promise.reject(e);
     }
   }
 
-  /** Writes the ledger; on a full disk keeps it in memory instead, so the sends it was recording go out
+  /** The ledger lives in memory after the first read. Only one process writes it: the supervisor that
+   * holds the home's leader lock (daemon/leaderLock.ts), so no file lock and no re-read per update; a
+   * predecessor's file is read once, after it died. */
+  private current(): LedgerData {
+    this.data ??= this.read();
+    return this.data;
+  }
+  private data: LedgerData | null = null;
+
+  /** Group commit: updates made while a write is in flight go into ONE next write, so 50 simultaneous
+   * changes cost one or two file writes, not 50. Resolves when a write that includes this call's state
+   * has finished. */
+  private persist(): Promise<void> {
+    this.dirty = true;
+    // A write in flight has older state: ours goes in the next round of the same loop.
+    this.writing ??= this.writeLoop();
+    return this.writing;
+  }
+  private async writeLoop(): Promise<void> {
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        await this.write(this.current());
+      }
+    } finally {
+      this.writing = null; // in the same turn as the last `dirty` check: no update falls in between
+    }
+  }
+  private writing: Promise<void> | null = null;
+  private dirty = false;
+
+  /** Writes the ledger; on a full disk it stays in memory only, so the sends it was recording go out
    * all the same (a notification is worth more than its record). Written again once there is room. */
   private async write(data: LedgerData): Promise<void> {
+    this.prune(data);
     try {
+      try {
+        mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+      } catch (e) {
+        if (!isDiskFull(e)) throw e;
+      }
       await writeFileAtomic(this.file, JSON.stringify(data));
-      if (this.memory) this.log(`notify: disk has room again; ${this.file} is written`);
-      this.memory = null;
+      if (this.diskFull) this.log(`notify: disk has room again; ${this.file} is written`);
+      this.diskFull = false;
     } catch (e) {
       if (!isDiskFull(e)) throw e;
-      if (!this.memory)
+      if (!this.diskFull)
         this.log(
           `notify: disk full: cannot write ${this.file}; notifying from memory until there is room (free some space: a restart meanwhile may repeat or miss a notification)`,
         );
-      this.memory = data;
+      this.diskFull = true;
     }
   }
-  private memory: LedgerData | null = null;
+  private diskFull = false;
 
   private prune(data: LedgerData): void {
     const cutoff = this.now() - LEDGER.retentionMs;
