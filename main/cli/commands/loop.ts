@@ -4,7 +4,7 @@ import { resumeLoop, setLoopMax, startLoop, stopLoop } from '../../core/loop/loo
 import { LoopFiles, type LoopState } from '../../core/loop/loopState.js';
 import { describeOwner, ownerAlive, readOwner } from '../../core/loop/ownerLock.js';
 import { parseDuration } from '../duration.js';
-import { fail, printJson, type CommandModule } from '../context.js';
+import { ensureSupervised, fail, printJson, type CommandModule } from '../context.js';
 
 interface Opts {
   repo?: string;
@@ -83,6 +83,8 @@ export const command: CommandModule = {
           });
         }
         if (!r.ok) return fail(r.error, o.json);
+        // The daemon watches the iterations' workcells (usage limits, stalls) and tells the user.
+        await ensureSupervised(dir);
         if (o.json) printJson(r.value);
         else
           process.stdout.write(

@@ -114,7 +114,7 @@ test('a real worker closes every item (succeeded), passes patterns on, and the l
   // Loop overhead beyond the agent's own time (start, poll, finisher, git evidence), for the report.
   for (const it of s.iterations)
     process.stdout.write(
-      `# loop overhead iteration ${it.n}: ${it.ms - (it.agentMs ?? 0)} ms (total ${it.ms} ms, agent ${it.agentMs} ms)\n`,
+      `# iteration ${it.n}: total ${it.ms} ms = agent ${it.agentMs} ms + finisher ${it.finishMs} ms + loop ${it.ms - (it.agentMs ?? 0) - (it.finishMs ?? 0)} ms\n`,
     );
 });
 

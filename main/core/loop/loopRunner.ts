@@ -4,7 +4,7 @@
 // runner killed anywhere resumes at the right item: an iteration in flight is adopted (its workcell
 // waited for and judged), never started a second time.
 import { readFile } from 'node:fs/promises';
-import { writeTextAtomic } from '../fsutil.js';
+import { exists, writeTextAtomic } from '../fsutil.js';
 import type { Engine } from '../engine.js';
 import { snapshotTree, headOf } from './evidence.js';
 import { buildBrief, gather, judge, repoRules, waitForEnd, type Ended } from './iteration.js';
@@ -65,7 +65,9 @@ export class LoopRunner {
         s.max = control.max;
       }
       if (s.current) {
-        s = await this.finishIteration(s);
+        const next = await this.finishIteration(s);
+        if (!next) continue; // the lock was taken over meanwhile: the check above ends this runner
+        s = next;
         continue;
       }
       if (control.stop) return this.settle(s, 'stopped', 'stopped by the user');
@@ -102,20 +104,27 @@ export class LoopRunner {
   private async startIteration(s: LoopState, itemText: string): Promise<LoopState> {
     const n = s.iteration + 1;
     const workcell = s.waits > 0 ? `${s.name}-${n}w${s.waits}` : `${s.name}-${n}`;
-    const [tree, head, rules] = await Promise.all([snapshotTree(s.repo), headOf(s.repo), repoRules(s.repo)]);
+    const [tree, head] = await Promise.all([snapshotTree(s.repo), headOf(s.repo)]);
     s.current = { item: itemText, itemText, workcell, startedAt: this.now().toISOString(), tree, head };
     await this.save(s);
-    await noteWorkcell(this.engine.dir, 'loop', s.name, workcell);
+    return this.launch(s);
+  }
+
+  /** Starts the current iteration's workcell (again, when a runner died before it got going). */
+  private async launch(s: LoopState): Promise<LoopState> {
+    const cur = s.current!;
+    const n = s.iteration + 1;
+    await noteWorkcell(this.engine.dir, 'loop', s.name, cur.workcell);
     const r = await this.engine.start({
-      name: workcell,
+      name: cur.workcell,
       repo: s.repo,
       agent: s.agent,
-      objective: buildBrief(s, itemText, rules, n),
+      objective: buildBrief(s, cur.itemText, await repoRules(s.repo), n),
       verify: s.verify ?? undefined,
       args: s.args,
       headless: s.headless,
     });
-    await this.files.event('iteration_started', { n, item: itemText, workcell, ok: r.ok });
+    await this.files.event('iteration_started', { n, item: cur.itemText, workcell: cur.workcell, ok: r.ok });
     if (!r.ok) {
       // Nothing ran: a failed iteration with the engine's message (an agent missing, a name in use).
       return this.conclude(s, { outcome: 'failed', reason: r.error.message, untick: false }, null, [], 0);
@@ -123,24 +132,36 @@ export class LoopRunner {
     return s;
   }
 
+  private async relaunchAs(s: LoopState, workcell: string): Promise<LoopState> {
+    s.current!.workcell = workcell;
+    await this.files.event('relaunch', { workcell, item: s.current!.itemText });
+    await this.save(s);
+    return this.launch(s);
+  }
+
   /** Waits for the iteration in flight (started now or before a restart) and records its verdict. */
-  private async finishIteration(s: LoopState): Promise<LoopState> {
+  private async finishIteration(s: LoopState): Promise<LoopState | null> {
     const cur = s.current!;
+    if (!(await this.engine.store.readStatus(cur.workcell))) {
+      // A runner killed between choosing the item and the workcell's creation: start it now. A run
+      // dir with no status.json is a start cut short by that kill; its name stays taken, so the
+      // relaunch gets a suffix.
+      const taken = await exists(this.engine.dir.runDir(cur.workcell));
+      return this.relaunchAs(s, taken ? `${cur.workcell}b` : cur.workcell);
+    }
     const ended = await waitForEnd(this.engine, cur.workcell, {
       pollMs: this.pollMs,
       timeoutMs: Math.max(0, Date.parse(cur.startedAt) + s.timeoutMs - this.now().getTime()),
       now: () => this.now().getTime(),
       stopRequested: async () => (await this.files.readControl())?.stop === true,
     });
+    // Taken over (--force) while we waited: the new owner judges this iteration, not us.
+    if (!stillOwned(this.engine.dir, 'loop', s.name)) return null;
     if (!ended) {
-      // The run dir is gone (removed by hand, or the start never got that far): nothing to judge.
-      return this.conclude(
-        s,
-        { outcome: 'failed', reason: `workcell ${cur.workcell} is gone`, untick: false },
-        null,
-        [],
-        0,
-      );
+      // The run dir went away before the iteration could be judged (a start cut short by a kill
+      // removes its half-made run dir, or a user removed it): nothing to judge, so it is started
+      // again from the same snapshot (the change is still measured from before the first try).
+      return this.relaunchAs(s, `${cur.workcell}b`);
     }
     const { judged, notes, change } = await gather(this.engine, s, ended, cur);
     const verdict = judge(judged);
@@ -197,6 +218,12 @@ export class LoopRunner {
     item.reason = verdict.reason;
     const exit = ended ? await this.engine.store.readExit(ended.status.name) : null;
     const agentMs = exit ? Date.parse(exit.endedAt) - Date.parse(ended!.status.startedAt) : null;
+    // The finisher's share (the wrapper's wait for the daemon, verify.sh, the git summary): its own
+    // figure, so the loop's overhead is told apart from the check the user asked for.
+    const finished = ended
+      ? (await this.engine.store.readEvents(ended.status.name)).find((e) => e.type === 'finished')
+      : undefined;
+    const finishMs = exit && finished ? Date.parse(finished.at) - Date.parse(exit.endedAt) : null;
     this.record(s, {
       item: cur.itemText,
       outcome: verdict.outcome,
@@ -207,6 +234,7 @@ export class LoopRunner {
       commits,
       verify,
       agentMs,
+      finishMs,
       notes,
     });
     this.updateBreaker(s, verdict);
@@ -269,6 +297,7 @@ export class LoopRunner {
       verify: r.verify ?? 'none',
       ms: Date.parse(end) - Date.parse(start),
       agentMs: r.agentMs ?? null,
+      finishMs: r.finishMs ?? null,
       notes: r.notes ?? null,
     });
   }

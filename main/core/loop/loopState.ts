@@ -64,6 +64,8 @@ export interface IterationRecord {
   /** Wall time of the whole iteration and of the agent alone (start to exit record). */
   ms: number;
   agentMs: number | null;
+  /** From the agent's exit to the finisher's end (verify.sh, git summary). */
+  finishMs: number | null;
   notes: string | null;
 }
 
