@@ -18,6 +18,8 @@ interface Opts {
   status?: boolean;
   stop?: boolean;
   setMax?: string;
+  parallel?: string;
+  stagger?: string;
   json?: boolean;
 }
 
@@ -37,6 +39,11 @@ export const command: CommandModule = {
       .option('--max <n>', 'most iterations (default 10)')
       .option('--verify <cmd>', 'shell command that decides an item is done (exit 0), run in the repo')
       .option('--timeout <duration>', 'per iteration (default 60m)')
+      .option('--parallel <k>', 'work on up to K items at once, each in its own git worktree and branch')
+      .option(
+        '--stagger <duration>',
+        'with --parallel: the least time between two agents starting (default 10s)',
+      )
       .option('--force', 'take the loop over from a live runner')
       .option('--resume', 'continue the loop at its first unfinished item (closes an open circuit breaker)')
       .option('--status', "show the loop's items, iterations and breaker")
@@ -70,6 +77,9 @@ export const command: CommandModule = {
           const timeoutMs = o.timeout === undefined ? undefined : parseDuration(o.timeout);
           if (timeoutMs === null)
             return bad(`--timeout takes a duration like 30m, not ${JSON.stringify(o.timeout)}`, o.json);
+          const staggerMs = o.stagger === undefined ? undefined : parseDuration(o.stagger);
+          if (staggerMs === null)
+            return bad(`--stagger takes a duration like 10s, not ${JSON.stringify(o.stagger)}`, o.json);
           r = await startLoop(dir, {
             name,
             repo: o.repo,
@@ -80,6 +90,8 @@ export const command: CommandModule = {
             verify: o.verify,
             timeoutMs,
             force: o.force,
+            parallel: o.parallel === undefined ? undefined : Number(o.parallel),
+            staggerMs,
           });
         }
         if (!r.ok) return fail(r.error, o.json);

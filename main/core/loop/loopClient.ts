@@ -28,6 +28,8 @@ export interface LoopRequest {
   verify?: string;
   timeoutMs?: number;
   force?: boolean;
+  parallel?: number;
+  staggerMs?: number;
 }
 
 function checkName(name: string): Result<void> {
@@ -90,7 +92,11 @@ export async function startLoop(dir: ControlDir, q: LoopRequest): Promise<Result
     headless: q.agent !== 'command',
   };
   await fs.mkdir(files.root, { recursive: true, mode: 0o700 });
+  if (q.parallel !== undefined && !(Number.isInteger(q.parallel) && q.parallel > 0))
+    return err('BAD_ARGS', '--parallel takes a whole number of items at once above 0');
   const s = newLoopState(def, new Date());
+  if (q.parallel) s.parallel = q.parallel;
+  if (q.staggerMs !== undefined) s.staggerMs = q.staggerMs;
   await files.writeControl({});
   await files.writeState(s);
   await files.event('loop_created', { repo, prd, agent: q.agent, max: def.max });

@@ -10,7 +10,8 @@ import { appendFileSync } from 'node:fs';
 import { Engine } from '../engine.js';
 import { ControlDir } from '../paths.js';
 import { Tmux } from '../tmux.js';
-import { LoopFiles } from './loopState.js';
+import { LOOP_DEFAULTS, LoopFiles } from './loopState.js';
+import { ParallelRunner } from './parallel.js';
 import { LoopRunner } from './loopRunner.js';
 import { acquireOwner, describeOwner, releaseOwner } from './ownerLock.js';
 
@@ -43,7 +44,14 @@ if (!state || !lock || !lock.ok) {
   process.stdout.write(`${JSON.stringify({ ok: true, pid: process.pid })}\n`);
   log(`runner ${process.pid} holds loop ${name}`);
   const engine = new Engine(dir, new Tmux(dir.socket, dir.tmuxConf));
-  const runner = new LoopRunner(engine, files, { notify: (t, b) => log(`NOTICE ${t}: ${b}`) });
+  const runner =
+    (state.parallel ?? 1) > 1
+      ? new ParallelRunner(engine, files, {
+          k: state.parallel!,
+          staggerMs: state.staggerMs ?? LOOP_DEFAULTS.staggerMs,
+          pollMs: 100,
+        })
+      : new LoopRunner(engine, files, { notify: (t, b) => log(`NOTICE ${t}: ${b}`) });
   const stop = () => {
     releaseOwner(dir, 'loop', name);
     process.exit(143);

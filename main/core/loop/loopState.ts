@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { appendLine, readJson, writeJsonAtomic, writeTextAtomic } from '../fsutil.js';
 import type { ControlDir } from '../paths.js';
+import type { Inflight } from './parallel.js';
 
 export const OUTCOMES = [
   'succeeded',
@@ -30,6 +31,8 @@ export const LOOP_DEFAULTS = {
   timeoutMs: 60 * 60_000,
   // A usage-limit wait with no reset time known waits this long before the item is tried again.
   limitWaitMs: 5 * 60_000,
+  // Parallel loops: at least this long between two agents' starts (vendors rate-limit bursts).
+  staggerMs: 10_000,
 } as const;
 
 export type LoopStatus = 'running' | 'breaker_open' | 'done' | 'max_reached' | 'stopped';
@@ -105,6 +108,13 @@ export interface LoopState extends LoopDefinition {
   patterns: string[];
   /** Workcells started after a usage-limit wait, so their names stay unique. */
   waits: number;
+  /** --parallel K (absent or 1: one item at a time in the repo itself) and the gap between starts. */
+  parallel?: number;
+  staggerMs?: number;
+  /** Parallel loops: the branch and commit every item's worktree starts from. */
+  base?: { branch: string; head: string };
+  /** Parallel loops: the iterations in flight, by item (a resume adopts them). */
+  inflight?: Record<string, Inflight>;
 }
 
 export interface LoopControl {

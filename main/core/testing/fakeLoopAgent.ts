@@ -1,6 +1,7 @@
 // A fake loop agent for tests: reads its item and PRD path from the brief ($WORKCELL_BRIEF), then
 // does what its flags say, in order:
 //   --work FILE     writes the item's text into FILE (relative to the cwd, the repo) and commits it
+//   --work-own      like --work, into a file named after the item's first word
 //   --tick          ticks the item's box in the PRD (and nothing else, unless --work came first)
 //   --marker        creates $WORKCELL_RUN_DIR/item-done
 //   --note TEXT     appends TEXT as a line to $WORKCELL_RUN_DIR/notes.md
@@ -32,6 +33,14 @@ for (let i = 0; i < argv.length; i++) {
       git('commit', '-q', '-m', `work: ${item}`);
       i++;
       break;
+    case '--work-own': {
+      // The file is named after the item's first word: items sharing it conflict when merged.
+      const f = `${item.split(' ')[0]}.txt`;
+      appendFileSync(f, `${item}\n`);
+      git('add', '--', f);
+      git('commit', '-q', '-m', `work: ${item}`);
+      break;
+    }
     case '--tick': {
       const text = readFileSync(prd, 'utf8');
       writeFileSync(prd, text.replace(`- [ ] ${item}`, `- [x] ${item}`));
