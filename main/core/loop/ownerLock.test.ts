@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { processStartTime } from '../daemon/leaderLock.js';
+import { removeStaleOwnerLocks } from './lockGc.js';
 import { makeHome, type TestHome } from '../testing/fixture.js';
 import {
   acquireOwner,
@@ -59,6 +60,7 @@ test('a live owner keeps its lock however old; the refusal names it', async () =
     assert.equal(r.holder.worktree, '/src/app');
   }
   assert.deepEqual(staleOwnerLocks(home.dir, readdirSync(home.dir.locks)), []);
+  assert.deepEqual(removeStaleOwnerLocks(home.dir), [], "gc leaves a live owner's lock alone");
 });
 
 test('a dead owner (pid gone) or a reused pid (other start time) is stale and taken', async () => {
@@ -66,6 +68,12 @@ test('a dead owner (pid gone) or a reused pid (other start time) is stale and ta
   await new Promise((r) => dead.once('exit', r));
   plant({ pid: dead.pid! });
   assert.equal(staleOwnerLocks(home.dir, readdirSync(home.dir.locks)).length, 1);
+  assert.deepEqual(
+    removeStaleOwnerLocks(home.dir).map((l) => l.lock),
+    ['loop.x'],
+  );
+  assert.equal(readOwner(home.dir, 'loop', 'x'), null, "gc removed the dead owner's lock");
+  plant({ pid: dead.pid! });
   const a = await acquireOwner(home.dir, 'loop', 'x');
   assert.ok(a.ok);
   assert.equal(readOwner(home.dir, 'loop', 'x')!.pid, process.pid);
