@@ -129,4 +129,24 @@ test('verify failing three times opens the circuit breaker and the ticked box is
   assert.match(readFileSync(join(repo, 'PRD.md'), 'utf8'), /- \[ \] fix it/);
   assert.ok(events(files).some((e) => e.type === 'breaker_open'));
   assert.equal(s.items['then this'], undefined, 'the next item was never started');
+
+  // Resumed (as `loop --resume` does: the breaker closed), the item past its retry cap is skipped with
+  // its reason and the next one is worked on.
+  s.breaker = { ...s.breaker, open: false, reason: null, noProgress: 0 };
+  s.status = 'running';
+  s.max = 4;
+  await files.writeState(s);
+  assert.ok((await acquireOwner(home.dir, 'loop', 'lp')).ok);
+  const again = await new LoopRunner(engine, files, { pollMs: 50 }).run();
+  releaseOwner(home.dir, 'loop', 'lp');
+  assert.equal(again.items['fix it']!.outcome, 'skipped');
+  assert.match(again.items['fix it']!.reason!, /^3 attempts without success \(last: verify failed: nope\)/);
+  assert.deepEqual(
+    again.iterations.slice(3).map((i) => [i.itemText, i.outcome]),
+    [
+      ['fix it', 'skipped'],
+      ['then this', 'failed'],
+    ],
+  );
+  assert.equal(again.status, 'max_reached');
 });
