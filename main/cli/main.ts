@@ -17,6 +17,7 @@ import { command as resume } from './commands/resume.js';
 import { command as mute } from './commands/mute.js';
 import { command as demo } from './commands/demo.js';
 import { command as daemon } from './commands/daemon.js';
+import { command as loop } from './commands/loop.js';
 
 const COMMANDS: CommandModule[] = [
   start,
@@ -35,6 +36,7 @@ const COMMANDS: CommandModule[] = [
   notify,
   ui,
   demo,
+  loop,
 ];
 
 export function buildProgram(): Command {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { removeStaleOwnerLocks } from '../../core/loop/lockGc.js';
 import { describeEnded } from '../../core/processes.js';
 import { engineFor, fail, printJson, type CommandModule } from '../context.js';
 import { parseDuration } from '../duration.js';
@@ -34,7 +35,11 @@ export const command: CommandModule = {
         }
         const r = await c.engine.gc({ olderThanMs, remove: o.remove });
         if (!r.ok) return fail(r.error, o.json);
-        if (o.json) return printJson(r.value);
+        // Loop, pipeline and worktree locks whose owner is dead (never by age).
+        const locks = removeStaleOwnerLocks(c.dir);
+        if (o.json) return printJson({ ...r.value, staleLocks: locks });
+        for (const l of locks)
+          process.stdout.write(`removed stale lock ${l.lock} (its owner, ${l.owner}, is dead)\n`);
         for (const { name, ended } of r.value.reaped)
           process.stdout.write(
             `reaped orphaned ${name}: ${ended.length ? `ended ${describeEnded(ended)}` : 'its processes had already gone'}\n`,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { AGENTS } from '../../common/workcell.js';
+import { AGENTS, validateName } from '../../common/workcell.js';
 import { Engine } from '../../core/engine.js';
+import { liveWorkcellsOn, makeWorktree } from '../../core/loop/worktree.js';
 import { ensureSupervised, fail, printJson, type CommandModule } from '../context.js';
 
 export const command: CommandModule = {
@@ -19,6 +20,7 @@ export const command: CommandModule = {
         '--headless',
         'run the agent in its non-interactive mode (claude -p, codex exec, ...): it exits when done',
       )
+      .option('--worktree', 'give the workcell its own git worktree and branch workcell/NAME (from HEAD)')
       .option('--json', 'print the new status as JSON')
       .argument('[args...]', 'after --: extra agent flags, or for --agent command the program and its args')
       .addHelpText(
@@ -28,9 +30,24 @@ export const command: CommandModule = {
       .action(async (name: string, args: string[], o: Record<string, string | boolean | undefined>) => {
         const { dir, tmux } = ctx();
         const engine = new Engine(dir, tmux);
+        let repo = String(o.repo);
+        if (o.worktree) {
+          const badName = validateName(name); // the name becomes a path and a branch
+          if (badName) return fail(badName, Boolean(o.json));
+          const w = await makeWorktree(dir, repo, name);
+          if (!w.ok) return fail(w.error, Boolean(o.json));
+          process.stderr.write(`  worktree: ${w.value.path} (branch ${w.value.branch})\n`);
+          repo = w.value.path;
+        } else {
+          const others = await liveWorkcellsOn(engine, repo);
+          if (others.length)
+            process.stderr.write(
+              `workcell: warning: ${others.join(', ')} ${others.length > 1 ? 'are' : 'is'} already changing ${repo}; two agents in one work tree overwrite each other's changes (use --worktree to give this one its own)\n`,
+            );
+        }
         const r = await engine.start({
           name,
-          repo: String(o.repo),
+          repo,
           agent: String(o.agent),
           objective: o.objective as string | undefined,
           briefFile: o.brief as string | undefined,

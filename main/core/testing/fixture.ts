@@ -1,6 +1,6 @@
 // Test fixture: a temp WORKCELLS_HOME with its own private tmux server, and a leak check on teardown
 // (every session and process a test started is gone afterwards). Used by integration tests only.
-import { mkdtempSync, readFileSync, rmSync, realpathSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -130,4 +130,26 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** The compiled fake loop agent (see fakeLoopAgent.ts). */
+export const FAKE_LOOP_AGENT = join(here, 'fakeLoopAgent.js');
+
+/** A git repo with one commit and a PRD whose Tasks hold `items` (for loop tests). */
+export function makePrdRepo(root: string, items: readonly string[]): string {
+  const repo = join(root, 'repo');
+  const run = (...a: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...a], {
+      cwd: repo,
+      stdio: 'ignore',
+    });
+  mkdirSync(repo);
+  run('init', '-q', '-b', 'main');
+  writeFileSync(
+    join(repo, 'PRD.md'),
+    `# Feature\n\n## Tasks\n\n${items.map((i) => `- [ ] ${i}`).join('\n')}\n\n## Notes\n\n- [ ] not a task\n`,
+  );
+  run('add', '-A');
+  run('commit', '-q', '-m', 'prd');
+  return repo;
 }
