@@ -17,6 +17,7 @@ import { command as resume } from './commands/resume.js';
 import { command as mute } from './commands/mute.js';
 import { command as demo } from './commands/demo.js';
 import { command as daemon } from './commands/daemon.js';
+import { command as session } from './commands/session.js';
 
 const COMMANDS: CommandModule[] = [
   start,
@@ -31,6 +32,7 @@ const COMMANDS: CommandModule[] = [
   doctor,
   watch,
   daemon,
+  session,
   explain,
   notify,
   ui,
