@@ -229,14 +229,16 @@ test('codex: the id is captured from its first rollout; resume uses codex resume
     // "Agent running" = the resumed agent's first line on its screen, timed from the command's start.
     const t0 = Date.now();
     const pending = r.run(['resume', 'cap', '--no-confirm']);
-    await screenHas(r, 'cap', new RegExp(`session ${id} source resume`));
+    const seen = await screenHas(r, 'cap', new RegExp(`session ${id} source resume`)).catch((e: Error) => e);
     const toRunning = Date.now() - t0;
     const res = await pending;
     assert.equal(res.code, 0, res.stderr);
+    assert.ok(!(seen instanceof Error), `${String(seen)}; resume said: ${res.stdout} ${res.stderr}`);
     assert.deepEqual((await r.status('cap')).argv.slice(0, 2), ['codex', 'resume']);
     assert.equal((await r.status('cap')).argv.at(-1), id);
+    const launched = Date.parse((await r.status('cap')).stateSince!) - t0;
     process.stdout.write(
-      `# workcell resume -> resumed agent's first line on screen: ${toRunning} ms; command exited after ${res.ms} ms; workcell ls alone: ${baseline} ms\n`,
+      `# workcell resume -> pane launched (state running): ${launched} ms; -> resumed agent's first line on screen: ${toRunning} ms; command exited after ${res.ms} ms; workcell ls alone: ${baseline} ms; load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)}\n`,
     );
     // Target 2 s on an idle machine; on a loaded one, no more than 3 bare \`ls\` runs.
     assert.ok(toRunning < Math.max(2_000, 3 * baseline), `resume took ${toRunning} ms (ls: ${baseline} ms)`);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { shQuote } from '../../common/shellQuote.js';
 import { isEnded, type WorkcellSummary } from '../../common/workcell.js';
 import type { ControlDir } from '../paths.js';
+import { journalNotesDirOf } from '../settingsJson.js';
 
 export interface JournalEntry {
   /** start | end | resume | recovery (automatic action) | ... */
@@ -44,7 +45,8 @@ export async function appendJournal(
 ): Promise<void> {
   const now = o.now ?? new Date();
   const targets = [journalPath(dir, now)];
-  if (o.notesDir) targets.push(join(o.notesDir, `${now.toISOString().slice(0, 10)}-workcells.md`));
+  const notesDir = o.notesDir === undefined ? journalNotesDirOf(dir.settings) : o.notesDir;
+  if (notesDir) targets.push(join(notesDir, `${now.toISOString().slice(0, 10)}-workcells.md`));
   for (const file of targets) {
     try {
       await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
