@@ -177,7 +177,11 @@ export function resumeArgv(
   if (s.headless) {
     if (sessionId && a.resumeHeadless)
       return {
-        argv: withModel(a.resumeHeadless(sessionId, headlessResumePrompt(runDir), { hookArgs }), model),
+        argv: withModel(
+          a.resumeHeadless(sessionId, headlessResumePrompt(runDir), { hookArgs }),
+          model,
+          sessionId,
+        ),
         how: `headless resume of vendor session ${sessionId}`,
       };
     return { argv: s.argv, how: 'a fresh headless launch with the same brief (it exits when done)' };
@@ -189,12 +193,12 @@ export function resumeArgv(
   return { argv: s.argv, how: 'a fresh launch with the same brief (this agent cannot resume)' };
 }
 
-// A model flag goes before a `--` (or a trailing prompt) so it is read as a flag.
-function withModel(argv: string[], model: string[]): string[] {
-  if (!model.length) return argv;
-  const i = argv.indexOf('--');
-  const at = i >= 0 ? i : argv.length - 1;
-  return [...argv.slice(0, at), ...model, ...argv.slice(at)];
+// The model flag goes right after the session id: before the prompt, and never between a flag and its
+// value (`copilot --resume ID -p PROMPT`: commander would take `--model` as -p's value).
+function withModel(argv: string[], model: string[], sessionId: string): string[] {
+  const at = argv.lastIndexOf(sessionId);
+  if (!model.length || at < 0) return argv;
+  return [...argv.slice(0, at + 1), ...model, ...argv.slice(at + 1)];
 }
 
 /** Starts the next pass of an ended workcell in place: earlier artifacts go to history/<pass>/. */

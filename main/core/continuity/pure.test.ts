@@ -9,10 +9,12 @@ import { globMatch, parseRules } from './repoRules.js';
 import { appendJournal, journalLine, journalPath } from './journal.js';
 import { followSession, mintedRecord } from '../agents/sessionIds.js';
 import { claudeProjectDir, rolloutId } from '../agents/sessionStore.js';
-import { modelArgs } from '../resume.js';
+import { modelArgs, resumeArgv } from '../resume.js';
+import { testStatus } from '../testing/status.js';
 import { nextStepsOf, selectEnv } from './checkpoint.js';
 import { ControlDir } from '../paths.js';
 import type { HookEvent } from '../agents/hookSink.js';
+import type { WorkcellStatus } from '../../common/workcell.js';
 
 test('SUPERVISOR.md sections parse; bad content names the line', () => {
   const good = parseRules(
@@ -149,4 +151,24 @@ test('model flags are passed again; env selection keeps secret values out; next 
     rolloutId('/x/rollout-2026-11-30T10-00-00-0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.jsonl'),
     '0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
   );
+});
+
+test('a headless resume passes the model again right after the id, never inside -p PROMPT', () => {
+  const cases: [WorkcellStatus['agent'], string[], string[]][] = [
+    [
+      'copilot',
+      ['copilot', '--session-id', 'x', '--model', 'gpt-5', '-p', 't'],
+      ['copilot', '--resume', 'ID', '--model', 'gpt-5', '-p'],
+    ],
+    [
+      'claude',
+      ['claude', '-p', '--model', 'opus', '--', 't'],
+      ['claude', '-p', '--resume', 'ID', '--model', 'opus', '--'],
+    ],
+    ['gemini', ['gemini', '-m', 'pro', '--prompt=t'], ['gemini', '--resume', 'ID', '--model', 'pro']],
+  ];
+  for (const [agent, argv, head] of cases) {
+    const r = resumeArgv(testStatus({ agent, argv, headless: true }), 'ID', [], '/run');
+    assert.deepEqual(r.argv.slice(0, head.length), head, agent);
+  }
 });
