@@ -18,6 +18,7 @@ import { command as mute } from './commands/mute.js';
 import { command as demo } from './commands/demo.js';
 import { command as daemon } from './commands/daemon.js';
 import { command as loop } from './commands/loop.js';
+import { command as session } from './commands/session.js';
 
 const COMMANDS: CommandModule[] = [
   start,
@@ -32,6 +33,7 @@ const COMMANDS: CommandModule[] = [
   doctor,
   watch,
   daemon,
+  session,
   explain,
   notify,
   ui,

@@ -79,6 +79,9 @@ export interface Settings {
   /** The terminal that "open in terminal" launches, as argv; null = detect one. */
   terminal: { argv: string[] } | null;
   launchAtLogin: boolean;
+  /** A notes folder (Obsidian, a wiki checkout) that also gets the day's journal lines; null = only
+   * $WORKCELLS_HOME/journal/. */
+  journalNotesDir: string | null;
   /** Workcell names whose notifications are silenced. */
   muted: string[];
 }
@@ -123,6 +126,7 @@ export function defaultSettings(): Settings {
     agentLogMaxMB: DEFAULT_LIMITS.agentLogMaxMB,
     terminal: null,
     launchAtLogin: false,
+    journalNotesDir: null,
     muted: [],
   };
 }

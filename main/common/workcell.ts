@@ -69,6 +69,18 @@ export interface GitSummary {
   diffStat: string | null;
 }
 
+/** The vendor's own session for this workcell (sessionIds.ts): always the current id. `minted`: we
+ * chose it (`--session-id`); `captured`: read from the vendor (codex rollout, opencode store, a hook);
+ * `switched`: the agent moved to another session mid-run (Claude /clear, /resume), `source` says how. */
+export interface VendorSessionRecord {
+  id: string | null;
+  how: 'minted' | 'captured' | 'switched' | 'none';
+  at: string;
+  source?: string;
+  /** Earlier ids of this workcell, oldest first (at most 10). */
+  previous: string[];
+}
+
 /** status.json, camelCase, written atomically. */
 export interface WorkcellStatus {
   name: string;
@@ -93,6 +105,10 @@ export interface WorkcellStatus {
   stateSince?: string;
   /** Started with `--headless`: the vendor's non-interactive mode, exits when done. */
   headless?: boolean;
+  /** The vendor session record; `vendorSessionId` mirrors its id. Absent in older records. */
+  vendorSession?: VendorSessionRecord;
+  /** The named multi-agent session this workcell belongs to (`start --session NAME`). */
+  session?: string;
 }
 
 /** What `ls`, the tray and the dashboard show for one workcell. */

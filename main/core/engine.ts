@@ -29,6 +29,7 @@ import { BrokenRunError, brokenRun, ghostSession, unreadable } from './runCheck.
 import { RunStore } from './runStore.js';
 import { Transitions } from './transition.js';
 import type { StartOptions } from './start.js';
+import type { ResumeOptions } from './resume.js';
 import { Tmux, type PaneInfo } from './tmux.js';
 
 // How much of agent.log is read for the last line: enough for a TUI redraw, small enough for 100 cells.
@@ -346,7 +347,7 @@ export class Engine {
   }
 
   /** The next pass of an ended workcell: vendor resume by session id where the CLI has one. */
-  async resume(name: string): Promise<Result<WorkcellStatus>> {
+  async resume(name: string, o: ResumeOptions = {}): Promise<Result<WorkcellStatus>> {
     const bad = validateName(name);
     if (bad) return { ok: false, error: bad };
     return withNameLock(this.dir, name, async () => {
@@ -359,7 +360,7 @@ export class Engine {
         if (!st.ok) return st;
       }
       const { resumeWorkcell } = await import('./resume.js');
-      return resumeWorkcell(this.dir, this.tmux, this.store, st.value);
+      return resumeWorkcell(this.dir, this.tmux, this.store, st.value, o);
     });
   }
 

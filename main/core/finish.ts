@@ -1,3 +1,6 @@
+import { readCheckpoint, writeCheckpoint } from './continuity/checkpoint.js';
+import { appendJournal } from './continuity/journal.js';
+import { forbiddenTouched, readRulesSnapshot, RULES_FILE } from './continuity/repoRules.js';
 import { spawn } from 'node:child_process';
 import { promises as fs, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -212,10 +215,22 @@ export async function finalize(
     );
   }
 
+  if (status.state !== 'killed') status = await checkForbidden(runDir, transitions, name, status, echo);
+
   const git = await gitSummary(status.repo, status.git.headAtStart);
   const g = await transitions.transition(name, { patch: { git } });
   status = g.status ?? status;
+  await writeCheckpoint(runDir, status, `ended ${status.state}`);
   await writeHandoff(dir, status);
+  await appendJournal(dir, {
+    kind: 'end',
+    name,
+    repo: status.repo,
+    agent: status.agent,
+    state: status.state,
+    argv: status.argv,
+    note: status.verify.ran ? `verify ${status.verify.exitCode === 0 ? 'passed' : 'FAILED'}` : 'not verified',
+  });
   await store.appendEvent(name, { type: 'finished', state: status.state, pass: status.pass });
   return status;
 }
@@ -254,6 +269,78 @@ async function writeHandoff(dir: ControlDir, s: WorkcellStatus): Promise<void> {
           .join('\n')
       : '    (no changes)',
     runDir: dir.runDir(s.name),
+    ...(await checkpointFields(dir.runDir(s.name))),
   });
   await writeTextAtomic(path, text);
+}
+
+/** SUPERVISOR.md's forbidden paths (as given at start, rules.json): a pass that touched one fails
+ * verification, naming the files, whatever verify.sh said. */
+async function checkForbidden(
+  runDir: string,
+  transitions: Transitions,
+  name: string,
+  status: WorkcellStatus,
+  echo?: NodeJS.WritableStream,
+): Promise<WorkcellStatus> {
+  const rules = await readRulesSnapshot(runDir);
+  if (!rules?.forbidden.length) return status;
+  const touched = await forbiddenTouched(status.repo, status.git.headAtStart, rules.forbidden);
+  if (!touched.length) return status;
+  const shown =
+    touched.slice(0, 20).join(', ') + (touched.length > 20 ? `, and ${touched.length - 20} more` : '');
+  const reason = `touched forbidden paths (${RULES_FILE}): ${shown}`;
+  const code = status.verify.exitCode && status.verify.exitCode !== 0 ? status.verify.exitCode : 1;
+  const at = new Date().toISOString();
+  echo?.write(`[workcell] verify FAILED: ${reason}\n`);
+  const t = await transitions.transition(name, {
+    patch: { verify: { ...status.verify, ran: true, exitCode: code, at, trigger: 'exit', reason } },
+    event: {
+      type: 'verified',
+      exitCode: code,
+      ok: false,
+      pass: status.pass,
+      trigger: 'exit',
+      reason,
+      forbidden: touched,
+    },
+  });
+  return t.status ?? status;
+}
+
+/** The handoff's "what is left", "where it was" and "how to verify", filled from the checkpoint (the
+ * agent's own next steps, files in progress, last commands) rather than left as a skeleton. */
+async function checkpointFields(runDir: string): Promise<Record<string, string>> {
+  const cp = await readCheckpoint(runDir);
+  const verifyScript = await fs.readFile(join(runDir, RUN_FILES.verify), 'utf8').catch(() => null);
+  const check = verifyScript
+    ?.split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'))
+    .join('; ');
+  const list = (xs: readonly string[], none: string) =>
+    xs.length ? xs.map((x) => `- ${x}`).join('\n') : none;
+  return {
+    left: list(cp?.nextSteps ?? [], '(The agent recorded no next steps. Read agent.log and the diff above.)'),
+    checkpoint: cp
+      ? [
+          `- At ${cp.at} (${cp.why}), state ${cp.state}`,
+          `- Files in progress: ${[...cp.files.status, ...cp.files.recent].slice(0, 20).join(', ') || '(none)'}`,
+          `- Last commands: ${
+            cp.lastCommands
+              .map((c) => `\`${c.command}\``)
+              .slice(-5)
+              .join(', ') || '(none recorded)'
+          }`,
+          `- Processes: ${
+            cp.processes
+              .map((p) => p.cmd)
+              .slice(0, 5)
+              .join(' | ') || '(none)'
+          }`,
+        ].join('\n')
+      : '(no checkpoint was written)',
+    howToVerify: check
+      ? `    ${runDir}/verify.sh    # runs: ${check.slice(0, 200)}`
+      : '    (no verify.sh: check the objective by hand)',
+  };
 }

@@ -148,6 +148,8 @@ export const DEFAULT_BRIEF_TEMPLATE = `# Workcell {{name}}
 ## Definition of done
 {{doneWhen}}
 
+{{rules}}
+{{stateFile}}
 ## When you stop
 Write a short handoff note to {{handoffPath}}: what you did, what is left, how to resume.
 `;
@@ -166,9 +168,16 @@ export const DEFAULT_HANDOFF_TEMPLATE = `# Handoff: {{name}}
 {{diffStat}}
 
 ## What is left
-(The agent wrote no handoff of its own. Read agent.log and the diff above.)
+{{left}}
+
+## Where it was (checkpoint)
+{{checkpoint}}
+
+## How to verify
+{{howToVerify}}
 
 ## How to resume
+    workcell resume {{name}}        # reopens the conversation, or resumes from these artifacts
     workcell attach {{name}}        # look at the dead pane's last screen
     workcell peek {{name}} --lines 200
     less {{runDir}}/agent.log

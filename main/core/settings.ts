@@ -94,6 +94,7 @@ export const settingsSchema = z.strictObject({
   agentLogMaxMB: z.number().positive().default(DEFAULT_LIMITS.agentLogMaxMB),
   terminal: z.strictObject({ argv }).nullable().default(null),
   launchAtLogin: z.boolean().default(false),
+  journalNotesDir: z.string().min(1).nullable().default(null),
   muted: z
     .array(z.string().regex(NAME_PATTERN, { error: 'expected a workcell name (a-z 0-9 _ -)' }))
     .default([]),

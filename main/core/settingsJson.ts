@@ -183,6 +183,20 @@ export function verifyAtOf(file: string): 'both' | 'turn' | 'exit' {
   }
 }
 
+/** `journalNotesDir` for the journal writers (start, resume, the finisher), without the schema (same
+ * reason as verifyAtOf). Anything unreadable means none. */
+export function journalNotesDirOf(file: string): string | null {
+  const t = readSettingsText(file);
+  if (t.kind !== 'text') return null;
+  try {
+    const v = (JSON.parse(t.text) as { journalNotesDir?: unknown } | null)?.journalNotesDir;
+    return typeof v === 'string' && v ? v : null;
+  } catch {
+    // broken JSON: no notes copy (the daemon's log and `doctor` say what is wrong)
+    return null;
+  }
+}
+
 /** `verifyTimeoutSeconds` and `agentLogMaxMB` for the finisher and the log writer, without the schema
  * (same reason as verifyAtOf). A missing, broken or non-positive value means the default: a broken file
  * must never turn off the bounds. */

@@ -4,7 +4,11 @@ import { AGENTS, validateName, type AgentName, type WorkcellStatus } from '../co
 import { secretEnvNames } from './agentEnv.js';
 import { ADAPTERS, taskPrompt } from './agents/adapters.js';
 import { prepareHooks } from './agents/hooks.js';
-import { newSessionId } from './agents/sessionIds.js';
+import { mintedRecord, newSessionId } from './agents/sessionIds.js';
+import { writeCheckpoint, AGENT_STATE_FILE } from './continuity/checkpoint.js';
+import { appendJournal } from './continuity/journal.js';
+import { addMember, validateSessionName } from './continuity/namedSessions.js';
+import { loadRules, rulesForBrief, saveRulesSnapshot, RULES_FILE } from './continuity/repoRules.js';
 import { gitHead } from './git.js';
 import { ensureHome, fillTemplate, FINISH_JS, readTemplate } from './home.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
@@ -29,11 +33,20 @@ export interface StartOptions {
   hooks?: boolean;
   /** Vendor agents run in their non-interactive mode (`claude -p`, `codex exec`, ...) and exit when done. */
   headless?: boolean;
+  /** A named multi-agent session this workcell joins (sessions/NAME.json). */
+  session?: string;
+  /** The clock seam (journal day, timestamps). */
+  now?: () => Date;
 }
 
 // Initial window size for a session no client has seen yet. Agents' TUIs are cramped at tmux's 80x24;
 // a user who attaches resizes it to their terminal anyway.
 const INITIAL_SIZE = { cols: 160, rows: 48 } as const;
+
+/** The brief's instruction to keep the agent's own state file (the checkpoint reads it). */
+export const STATE_FILE_INSTRUCTION = (path: string): string => `## Your state file
+After each discrete step, update ${path} (JSON): {"task": "what you are doing now", "filesInProgress": ["..."], "nextSteps": ["..."]}. The next pass starts from it if this one is interrupted.
+`;
 
 /** ONE tmux invocation: the session, remain-on-exit and the log pipe are in place before the
  * agent's first byte is read, so neither early output nor a fast exit is lost (DESIGN.md §4). The
@@ -141,6 +154,14 @@ export async function startWorkcell(
   } catch {
     return err('BAD_REPO', `--repo ${repo} does not exist: create it or give an existing repository folder`);
   }
+  if (o.session !== undefined) {
+    const v = validateSessionName(o.session);
+    if (!v.ok) return v;
+  }
+  // SUPERVISOR.md: a bad one is an error naming its line, before anything is created.
+  const rules = await loadRules(repo);
+  if (!rules.ok) return rules;
+  const repoRules = rules.value;
   if (o.objective !== undefined && o.briefFile !== undefined)
     return err('BAD_ARGS', 'give --objective or --brief, not both');
   if (o.verify !== undefined && o.verifyFile !== undefined)
@@ -162,6 +183,9 @@ export async function startWorkcell(
     const r = await readInput(o.verifyFile, 'verify');
     if (!r.ok) return r;
     verifyScript = r.value;
+  } else if (repoRules?.test) {
+    // The repo's own test command is the default check (SUPERVISOR.md "Test").
+    verifyScript = `#!/bin/sh\n# The check that decides "done": exit 0 = verified. From ${RULES_FILE} (Test).\n${repoRules.test}\n`;
   }
 
   if (agent === 'command' && o.args.length === 0) {
@@ -226,8 +250,12 @@ export async function startWorkcell(
 
   async function launch(): Promise<Result<WorkcellStatus>> {
     await fs.mkdir(join(runDir, RUN_FILES.tmp), { mode: 0o700 });
-    const now = new Date().toISOString();
-    const brief = fillTemplate(await readTemplate(dir, 'brief.md'), {
+    const clock = o.now ?? (() => new Date());
+    const now = clock().toISOString();
+    const template = await readTemplate(dir, 'brief.md');
+    const rulesText = rulesForBrief(repoRules);
+    const stateText = STATE_FILE_INSTRUCTION(join(repo, AGENT_STATE_FILE));
+    const filled = fillTemplate(template, {
       name: o.name,
       repo,
       objective: objective || '(no objective given)',
@@ -237,7 +265,15 @@ export async function startWorkcell(
           ? `The check \`${RUN_FILES.verify}\` exits 0.`
           : 'The objective is met, the work is committed, and the handoff note is written.',
       handoffPath: join(runDir, RUN_FILES.handoff),
+      rules: rulesText,
+      stateFile: stateText,
     });
+    // A template the user edited before these placeholders existed still gets both parts.
+    const brief =
+      filled +
+      (template.includes('{{rules}}') || !rulesText ? '' : `\n${rulesText}`) +
+      (template.includes('{{stateFile}}') ? '' : `\n${stateText}`);
+    if (repoRules) await saveRulesSnapshot(runDir, repoRules);
     await fs.writeFile(join(runDir, RUN_FILES.brief), brief, { mode: 0o600 });
     if (verifyScript !== null)
       await fs.writeFile(join(runDir, RUN_FILES.verify), verifyScript, { mode: 0o700 });
@@ -265,6 +301,8 @@ export async function startWorkcell(
       signal: null,
       verify: { ran: false, exitCode: null, at: null },
       vendorSessionId: sessionId ?? null,
+      vendorSession: mintedRecord(sessionId, now),
+      ...(o.session ? { session: o.session } : {}),
       git: { headAtStart: await gitHead(repo), headAtEnd: null, commits: null, dirty: null, diffStat: null },
       reason: null,
       resetAt: null,
@@ -288,6 +326,21 @@ export async function startWorkcell(
       evidence: { source: 'engine', detail: 'launched in tmux', at: new Date().toISOString() },
       event: { type: 'started', argv0: argv[0] },
     });
-    return ok(started.status ?? status);
+    const st = started.status ?? status;
+    if (o.session)
+      await addMember(dir, o.session, {
+        workcell: o.name,
+        agent,
+        vendorSessionId: sessionId ?? null,
+        spawnedAt: now,
+        argv,
+      });
+    await appendJournal(
+      dir,
+      { kind: 'start', name: o.name, repo, agent, state: st.state, argv },
+      { now: clock() },
+    );
+    await writeCheckpoint(runDir, st, 'started', clock());
+    return ok(st);
   }
 }

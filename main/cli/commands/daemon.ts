@@ -43,8 +43,15 @@ export const command: CommandModule = {
         'stop the daemon gracefully (workcells keep running; nothing watches them until the next start)',
       )
       .action(async () => {
+        // Never leave live workcells untracked without saying so: name them, and where they are noted.
+        const c = ctx();
+        const { Engine } = await import('../../core/engine.js');
+        const { liveReminder } = await import('../../core/continuity/journal.js');
+        const list = await new Engine(c.dir, c.tmux).list();
+        const note = list.ok ? liveReminder(c.dir, list.value, new Date()) : null;
+        if (note) process.stderr.write(note);
         const { stopDaemon } = await import('../../core/daemon/client.js');
-        const r = await stopDaemon(ctx().dir);
+        const r = await stopDaemon(c.dir);
         if (!r.ok) return fail(r.error);
         process.stdout.write(
           r.value.stopped

@@ -21,6 +21,10 @@ export const command: CommandModule = {
         'run the agent in its non-interactive mode (claude -p, codex exec, ...): it exits when done',
       )
       .option('--worktree', 'give the workcell its own git worktree and branch workcell/NAME (from HEAD)')
+      .option(
+        '--session <name>',
+        'record this workcell in a named multi-agent session (resume them all with workcell resume --session NAME)',
+      )
       .option('--json', 'print the new status as JSON')
       .argument('[args...]', 'after --: extra agent flags, or for --agent command the program and its args')
       .addHelpText(
@@ -55,6 +59,7 @@ export const command: CommandModule = {
           verifyFile: o.verifyFile as string | undefined,
           args,
           headless: o.headless === true,
+          ...(typeof o.session === 'string' ? { session: o.session } : {}),
         });
         if (!r.ok) return fail(r.error, Boolean(o.json));
         await ensureSupervised(dir);

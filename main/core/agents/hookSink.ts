@@ -26,6 +26,11 @@ export interface HookEvent {
   source?: 'transcript';
   /** When a usage limit lifts, when the vendor's structured record says (ISO 8601). */
   resetAt?: string;
+  /** SessionStart's `source` (startup, resume, clear, compact): how the session began. */
+  startSource?: string;
+  /** The shell command of a Bash tool call (tool_input.command), truncated: the checkpoint's "last
+   * commands". */
+  command?: string;
 }
 
 export const HOOK_EVENTS_FILE = 'events.jsonl';
@@ -67,6 +72,14 @@ export function toHookEvent(vendor: string, raw: string, now: Date): HookEvent {
   if (error) ev.error = error;
   const tool = str(p.tool_name);
   if (tool) ev.tool = tool;
+  const source = str(p.source, 40);
+  if (source && ev.event === 'SessionStart') ev.startSource = source;
+  const input = p.tool_input;
+  const command =
+    input && typeof input === 'object'
+      ? str((input as Record<string, unknown>).command, MAX_MESSAGE)
+      : undefined;
+  if (command) ev.command = command;
   const message = str(p.message, MAX_MESSAGE) ?? str(p['last-assistant-message'], MAX_MESSAGE);
   if (message) ev.message = message;
   return ev;

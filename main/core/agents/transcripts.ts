@@ -103,11 +103,20 @@ export async function readTranscript(
  * since the run began. Null until codex has written one (it does on its first turn). */
 export async function findTranscript(
   agent: AgentName,
-  o: { cwd: string; since: Date; home?: string; now?: Date },
+  o: {
+    cwd: string;
+    since: Date;
+    home?: string;
+    now?: Date;
+    /** CODEX_HOME when the agent runs with one (default <home>/.codex). */
+    codexHome?: string;
+    /** Session ids held by other workcells: their rollouts are not ours (one workcell per id). */
+    skipIds?: ReadonlySet<string>;
+  },
 ): Promise<string | null> {
   if (agent !== 'codex') return null;
   const now = (o.now ?? new Date()).getTime();
-  const root = join(o.home ?? homedir(), '.codex', 'sessions');
+  const root = join(o.codexHome ?? join(o.home ?? homedir(), '.codex'), 'sessions');
   let best: { file: string; mtime: number } | null = null;
   for (let t = o.since.getTime() - 86_400_000; t <= now + 86_400_000; t += 86_400_000) {
     const d = new Date(t);
@@ -116,6 +125,7 @@ export async function findTranscript(
     const names = await readdir(day).catch(() => [] as string[]); // ENOENT: nothing that day
     for (const name of names) {
       if (!name.startsWith('rollout-') || !name.endsWith('.jsonl')) continue;
+      if (o.skipIds && [...o.skipIds].some((id) => name.endsWith(`-${id}.jsonl`))) continue;
       const file = join(day, name);
       const s = await stat(file).catch(() => null); // vanished between readdir and stat
       if (!s || s.mtimeMs < o.since.getTime() - 2_000 || (best && s.mtimeMs <= best.mtime)) continue;

@@ -1,3 +1,4 @@
+import { ContinuityKeeper } from '../continuity/keeper.js';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEnded, type WorkcellSummary } from '../../common/workcell.js';
@@ -89,6 +90,8 @@ export class Supervisor {
   private releaseLead: () => void = () => {};
   private readonly tmux: Tmux;
   private readonly logs: LogRotation;
+  /** Checkpoints and vendor session records, fed by every reconcile (continuity/keeper.ts). */
+  private readonly keeper: ContinuityKeeper;
 
   private constructor(
     readonly dir: ControlDir,
@@ -117,6 +120,7 @@ export class Supervisor {
       () => this.settings.thresholds.idleSeconds * 1000,
     );
     this.detector = new Detector(dir, this.transitions, this.watch);
+    this.keeper = new ContinuityKeeper(this.engine.store, this.transitions);
     this.dispatcher = new NotificationDispatcher({
       dir,
       settings,
@@ -390,6 +394,7 @@ export class Supervisor {
     for (const name of this.goneSince.keys()) if (!present.has(name)) this.goneSince.delete(name);
     for (const name of this.goneDue.keys()) if (!this.goneSince.has(name)) this.goneDue.delete(name);
     for (const name of this.unsaved.keys()) if (!present.has(name)) this.unsaved.delete(name);
+    void this.keeper.observe(out, now);
     this.scheduleDue(now);
     const key = JSON.stringify(out);
     if (key !== this.snapshotKey) {
@@ -510,6 +515,7 @@ export class Supervisor {
     this.settingsWatch?.dispose();
     await this.settingsWatch?.settled();
     await this.running;
+    await this.keeper.observe([]);
     await this.clocks.flush();
     await this.reporter.flushSeen();
     await this.dispatcher.close();
