@@ -107,6 +107,8 @@ test('expired_oauth: each vendor says the token expired, and the refresh and Cod
   const g = await call('expired_oauth', '/v1internal:loadCodeAssist', {});
   assert.deepEqual([g.status, JSON.parse(g.text).error.status], [401, 'UNAUTHENTICATED']);
   assert.deepEqual([g.events[0]!.action, g.events[0]!.status], ['error', 401]);
+  const acct = await call('expired_oauth', '/backend-api/wham/accounts/check', {});
+  assert.deepEqual([acct.status, JSON.parse(acct.text).error.code], [401, 'token_expired']);
   // Outside that scenario an unknown path is still a logged 404.
   assert.equal((await call('auth_401', '/oauth/token', {})).status, 404);
 });

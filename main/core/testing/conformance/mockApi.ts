@@ -141,15 +141,16 @@ export async function startMockApi(opts: MockOptions): Promise<MockApi> {
       res.end(JSON.stringify(data));
     };
 
-    // An expired login: the token refresh fails too (codex), and Code Assist's setup calls (gemini's
-    // loadCodeAssist, onboardUser) answer 401 like its generate calls.
-    if (opts.scenario === 'expired_oauth' && wire === 'other') {
+    // An expired login is refused everywhere, as the real services do: the token refresh (codex), its
+    // ChatGPT account calls (chatgpt_base_url) and Code Assist's setup calls (gemini's loadCodeAssist).
+    // Model lists stay answered: a CLI reads them before it logs in.
+    if (opts.scenario === 'expired_oauth' && wire === 'other' && !/\/models$|count_?tokens$/i.test(path)) {
       const e = /oauth\/token$/.test(path)
         ? REFRESH_EXPIRED
         : /v1internal:/.test(path)
           ? wireError('gemini', 'expired_oauth', 0, 0)
-          : null;
-      if (e) return (ev('error', { status: e.status }), json(e.status, e.body, e.headers));
+          : wireError('responses', 'expired_oauth', 0, 0);
+      return (ev('error', { status: e.status }), json(e.status, e.body, e.headers));
     }
     if (wire === 'other') return other(req, path, res, json, ev);
     const kind = ERROR_SCENARIOS[opts.scenario];

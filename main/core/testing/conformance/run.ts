@@ -10,7 +10,7 @@
 //   --vendor claude,gemini  --scenario text,usage_limit  --mode interactive,headless,stream_json
 //   --size 80x24,200x50     --jobs 1|2
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -123,6 +123,9 @@ await Promise.all(
         ran.push({ ...spec, vendor: spec.vendor.name });
         if (!r.captures.length) empty++;
       }
+      // A re-recorded case replaces its old captures (a moment it no longer reaches goes), unless this
+      // run reached none: a case that flaked under load keeps what it had.
+      if (values.record && r.captures.length) removeCase(out, name);
       for (const c of r.captures) {
         writeCapture(c, out);
         fresh.push(c);
@@ -146,6 +149,19 @@ console.log(formatDrift(drift, recorded.length));
 if (drift.length) console.log(`the fresh captures are kept in ${out}`);
 else rmSync(out, { recursive: true, force: true });
 process.exit(drift.length || harnessErrors ? 1 : 0);
+
+function removeCase(dir: string, name: string): void {
+  const [vendor, base] = name.split('/') as [string, string];
+  let files: string[] = [];
+  try {
+    files = readdirSync(join(dir, vendor));
+  } catch {
+    // nothing recorded for this vendor yet
+  }
+  for (const f of files)
+    if (f.startsWith(`${base}-`) && /^[a-z_]+\.json$/.test(f.slice(base.length + 1)))
+      rmSync(join(dir, vendor, f));
+}
 
 function versionOf(bin: string): string {
   // A throwaway HOME: `--version` alone makes codex, gemini, copilot and opencode create config dirs.

@@ -42,6 +42,16 @@ export interface SetupInput {
   hookArgs: string[];
 }
 
+/** The pinned CLI versions: a version bump is one edit here, then `npm run conformance` shows the
+ * drift against the fixtures and `npm run conformance -- --record` re-records them. */
+export const PINS = {
+  claude: '2.1.197',
+  codex: '0.169.0',
+  gemini: '0.61.0',
+  copilot: '1.0.102',
+  opencode: '1.18.33',
+} as const;
+
 // Bogus keys: they only ever reach the mock, and the mock decides whether they are "valid".
 const KEY = 'sk-bogus-conformance-0000000000000000';
 const OAUTH_TOKEN = 'sk-ant-oat01-bogus-conformance-expired-0000000000';
@@ -60,7 +70,7 @@ const writeJson = (path: string, data: unknown) => {
 const claude: Vendor = {
   name: 'claude',
   pkg: '@anthropic-ai/claude-code',
-  version: '2.1.197',
+  version: PINS.claude,
   bin: 'claude',
   extraModes: ['stream_json'],
   oauthAlso: ['usage_limit'],
@@ -93,20 +103,13 @@ const claude: Vendor = {
 const gemini: Vendor = {
   name: 'gemini',
   pkg: '@google/gemini-cli',
-  version: '0.61.0',
+  version: PINS.gemini,
   bin: 'gemini',
   setup({ home, baseUrl, mode, prompt, oauth }) {
     // Login with Google (oauth-personal) talks to Code Assist, whose endpoint CODE_ASSIST_ENDPOINT
-    // moves; the cached credentials' expiry lies in the future, so the CLI sends the token (a past
-    // expiry would make it refresh at oauth2.googleapis.com first, which only the dead proxy answers).
-    if (oauth)
-      writeJson(join(home, '.gemini', 'oauth_creds.json'), {
-        access_token: 'ya29.bogus-conformance-expired',
-        refresh_token: '1//bogus-conformance-refresh',
-        scope: 'https://www.googleapis.com/auth/cloud-platform',
-        token_type: 'Bearer',
-        expiry_date: 4_102_444_800_000,
-      });
+    // moves. The token comes in as GOOGLE_CLOUD_ACCESS_TOKEN (with GOOGLE_GENAI_USE_GCA): cached
+    // credentials (oauth_creds.json) are first checked at oauth2.googleapis.com, which only the dead
+    // proxy answers, so the CLI would start a fresh browser login instead of sending the token.
     writeJson(join(home, '.gemini', 'settings.json'), {
       security: {
         auth: { selectedType: oauth ? 'oauth-personal' : 'gemini-api-key' },
@@ -118,7 +121,13 @@ const gemini: Vendor = {
     });
     return {
       env: {
-        ...(oauth ? { CODE_ASSIST_ENDPOINT: baseUrl } : { GEMINI_API_KEY: KEY }),
+        ...(oauth
+          ? {
+              CODE_ASSIST_ENDPOINT: baseUrl,
+              GOOGLE_GENAI_USE_GCA: 'true',
+              GOOGLE_CLOUD_ACCESS_TOKEN: 'ya29.bogus-conformance-expired',
+            }
+          : { GEMINI_API_KEY: KEY }),
         GOOGLE_GEMINI_BASE_URL: baseUrl,
         GEMINI_CLI_NO_RELAUNCH: 'true',
       },
@@ -130,7 +139,7 @@ const gemini: Vendor = {
 const codex: Vendor = {
   name: 'codex',
   pkg: '@openai/codex',
-  version: '0.169.0',
+  version: PINS.codex,
   bin: 'codex',
   setup({ home, cwd, baseUrl, mode, prompt, oauth, hookArgs }) {
     const codexHome = join(home, '.codex');
@@ -144,6 +153,8 @@ const codex: Vendor = {
         'model_provider = "mock"',
         'check_for_update_on_startup = false',
         'cli_auth_credentials_store = "file"',
+        // A ChatGPT login also reads its account from the ChatGPT backend (the TUI exits without it).
+        ...(oauth ? [`chatgpt_base_url = ${JSON.stringify(`${baseUrl}/backend-api/`)}`] : []),
         '[model_providers.mock]',
         'name = "Mock"',
         `base_url = ${JSON.stringify(`${baseUrl}/v1`)}`,
@@ -187,7 +198,7 @@ const codex: Vendor = {
 const copilot: Vendor = {
   name: 'copilot',
   pkg: '@github/copilot',
-  version: '1.0.102',
+  version: PINS.copilot,
   bin: 'copilot',
   noTokenMode:
     'BYOK (COPILOT_PROVIDER_*) takes only a key; its GitHub OAuth login talks to api.github.com and the Copilot API, with no base-URL override in 1.0.102 (`copilot help environment`), and COPILOT_OFFLINE forbids it',
@@ -212,7 +223,7 @@ const copilot: Vendor = {
 const opencode: Vendor = {
   name: 'opencode',
   pkg: 'opencode-ai',
-  version: '1.18.33',
+  version: PINS.opencode,
   bin: 'opencode',
   noTokenMode:
     'its OAuth logins (Anthropic Pro/Max, GitHub Copilot, OpenAI) live in auth.json for the built-in providers, whose base URLs are fixed; a custom provider (the one the mock can be) takes only an API key',
