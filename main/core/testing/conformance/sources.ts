@@ -41,7 +41,29 @@ export async function installHooks(
   return { args: h.args, env: h.env };
 }
 
-const clip = (l: string) => (l.length > LINE_CHARS ? `${l.slice(0, LINE_CHARS - 1)}…` : l);
+// A long JSON line (claude's init with every tool, a rollout's instructions) is shrunk, not cut, so
+// it still parses: long strings and arrays are shortened, and what is still too long keeps its type.
+function shrink(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return v.length > 200 ? `${v.slice(0, 199)}…` : v;
+  if (Array.isArray(v)) return (v.length > 5 ? v.slice(0, 5) : v).map((x) => shrink(x, depth + 1));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, depth > 4 ? '…' : shrink(x, depth + 1)]));
+  return v;
+}
+
+function clip(l: string): string {
+  if (l.length <= LINE_CHARS) return l;
+  try {
+    const v = JSON.parse(l) as Record<string, unknown>;
+    const small = JSON.stringify(shrink(v));
+    if (small.length <= LINE_CHARS) return small;
+    const keep = ['type', 'subtype', 'timestamp'].filter((k) => k in v);
+    return JSON.stringify({ ...Object.fromEntries(keep.map((k) => [k, shrink(v[k])])), shrunk: true });
+  } catch {
+    // not JSON (a torn line or a log line): cut
+    return `${l.slice(0, LINE_CHARS - 1)}…`;
+  }
+}
 
 async function tailOf(file: string): Promise<string[]> {
   const text = await readTail(file, TAIL_BYTES);
