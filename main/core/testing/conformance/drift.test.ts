@@ -29,7 +29,7 @@ const fresh = (over: Partial<Capture>): Capture => ({ ...base, ...over });
 test('re-run noise is not drift: temp paths, numbers, ids and one spinner verb', () => {
   const again = fresh({
     screen:
-      "You've hit your limit · resets 4pm (UTC)\n/tmp/wcc-Zz9999/work\n✻ Cogitating… (31s · esc to interrupt)\nsession 0f3a9c12-77aa",
+      "You've hit your limit · resets 4pm (UTC)\n/tmp/wcc-Zz9999/work\n✻ Cogitating… (31s · esc to interrupt)\nsession 0f3a9c12-77aa\nPane is dead (status 1, Mon Nov 30 16:00:46 2026)",
   });
   assert.deepEqual(compare([base], [again]), []);
   assert.equal(signature('resets 3pm at /tmp/wcc-x/y'), signature('resets 11pm at /tmp/wcc-q/z'));

@@ -21,9 +21,12 @@ export interface Drift {
 
 const caseOf = (c: CaseKey) => `${c.vendor}/${c.mode}-${c.scenario}-${c.width}x${c.height}`;
 
-/** The screen's words: lower case, temp paths, ids and numbers masked, 3+ letters. */
+/** The screen's words: lower case, tmux's dead-pane line dropped, temp paths, ids and numbers
+ * masked, 3+ letters. */
 export function screenWords(screen: string): Set<string> {
   const masked = screen
+    // tmux's own line under a dead pane comes a moment after the pane is marked dead: harness timing.
+    .replace(/^Pane is dead \(.*\)$/gm, ' ')
     .toLowerCase()
     .replace(/\/tmp\/[\w./-]+/g, ' ')
     .replace(/\b[0-9a-f]{8,}(-[0-9a-f]{4,})*\b/g, ' ')
