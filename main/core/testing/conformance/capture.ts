@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MockEvent, Scenario } from './mockApi.js';
 import type { Mode } from './vendors.js';
+import type { Sources } from './sources.js';
 
 /** What was true. `done`: a headless run that ended with exit 0 after a successful answer.
  * `throttled`: a plain 429 (the server limiting requests), kept apart from a usage limit (quota).
@@ -35,7 +36,8 @@ export const ERROR_LABELS: readonly TruthLabel[] = [
 export type Moment =
   'answered' | 'mid_stream' | 'at_dialog' | 'after_error' | 'settled' | 'after_exit' | 'waiting_on_api';
 
-export interface Capture {
+/** Hooks, transcript tail and stream events (sources.ts) ride along where the CLI gives them. */
+export interface Capture extends Sources {
   id: string;
   vendor: string;
   cliVersion: string;

@@ -46,3 +46,33 @@ test('the detector keeps every capture it gets right; its misses are exactly kno
   assert.deepEqual(fixed, [], 'fixed: remove these from known-misses.json');
   assert.deepEqual(gone, [], 'known-misses.json names captures that no longer exist');
 });
+
+test('structured sources ride along and agree with the truth where the CLI gives them', () => {
+  for (const c of captures) {
+    for (const h of c.hooks ?? []) assert.ok(h.event && h.at, `${c.id}: a hook event without name or time`);
+    for (const l of c.stream ?? []) assert.doesNotThrow(() => JSON.parse(l), `${c.id}: a torn stream line`);
+    if (c.transcript)
+      assert.ok(!c.transcript.file.startsWith('/'), `${c.id}: transcript path not HOME-relative`);
+  }
+  // Claude's stream says when a subscription's limit resets: the same minute the mock set.
+  const limits = captures.filter((c) => c.mode === 'stream_json' && c.truth.label === 'usage_limit');
+  for (const c of limits) {
+    const ev = (c.stream ?? [])
+      .map((l) => JSON.parse(l) as { type?: string; rate_limit_info?: { resetsAt?: number } })
+      .find((e) => e.type === 'rate_limit_event');
+    assert.equal(
+      new Date((ev?.rate_limit_info?.resetsAt ?? 0) * 1000).toISOString(),
+      c.truth.resetAt,
+      `${c.id}: rate_limit_event.resetsAt`,
+    );
+  }
+  // Once claude gave up on a refused login, its StopFailure hook says so (earlier it may be retrying).
+  const failures = captures.filter(
+    (c) => c.vendor === 'claude' && c.hooks && c.dead && c.truth.label === 'auth',
+  );
+  for (const c of failures)
+    assert.ok(
+      c.hooks!.some((h) => h.event === 'StopFailure' && h.error === 'authentication_failed'),
+      `${c.id}: no StopFailure authentication_failed hook`,
+    );
+});

@@ -96,6 +96,23 @@ test('errors keep the vendor status codes', async () => {
   }
 });
 
+test('expired_oauth: each vendor says the token expired, and the refresh and Code Assist setup fail too', async () => {
+  const a = await call('expired_oauth', '/v1/messages', {});
+  assert.equal(a.status, 401);
+  assert.match(JSON.parse(a.text).error.message, /OAuth token has expired/);
+  const o = await call('expired_oauth', '/v1/responses', {});
+  assert.deepEqual([o.status, JSON.parse(o.text).error.code], [401, 'token_expired']);
+  const r = await call('expired_oauth', '/oauth/token', {});
+  assert.deepEqual([r.status, JSON.parse(r.text).error.code], [401, 'refresh_token_expired']);
+  const g = await call('expired_oauth', '/v1internal:loadCodeAssist', {});
+  assert.deepEqual([g.status, JSON.parse(g.text).error.status], [401, 'UNAUTHENTICATED']);
+  assert.deepEqual([g.events[0]!.action, g.events[0]!.status], ['error', 401]);
+  const acct = await call('expired_oauth', '/backend-api/wham/accounts/check', {});
+  assert.deepEqual([acct.status, JSON.parse(acct.text).error.code], [401, 'token_expired']);
+  // Outside that scenario an unknown path is still a logged 404.
+  assert.equal((await call('auth_401', '/oauth/token', {})).status, 404);
+});
+
 test('hang never answers; refused has nothing listening', async () => {
   const mock = await startMockApi({ scenario: 'hang', resetAt: RESET });
   try {

@@ -4,7 +4,7 @@
 // Node http on 127.0.0.1 only; nothing here reaches the network.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { wireError, streamFrames, type ErrorKind, type Wire } from './mockWire.js';
+import { wireError, streamFrames, REFRESH_EXPIRED, type ErrorKind, type Wire } from './mockWire.js';
 import { declaredTools, hasToolResult, pickTool, QUESTION_TEXT } from './mockTools.js';
 
 export const SCENARIOS = [
@@ -15,6 +15,7 @@ export const SCENARIOS = [
   'usage_limit',
   'plain_429',
   'auth_401',
+  'expired_oauth',
   'overloaded',
   'server_500',
   'refused',
@@ -28,6 +29,7 @@ const ERROR_SCENARIOS: Partial<Record<Scenario, ErrorKind>> = {
   usage_limit: 'usage_limit',
   plain_429: 'plain_429',
   auth_401: 'auth_401',
+  expired_oauth: 'expired_oauth',
   overloaded: 'overloaded',
   server_500: 'server_500',
 };
@@ -139,6 +141,17 @@ export async function startMockApi(opts: MockOptions): Promise<MockApi> {
       res.end(JSON.stringify(data));
     };
 
+    // An expired login is refused everywhere, as the real services do: the token refresh (codex), its
+    // ChatGPT account calls (chatgpt_base_url) and Code Assist's setup calls (gemini's loadCodeAssist).
+    // Model lists stay answered: a CLI reads them before it logs in.
+    if (opts.scenario === 'expired_oauth' && wire === 'other' && !/\/models$|count_?tokens$/i.test(path)) {
+      const e = /oauth\/token$/.test(path)
+        ? REFRESH_EXPIRED
+        : /v1internal:/.test(path)
+          ? wireError('gemini', 'expired_oauth', 0, 0)
+          : wireError('responses', 'expired_oauth', 0, 0);
+      return (ev('error', { status: e.status }), json(e.status, e.body, e.headers));
+    }
     if (wire === 'other') return other(req, path, res, json, ev);
     const kind = ERROR_SCENARIOS[opts.scenario];
     if (kind) {

@@ -6,7 +6,8 @@
 
 export type Wire = 'anthropic' | 'responses' | 'chat' | 'gemini';
 
-export type ErrorKind = 'usage_limit' | 'plain_429' | 'auth_401' | 'overloaded' | 'server_500';
+export type ErrorKind =
+  'usage_limit' | 'plain_429' | 'auth_401' | 'expired_oauth' | 'overloaded' | 'server_500';
 
 export interface WireError {
   status: number;
@@ -68,6 +69,16 @@ function anthropicError(kind: ErrorKind, inS: number, resetAt: number): WireErro
       };
     case 'auth_401':
       return { status: 401, headers: {}, body: body('authentication_error', 'invalid x-api-key') };
+    case 'expired_oauth':
+      // What api.anthropic.com answers a subscription's (claude.ai login) access token past its expiry.
+      return {
+        status: 401,
+        headers: {},
+        body: body(
+          'authentication_error',
+          'OAuth token has expired. Please obtain a new token or refresh your existing token.',
+        ),
+      };
     case 'overloaded':
       return { status: 529, headers: {}, body: body('overloaded_error', 'Overloaded') };
     case 'server_500':
@@ -122,6 +133,17 @@ function openaiError(kind: ErrorKind, inS: number, resetAt: number): WireError {
           'Incorrect API key provided: sk-bogus*********************moc. You can find your API key at https://platform.openai.com/account/api-keys.',
           'invalid_request_error',
           'invalid_api_key',
+        ),
+      };
+    case 'expired_oauth':
+      // The ChatGPT backend's answer to an expired ChatGPT-login access token (codex then refreshes).
+      return {
+        status: 401,
+        headers: {},
+        body: body(
+          'Provided authentication token is expired. Please try signing in again.',
+          'invalid_request_error',
+          'token_expired',
         ),
       };
     case 'overloaded':
@@ -212,6 +234,24 @@ function geminiError(kind: ErrorKind, inS: number): WireError {
             metadata: { service: 'generativelanguage.googleapis.com' },
           },
         ]),
+      };
+    case 'expired_oauth':
+      // Google's answer to an OAuth access token past its expiry (gemini-cli's login, Code Assist).
+      return {
+        status: 401,
+        headers: { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' },
+        body: err(
+          401,
+          'UNAUTHENTICATED',
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+          [
+            {
+              '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+              reason: 'ACCESS_TOKEN_EXPIRED',
+              domain: 'googleapis.com',
+            },
+          ],
+        ),
       };
     case 'overloaded':
       return {
@@ -422,3 +462,17 @@ export function streamFrames(wire: Wire, model: string, chunks: string[], tool?:
   out.push(sse({ type: 'response.completed', response: resp('completed', items) }, 'response.completed'));
   return out;
 }
+
+/** The token endpoint's answer to a refresh token that expired too (auth.openai.com, as codex 0.169
+ * reads it: `refresh_token_expired` makes it ask the user to sign in again). */
+export const REFRESH_EXPIRED: WireError = {
+  status: 401,
+  headers: {},
+  body: {
+    error: {
+      message: 'Your refresh token has expired. Please log out and sign in again.',
+      type: 'invalid_request_error',
+      code: 'refresh_token_expired',
+    },
+  },
+};

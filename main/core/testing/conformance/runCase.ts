@@ -16,6 +16,7 @@ import {
 import { QUESTION_TEXT } from './mockTools.js';
 import { captureId, type Capture, type Moment, type TruthLabel } from './capture.js';
 import type { Mode, Vendor } from './vendors.js';
+import { collectSources, installHooks } from './sources.js';
 
 export interface CaseSpec {
   vendor: Vendor;
@@ -31,12 +32,15 @@ export interface CaseResult {
   captures: Capture[];
   /** Why a moment was not captured (the CLI never got there): reported, never labelled. */
   notes: string[];
+  /** The case cannot be run for this CLI (e.g. no token mode against the mock): not a failure. */
+  skipped?: string;
 }
 
 const ERROR_TRUTH: Partial<Record<Scenario, TruthLabel>> = {
   usage_limit: 'usage_limit',
   plain_429: 'throttled',
   auth_401: 'auth',
+  expired_oauth: 'auth',
   overloaded: 'api_error',
   server_500: 'api_error',
   refused: 'network',
@@ -60,6 +64,8 @@ const squash = (s: string) => s.replace(/\s+/g, '');
 
 export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const { vendor, scenario, mode, width, height } = spec;
+  if (scenario === 'expired_oauth' && vendor.noTokenMode)
+    return { captures: [], notes: [], skipped: `no token mode against the mock: ${vendor.noTokenMode}` };
   const home = makeHome('wcc-');
   const notes: string[] = [];
   const captures: Capture[] = [];
@@ -76,7 +82,11 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
     const baseUrl = mock ? mock.url : `http://127.0.0.1:${await closedPort()}`;
     const blackhole = `http://127.0.0.1:${await closedPort()}`;
     const prompt = PROMPTS[scenario] ?? 'Say hello.';
-    const s = vendor.setup({ home: hdir, cwd, baseUrl, mode, prompt });
+    const runDir = join(root, 'run');
+    const hooks = await installHooks(vendor, runDir);
+    const oauth = scenario === 'expired_oauth' || Boolean(vendor.oauthAlso?.includes(scenario));
+    const s = vendor.setup({ home: hdir, cwd, baseUrl, mode, prompt, oauth, hookArgs: hooks.args });
+    const streamFile = mode === 'stream_json' ? join(root, 'stream.jsonl') : undefined;
     // A clean environment: throwaway HOME, UTC, and every other host behind a dead proxy, so nothing
     // but 127.0.0.1 is reachable for a CLI that honours proxies.
     const env: Record<string, string> = {
@@ -95,6 +105,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
       https_proxy: blackhole,
       NO_PROXY: '127.0.0.1,localhost',
       no_proxy: '127.0.0.1,localhost',
+      ...hooks.env,
       ...s.env,
     };
     const conf = join(root, 'conformance.tmux.conf');
@@ -117,10 +128,14 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
       // tmux 3.3a sometimes marks a pane dead (its pty closed) without ever reporting the exit status
       // (seen for claude -p, gemini -p, copilot -p, opencode run): a tiny shell records it, as the
       // workcell wrapper does. The script is constant; the status file and argv arrive as parameters.
+      // stream_json also keeps the stream in a file (through tee, so the pane still shows it).
       'sh',
       '-c',
-      '"$@"; s=$?; echo "$s" > "$0"; exit "$s"',
+      streamFile
+        ? 't=$1; shift; { "$@"; echo "$?" > "$0"; } | tee "$t"; exit "$(cat "$0")"'
+        : '"$@"; s=$?; echo "$s" > "$0"; exit "$s"',
       statusFile,
+      ...(streamFile ? [streamFile] : []),
       'env',
       '-i',
       ...kv,
@@ -164,6 +179,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
           ...(label === 'usage_limit' ? { resetAt: new Date(resetAt * 1000).toISOString() } : {}),
         },
         mock: (mock?.events ?? []).slice(-30),
+        ...(await collectSources({ vendor, home: hdir, runDir, ...(streamFile ? { streamFile } : {}) })),
       };
       captures.push(c);
       return c;
@@ -244,7 +260,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
       await new Promise((r) => setTimeout(r, scenario === 'refused' ? 10_000 : T.afterErrorMs));
       if ((await pane())?.dead) await deadWithin(5_000);
       const first = await take('after_error', errTruth, why);
-      if (first && !first.dead && (await deadWithin(mode === 'headless' ? T.exitMs : 20_000)))
+      if (first && !first.dead && (await deadWithin(mode !== 'interactive' ? T.exitMs : 20_000)))
         await take('after_exit', errTruth, why);
       else if (first && !first.dead) await take('settled', errTruth, `${why}; still on screen 20 s later`);
       return { captures, notes };
@@ -282,7 +298,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
       'turn',
     );
     if (!main) return { captures, notes };
-    if (mode === 'headless') {
+    if (mode !== 'interactive') {
       if (!(await deadWithin(T.exitMs))) return { captures, notes: [...notes, 'headless run did not exit'] };
       const p = await pane();
       if (p?.deadStatus === 0)

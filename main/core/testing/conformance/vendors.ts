@@ -5,7 +5,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type Mode = 'interactive' | 'headless';
+/** `stream_json`: claude only, `claude -p --output-format stream-json --verbose` (its structured events). */
+export type Mode = 'interactive' | 'headless' | 'stream_json';
+export const MODES: readonly Mode[] = ['interactive', 'headless', 'stream_json'];
 
 export interface VendorSetup {
   env: Record<string, string>;
@@ -18,12 +20,47 @@ export interface Vendor {
   pkg: string;
   version: string;
   bin: string;
-  /** Writes config under `home` and returns the env and argv for one run. */
-  setup(o: { home: string; cwd: string; baseUrl: string; mode: Mode; prompt: string }): VendorSetup;
+  /** Modes beyond interactive and headless. */
+  extraModes?: Mode[];
+  /** Why the CLI cannot log in with an (expired) OAuth token against the mock; absent when it can. */
+  noTokenMode?: string;
+  /** Scenarios besides expired_oauth run logged in with an OAuth token: claude shows (and streams,
+   * rate_limit_event) a subscription's usage limit only to a claude.ai login. */
+  oauthAlso?: string[];
+  /** Writes config under `home` and returns the env and argv for one run. `oauth`: log in with an
+   * OAuth token instead of an API key (the expired_oauth scenario). `hookArgs` go before the prompt. */
+  setup(o: SetupInput): VendorSetup;
 }
+
+export interface SetupInput {
+  home: string;
+  cwd: string;
+  baseUrl: string;
+  mode: Mode;
+  prompt: string;
+  oauth: boolean;
+  hookArgs: string[];
+}
+
+/** The pinned CLI versions: a version bump is one edit here, then `npm run conformance` shows the
+ * drift against the fixtures and `npm run conformance -- --record` re-records them. */
+export const PINS = {
+  claude: '2.1.197',
+  codex: '0.169.0',
+  gemini: '0.61.0',
+  copilot: '1.0.102',
+  opencode: '1.18.33',
+} as const;
 
 // Bogus keys: they only ever reach the mock, and the mock decides whether they are "valid".
 const KEY = 'sk-bogus-conformance-0000000000000000';
+const OAUTH_TOKEN = 'sk-ant-oat01-bogus-conformance-expired-0000000000';
+
+// A JWT-shaped token (unsigned: only the mock reads it) with the ChatGPT claims codex parses.
+const jwt = (claims: object) =>
+  ['{"alg":"none","typ":"JWT"}', JSON.stringify(claims), 'bogus']
+    .map((p) => Buffer.from(p).toString('base64url'))
+    .join('.');
 
 const writeJson = (path: string, data: unknown) => {
   mkdirSync(join(path, '..'), { recursive: true });
@@ -33,9 +70,11 @@ const writeJson = (path: string, data: unknown) => {
 const claude: Vendor = {
   name: 'claude',
   pkg: '@anthropic-ai/claude-code',
-  version: '2.1.197',
+  version: PINS.claude,
   bin: 'claude',
-  setup({ home, cwd, baseUrl, mode, prompt }) {
+  extraModes: ['stream_json'],
+  oauthAlso: ['usage_limit'],
+  setup({ home, cwd, baseUrl, mode, prompt, oauth, hookArgs }) {
     // Onboarding, the "use this API key?" question and the folder-trust dialog are answered up front:
     // they are covered by the hand-made fixtures and would hide every scenario behind them.
     writeJson(join(home, '.claude.json'), {
@@ -46,14 +85,17 @@ const claude: Vendor = {
         [cwd]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true, allowedTools: [] },
       },
     });
+    // A long-lived login token (`claude setup-token`) goes in as CLAUDE_CODE_OAUTH_TOKEN and is sent
+    // as a Bearer token; the mock says it expired, as api.anthropic.com does.
+    const head = { headless: ['-p'], stream_json: ['-p', '--output-format', 'stream-json', '--verbose'] };
     return {
       env: {
         ANTHROPIC_BASE_URL: baseUrl,
-        ANTHROPIC_API_KEY: KEY,
+        ...(oauth ? { CLAUDE_CODE_OAUTH_TOKEN: OAUTH_TOKEN } : { ANTHROPIC_API_KEY: KEY }),
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
         DISABLE_AUTOUPDATER: '1',
       },
-      args: mode === 'headless' ? ['-p', prompt] : [prompt],
+      args: [...(mode === 'interactive' ? [] : head[mode]), ...hookArgs, '--', prompt],
     };
   },
 };
@@ -61,18 +103,35 @@ const claude: Vendor = {
 const gemini: Vendor = {
   name: 'gemini',
   pkg: '@google/gemini-cli',
-  version: '0.61.0',
+  version: PINS.gemini,
   bin: 'gemini',
-  setup({ home, baseUrl, mode, prompt }) {
+  setup({ home, baseUrl, mode, prompt, oauth }) {
+    // Login with Google (oauth-personal) talks to Code Assist, whose endpoint CODE_ASSIST_ENDPOINT
+    // moves. The token comes in as GOOGLE_CLOUD_ACCESS_TOKEN (with GOOGLE_GENAI_USE_GCA): cached
+    // credentials (oauth_creds.json) are first checked at oauth2.googleapis.com, which only the dead
+    // proxy answers, so the CLI would start a fresh browser login instead of sending the token.
     writeJson(join(home, '.gemini', 'settings.json'), {
-      security: { auth: { selectedType: 'gemini-api-key' }, folderTrust: { enabled: false } },
+      security: {
+        auth: { selectedType: oauth ? 'oauth-personal' : 'gemini-api-key' },
+        folderTrust: { enabled: false },
+      },
       general: { disableAutoUpdate: true, disableUpdateNag: true },
       privacy: { usageStatisticsEnabled: false },
       telemetry: { enabled: false },
     });
     return {
-      env: { GEMINI_API_KEY: KEY, GOOGLE_GEMINI_BASE_URL: baseUrl, GEMINI_CLI_NO_RELAUNCH: 'true' },
-      args: mode === 'headless' ? [`--prompt=${prompt}`] : [`--prompt-interactive=${prompt}`],
+      env: {
+        ...(oauth
+          ? {
+              CODE_ASSIST_ENDPOINT: baseUrl,
+              GOOGLE_GENAI_USE_GCA: 'true',
+              GOOGLE_CLOUD_ACCESS_TOKEN: 'ya29.bogus-conformance-expired',
+            }
+          : { GEMINI_API_KEY: KEY }),
+        GOOGLE_GEMINI_BASE_URL: baseUrl,
+        GEMINI_CLI_NO_RELAUNCH: 'true',
+      },
+      args: mode !== 'interactive' ? [`--prompt=${prompt}`] : [`--prompt-interactive=${prompt}`],
     };
   },
 };
@@ -80,9 +139,9 @@ const gemini: Vendor = {
 const codex: Vendor = {
   name: 'codex',
   pkg: '@openai/codex',
-  version: '0.169.0',
+  version: PINS.codex,
   bin: 'codex',
-  setup({ home, cwd, baseUrl, mode, prompt }) {
+  setup({ home, cwd, baseUrl, mode, prompt, oauth, hookArgs }) {
     const codexHome = join(home, '.codex');
     mkdirSync(codexHome, { recursive: true });
     // A custom provider needs no ChatGPT login. Approvals stay codex's default (on-request): the mock's
@@ -93,19 +152,45 @@ const codex: Vendor = {
         'model = "gpt-5-mock"',
         'model_provider = "mock"',
         'check_for_update_on_startup = false',
+        'cli_auth_credentials_store = "file"',
+        // A ChatGPT login also reads its account from the ChatGPT backend (the TUI exits without it).
+        ...(oauth ? [`chatgpt_base_url = ${JSON.stringify(`${baseUrl}/backend-api/`)}`] : []),
         '[model_providers.mock]',
         'name = "Mock"',
         `base_url = ${JSON.stringify(`${baseUrl}/v1`)}`,
-        'env_key = "MOCK_API_KEY"',
+        // A ChatGPT login (auth.json tokens) instead of a key: codex sends the access token, and on a
+        // 401 refreshes it at CODEX_REFRESH_TOKEN_URL_OVERRIDE (the mock's /oauth/token).
+        oauth ? 'requires_openai_auth = true' : 'env_key = "MOCK_API_KEY"',
         'wire_api = "responses"',
         `[projects.${JSON.stringify(cwd)}]`,
         'trust_level = "trusted"',
         '',
       ].join('\n'),
     );
+    if (oauth) {
+      const auth = { chatgpt_plan_type: 'plus', chatgpt_account_id: 'acct-mock' };
+      const claims = { email: 'conformance@example.invalid', 'https://api.openai.com/auth': auth };
+      writeJson(join(codexHome, 'auth.json'), {
+        auth_mode: 'chatgpt',
+        OPENAI_API_KEY: null,
+        tokens: {
+          id_token: jwt({ ...claims, exp: 4_102_444_800 }),
+          access_token: jwt({ ...claims, exp: 4_102_444_800 }),
+          refresh_token: 'rt_bogus_conformance',
+          account_id: 'acct-mock',
+        },
+        last_refresh: new Date().toISOString(),
+      });
+    }
     return {
-      env: { CODEX_HOME: codexHome, MOCK_API_KEY: KEY },
-      args: mode === 'headless' ? ['exec', '--skip-git-repo-check', prompt] : [prompt],
+      env: {
+        CODEX_HOME: codexHome,
+        ...(oauth ? { CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${baseUrl}/oauth/token` } : { MOCK_API_KEY: KEY }),
+      },
+      args:
+        mode !== 'interactive'
+          ? ['exec', '--skip-git-repo-check', ...hookArgs, '--', prompt]
+          : [...hookArgs, '--', prompt],
     };
   },
 };
@@ -113,8 +198,10 @@ const codex: Vendor = {
 const copilot: Vendor = {
   name: 'copilot',
   pkg: '@github/copilot',
-  version: '1.0.102',
+  version: PINS.copilot,
   bin: 'copilot',
+  noTokenMode:
+    'BYOK (COPILOT_PROVIDER_*) takes only a key; its GitHub OAuth login talks to api.github.com and the Copilot API, with no base-URL override in 1.0.102 (`copilot help environment`), and COPILOT_OFFLINE forbids it',
   setup({ home, cwd, baseUrl, mode, prompt }) {
     const copilotHome = join(home, '.copilot');
     writeJson(join(copilotHome, 'config.json'), { trusted_folders: [cwd], banner: 'never' });
@@ -128,7 +215,7 @@ const copilot: Vendor = {
         COPILOT_OFFLINE: 'true',
         COPILOT_AUTO_UPDATE: 'false',
       },
-      args: mode === 'headless' ? ['-p', prompt] : ['-i', prompt],
+      args: mode !== 'interactive' ? ['-p', prompt] : ['-i', prompt],
     };
   },
 };
@@ -136,8 +223,10 @@ const copilot: Vendor = {
 const opencode: Vendor = {
   name: 'opencode',
   pkg: 'opencode-ai',
-  version: '1.18.33',
+  version: PINS.opencode,
   bin: 'opencode',
+  noTokenMode:
+    'its OAuth logins (Anthropic Pro/Max, GitHub Copilot, OpenAI) live in auth.json for the built-in providers, whose base URLs are fixed; a custom provider (the one the mock can be) takes only an API key',
   setup({ home, baseUrl, mode, prompt }) {
     // An OpenAI-compatible provider pointing at the mock; bash and edits ask (opencode allows all by
     // default, so the permission scenario would never show a dialog).
@@ -157,7 +246,7 @@ const opencode: Vendor = {
     });
     return {
       env: { OPENCODE_DISABLE_AUTOUPDATE: 'true', OPENCODE_DISABLE_MODELS_FETCH: 'true' },
-      args: mode === 'headless' ? ['run', prompt] : [`--prompt=${prompt}`],
+      args: mode !== 'interactive' ? ['run', prompt] : [`--prompt=${prompt}`],
     };
   },
 };
