@@ -52,7 +52,15 @@ test(
       mkdirSync(home, { recursive: true });
       mkdirSync(cwd, { recursive: true });
       const blackhole = `http://127.0.0.1:${await closedPort()}`;
-      const s = claude.setup({ home, cwd, baseUrl: mock.url, mode: 'headless', prompt: 'x' });
+      const s = claude.setup({
+        home,
+        cwd,
+        baseUrl: mock.url,
+        mode: 'headless',
+        prompt: 'x',
+        oauth: false,
+        hookArgs: [],
+      });
       const env: Record<string, string> = {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: home,
