@@ -259,7 +259,9 @@ test('the detail always shows the clicked row: 50 quick clicks under live update
   }, clicks);
   expect(immediate).toEqual([]);
   const last = clicks.at(-1)!;
-  await expect(page.getByTestId('detail')).not.toHaveAttribute('aria-busy', 'true');
+  // The bridge still answers the 49 abandoned requests first (it cannot cancel them): allow for that
+  // on a loaded two-core machine.
+  await expect(page.getByTestId('detail')).not.toHaveAttribute('aria-busy', 'true', { timeout: 45_000 });
   // Live updates keep arriving; the pane stays on the last click and shows its row's state.
   await expect(page.getByTestId('detail-state')).toHaveAttribute(
     'data-glance',

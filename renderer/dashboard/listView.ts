@@ -70,7 +70,10 @@ function keep(tbody: HTMLTableSectionElement, fresh: HTMLTableRowElement): HTMLT
   const old = name ? tbody.querySelector<HTMLTableRowElement>(`tr[data-name="${CSS.escape(name)}"]`) : null;
   if (!old) return fresh;
   for (const a of ['class', 'data-state', 'aria-selected']) old.setAttribute(a, fresh.getAttribute(a) ?? '');
-  if (old.innerHTML !== fresh.innerHTML) old.replaceChildren(...fresh.childNodes);
+  // Cell by cell: the "for 12s" tick replaces the state cell only, not the cell under the pointer.
+  const cells = [...fresh.children];
+  if (old.children.length !== cells.length) old.replaceChildren(...cells);
+  else cells.forEach((c, i) => old.children[i]!.outerHTML !== c.outerHTML && old.children[i]!.replaceWith(c));
   return old;
 }
 
