@@ -1,9 +1,9 @@
 // Turns the tray model (trayModel.ts, pure and tested) into Electron's Tray and Menu. No decisions here.
-import { Menu, nativeImage, Tray, type MenuItemConstructorOptions, type NativeImage } from 'electron';
+import { app, Menu, nativeImage, Tray, type MenuItemConstructorOptions, type NativeImage } from 'electron';
 import { join } from 'node:path';
-import type { WorkcellSummary } from '../common/workcell.js';
+import { isEnded, type WorkcellSummary } from '../common/workcell.js';
 import type { FleetNotices } from '../common/bridge.js';
-import { buildTrayModel, type TrayAction, type TrayIcon, type TrayMenuItem } from './trayModel.js';
+import { buildTrayModel, seenKey, type TrayAction, type TrayIcon, type TrayMenuItem } from './trayModel.js';
 
 export const TRAY_REFRESH = {
   // Ages in the menu ("running 12m") are minutes; refreshing twice a minute keeps them honest without
@@ -42,6 +42,8 @@ export class TrayController {
   private readonly icons = new Map<TrayIcon, NativeImage>();
   private last: readonly WorkcellSummary[] = [];
   private notices: FleetNotices = { supervisor: null, settings: null };
+  /** Endings shown in a menu the user opened: they leave the menu and the badge (trayModel.ts). */
+  private readonly seen = new Set<string>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -68,11 +70,19 @@ export class TrayController {
   update(list: readonly WorkcellSummary[], notices?: FleetNotices): void {
     this.last = list;
     if (notices) this.notices = notices;
-    const model = buildTrayModel(list, Date.now(), this.notices);
+    const model = buildTrayModel(list, Date.now(), this.notices, { seen: this.seen });
     this.tray.setImage(this.icon(model.icon));
     this.tray.setToolTip(model.tooltip);
+    // The count that needs you: the dock / launcher badge where there is one, beside the icon on macOS.
+    app.setBadgeCount(model.badge);
+    if (this.platform === 'darwin') this.tray.setTitle(model.badge > 0 ? String(model.badge) : '');
     // Linux only picks up a changed menu when it is set again, so rebuild and set on every change.
-    this.tray.setContextMenu(Menu.buildFromTemplate(toTemplate(model.menu, this.run)));
+    const menu = Menu.buildFromTemplate(toTemplate(model.menu, this.run));
+    // Endings in a menu the user has looked at are seen: they clear when it closes.
+    const shown = list.filter((w) => isEnded(w.state)).map(seenKey);
+    menu.on('menu-will-show', () => shown.forEach((k) => this.seen.add(k)));
+    menu.on('menu-will-close', () => this.update(this.last));
+    this.tray.setContextMenu(menu);
   }
 
   destroy(): void {

@@ -134,7 +134,7 @@ test('menu: groups in order, entries sorted, actions per entry', () => {
     'quit',
   ]);
   const beta = menu.find((i) => i.id === 'wc:beta');
-  assert.equal(beta?.label, 'beta · waiting · 10m');
+  assert.equal(beta?.label, 'beta · waiting · 10m — Do you want to proceed? (y/n)');
   assert.deepEqual(
     beta?.submenu?.map((i) => [i.id, i.label, i.enabled ?? true]),
     [
@@ -167,7 +167,7 @@ test('menu: a muted entry says so; a long group is capped with a link to the das
     menu.find((i) => i.id === 'more:running'),
     {
       id: 'more:running',
-      label: '…and 3 more',
+      label: '3 more… open dashboard',
       action: { kind: 'dashboard' },
     },
   );

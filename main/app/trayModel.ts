@@ -1,6 +1,7 @@
 // Everything the tray shows, as plain data: which icon, the tooltip, the menu tree. Pure (no
 // electron) so it is table-tested under plain node; tray.ts only turns it into Electron objects.
 import type { FleetNotices } from '../common/bridge.js';
+import { GLANCE_LABEL, needsYou } from '../common/glance.js';
 import { isEnded, type WorkcellState, type WorkcellSummary } from '../common/workcell.js';
 
 export type TrayIcon = 'ok' | 'waiting' | 'alert' | 'limited' | 'empty';
@@ -27,13 +28,19 @@ export interface TrayMenuItem {
 
 export interface TrayModel {
   icon: TrayIcon;
+  /** How many workcells need the user (main/common/glance.ts needsYou), seen ended ones left out:
+   * the number on the icon (app.setBadgeCount / the tray title). */
+  badge: number;
   tooltip: string;
   menu: TrayMenuItem[];
 }
 
 export const TRAY = {
-  /** A tray menu taller than the screen scrolls badly on every OS; the dashboard has the full list. */
-  maxPerGroup: 12,
+  /** A tray menu taller than the screen scrolls badly on every OS; the dashboard has the full list.
+   * 5 per group keeps a fleet of 60 under ~50 rows even with every group full. */
+  maxPerGroup: 5,
+  /** The question beside a waiting entry: enough to recognise it; the submenu has the last line. */
+  questionChars: 48,
   /** Menu rows stay readable on a 1280px-wide screen; the last line is a hint, not the log. */
   lastLineChars: 60,
   appName: 'Session Supervisor',
@@ -115,8 +122,13 @@ function parseTime(iso: string | null): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
-/** "running 12m", "ended 3m ago", "resets in 1h 5m": the age that matters for this state. */
+// States whose age is the news: how long it has waited, made no progress, been locked out.
+const AGED: ReadonlySet<WorkcellState> = new Set(['waiting', 'stalled', 'auth_failed', 'idle', 'orphaned']);
+
+/** "running 12m", "ended 3m ago", "resets in 1h 5m", waiting: time since it began waiting. */
 export function ageText(w: WorkcellSummary, now: number): string {
+  const since = AGED.has(w.state) ? parseTime(w.stateSince ?? null) : null;
+  if (since !== null) return formatAge(now - since);
   if (w.state === 'rate_limited') {
     const reset = parseTime(w.resetAt);
     if (reset !== null && reset > now) return `resets in ${formatAge(reset - now)}`;
@@ -138,14 +150,18 @@ export function truncate(text: string, max: number): string {
 }
 
 function stateWord(w: WorkcellSummary): string {
-  if (w.state === 'done' && w.verified === false) return 'done, not verified';
+  if (w.state === 'done' && w.verified === false) return GLANCE_LABEL.verify_failed;
   if (w.state === 'done' && w.verified === true) return 'done, verified';
   return w.state.replace('_', '-');
 }
 
 function entry(w: WorkcellSummary, now: number): TrayMenuItem {
   const age = ageText(w, now);
-  const head = [w.name, stateWord(w), age].filter((s) => s.length > 0).join(' · ');
+  const head0 = [w.name, stateWord(w), age].filter((s) => s.length > 0).join(' · ');
+  // A waiting entry says what it asks, so the user knows which one to answer without opening it.
+  const question =
+    w.state === 'waiting' ? truncate(w.evidence?.detail ?? w.lastLine, TRAY.questionChars) : '';
+  const head = question ? `${head0} — ${question}` : head0;
   const last = truncate(w.lastLine, TRAY.lastLineChars);
   const ended = isEnded(w.state);
   const id = `wc:${w.name}`;
@@ -186,11 +202,25 @@ export function countsText(list: readonly WorkcellSummary[]): string {
     .join(', ');
 }
 
+/** What identifies one ending of a workcell: a resumed and ended again workcell is news again. */
+export function seenKey(w: Pick<WorkcellSummary, 'name' | 'endedAt'>): string {
+  return `${w.name}@${w.endedAt ?? ''}`;
+}
+
+export interface TrayOptions {
+  /** Endings the user has seen (seenKey): those entries leave the menu and the badge. */
+  seen?: ReadonlySet<string>;
+}
+
 export function buildTrayModel(
-  list: readonly WorkcellSummary[],
+  all: readonly WorkcellSummary[],
   now: number,
   notices: FleetNotices = { supervisor: null, settings: null },
+  opts: TrayOptions = {},
 ): TrayModel {
+  const seen = opts.seen ?? new Set<string>();
+  const list = all.filter((w) => !(isEnded(w.state) && seen.has(seenKey(w))));
+  const badge = list.filter(needsYou).length;
   const icon = notices.supervisor ? 'alert' : iconOf(list);
   const counts = countsText(list);
   const problems = [notices.supervisor, notices.settings, notices.disk].filter((n): n is string =>
@@ -225,7 +255,11 @@ export function buildTrayModel(
     for (const w of members.slice(0, TRAY.maxPerGroup)) menu.push(entry(w, now));
     const hidden = members.length - TRAY.maxPerGroup;
     if (hidden > 0) {
-      menu.push({ id: `more:${g.id}`, label: `…and ${hidden} more`, action: { kind: 'dashboard' } });
+      menu.push({
+        id: `more:${g.id}`,
+        label: `${hidden} more… open dashboard`,
+        action: { kind: 'dashboard' },
+      });
     }
   }
   menu.push(
@@ -234,5 +268,5 @@ export function buildTrayModel(
     { id: 'settings', label: 'Settings…', action: { kind: 'settings' } },
     { id: 'quit', label: 'Quit', action: { kind: 'quit' } },
   );
-  return { icon, tooltip, menu };
+  return { icon, badge, tooltip, menu };
 }

@@ -1,13 +1,16 @@
 // The dashboard: live list (from /events), filters, detail pane, peek, new-workcell form, keyboard.
 import { ROUTES, type FleetFrame } from '../../main/common/bridge.js';
+import { compareUrgency, GLANCE_LABEL, glanceClassOf, needsYouCount } from '../../main/common/glance.js';
 import { STATES, type WorkcellSummary } from '../../main/common/workcell.js';
 import { appApi } from '../lib/appApi.js';
 import { api, openSocket } from '../lib/bridgeClient.js';
 import { byTestId, h, isTyping } from '../lib/dom.js';
+import { showNeedsYou } from '../lib/favicon.js';
 import { initTheme } from '../lib/theme.js';
 import { PeekView } from '../peek/peekView.js';
 import { DetailView, type DetailAction } from './detailView.js';
-import { matches, renderList, type ListFilter } from './listView.js';
+import { keysOverlay } from './keysOverlay.js';
+import { matches, orderRows, renderList, type ListFilter } from './listView.js';
 import { NewWorkcellForm } from './newWorkcellForm.js';
 
 /** Reconnect backoff for /events: quick first retries (the bridge restarting), capped so a dead
@@ -18,7 +21,14 @@ const AGE_TICK_MS = 5_000;
 
 export class DashboardApp {
   private fleet: WorkcellSummary[] = [];
-  private filter: ListFilter = { text: '', state: 'all' };
+  private filter: ListFilter = { text: '', state: 'all', group: 'none' };
+  /** Bumped by every detail request: an answer whose number is not the latest is for a row the user
+   * has left, and is dropped (7 of 48 quick clicks showed the previous workcell before this). */
+  private detailGen = 0;
+  private detailInFlight: AbortController | null = null;
+  private refreshAgain = false;
+  private readonly keys = keysOverlay();
+  private readonly groupSelect: HTMLSelectElement;
   private selected: string | null = null;
   private peek: PeekView | null = null;
   private readonly detail = new DetailView((a, w) => void this.act(a, w));
@@ -55,7 +65,23 @@ export class DashboardApp {
         ['active', 'Active'],
         ['ended', 'Ended'],
       ].map(([v, l]) => h('option', { value: v! }, l!)),
-      ...STATES.filter((s) => s !== 'starting').map((s) => h('option', { value: s }, s.replace('_', '-'))),
+      ...STATES.filter((s) => s !== 'starting').flatMap((s) => [
+        h('option', { value: s }, GLANCE_LABEL[s]),
+        // "done · verify failed" is a state of its own, right after done.
+        s === 'done' ? h('option', { value: 'verify_failed' }, GLANCE_LABEL.verify_failed) : null,
+      ]),
+    );
+    this.groupSelect = h(
+      'select',
+      {
+        testid: 'group-by',
+        'aria-label': 'Group rows',
+        title: 'Group rows (g)',
+        onchange: (e: Event) =>
+          this.setFilter({ group: (e.target as HTMLSelectElement).value === 'repo' ? 'repo' : 'none' }),
+      },
+      h('option', { value: 'none' }, 'No grouping'),
+      h('option', { value: 'repo' }, 'By repo'),
     );
     this.conn = h(
       'span',
@@ -76,8 +102,7 @@ export class DashboardApp {
         h('h1', {}, 'Session Supervisor'),
         this.counts,
         h('span', { class: 'spacer' }),
-        text,
-        state,
+        h('div', { class: 'filters' }, text, state, this.groupSelect),
         h(
           'button',
           {
@@ -98,6 +123,38 @@ export class DashboardApp {
             onclick: toggleTheme,
           },
           '◐',
+        ),
+        h(
+          'a',
+          {
+            class: 'btn icon',
+            testid: 'settings-link',
+            href: 'settings.html',
+            target: '_blank',
+            rel: 'noopener',
+            title: 'Settings',
+            'aria-label': 'Settings',
+            onclick: (e: Event) => {
+              // In the desktop app the Settings window is the app's own (it keeps secrets in the keychain).
+              const app = appApi();
+              if (app) {
+                e.preventDefault();
+                void app.openSettings();
+              }
+            },
+          },
+          '⚙',
+        ),
+        h(
+          'button',
+          {
+            class: 'btn icon',
+            testid: 'keys-button',
+            title: 'Keys (?)',
+            'aria-label': 'Keyboard shortcuts',
+            onclick: () => this.toggleKeys(),
+          },
+          '?',
         ),
         this.conn,
       ),
@@ -129,6 +186,7 @@ export class DashboardApp {
         this.detail.el,
       ),
       this.form.el,
+      this.keys,
     );
     document.addEventListener('keydown', (e) => this.onKey(e));
     setInterval(() => this.renderList(), AGE_TICK_MS);
@@ -137,8 +195,12 @@ export class DashboardApp {
     if (m) this.openPeek(decodeURIComponent(m[1]!));
   }
 
+  /** The rows as shown: filtered, in urgency order (grouped by repo when asked). */
   private visible(): WorkcellSummary[] {
-    return this.fleet.filter((w) => matches(w, this.filter));
+    return orderRows(
+      this.fleet.filter((w) => matches(w, this.filter)),
+      this.filter.group,
+    );
   }
 
   private setFilter(f: Partial<ListFilter>): void {
@@ -148,16 +210,18 @@ export class DashboardApp {
 
   private renderList(): void {
     const rows = this.visible();
-    renderList(this.tbody, rows, this.selected, (name, open) => {
+    renderList(this.tbody, rows, this.selected, this.filter.group, (name, open) => {
       this.selected = name;
       this.renderList();
       if (open || !this.detail.el.hidden) void this.openDetail(name);
     });
+    showNeedsYou(needsYouCount(this.fleet));
     this.empty.hidden = rows.length > 0;
     if (this.fleet.length > 0 && rows.length === 0)
       this.empty.textContent = 'No workcell matches the filter.';
     const by = (pred: (w: WorkcellSummary) => boolean) => this.fleet.filter(pred).length;
-    this.counts.textContent = `${this.fleet.length} workcells · ${by((w) => ['running', 'starting', 'idle'].includes(w.state))} working · ${by((w) => w.state === 'waiting')} waiting · ${by((w) => ['failed', 'stalled', 'vanished', 'orphaned', 'auth_failed'].includes(w.state))} in trouble`;
+    const cls = (c: string) => by((w) => glanceClassOf(w) === c);
+    this.counts.textContent = `${this.fleet.length} workcells · ${cls('waiting')} waiting · ${by((w) => ['failed', 'auth', 'stalled'].includes(glanceClassOf(w)))} in trouble · ${cls('working')} working`;
   }
 
   private connectEvents(delay: number): void {
@@ -182,7 +246,7 @@ export class DashboardApp {
           .filter((n): n is string => Boolean(n))
           .map((n) => h('p', { class: 'notice', testid: 'notice' }, n)),
       );
-      this.fleet = frame.workcells.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+      this.fleet = frame.workcells.sort(compareUrgency);
       this.renderList();
       // Keep an open detail pane current without losing its tab.
       if (this.detail.name) void this.openDetail(this.detail.name, undefined, true);
@@ -195,11 +259,51 @@ export class DashboardApp {
   }
 
   private async openDetail(name: string, message?: string, refresh = false): Promise<void> {
-    const r = await api.detail(name);
-    // A refresh that lands after the pane was closed (Esc) or switched must not reopen it.
+    // A refresh for a pane that was closed (Esc) or switched must not reopen or switch it.
     if (refresh && this.detail.name !== name) return;
+    // Live frames come several times a second: one refresh at a time, and one more after it.
+    if (refresh && this.detailInFlight) {
+      this.refreshAgain = true;
+      return;
+    }
+    const gen = ++this.detailGen;
+    // A request for a row the user has left is cancelled, so 50 quick clicks do not queue 50 answers
+    // in front of the one that matters (the browser runs six at a time per host).
+    this.detailInFlight?.abort();
+    const ctl = new AbortController();
+    this.detailInFlight = ctl;
+    if (!refresh) this.detail.loading(name);
+    const r = await api.detail(name, ctl.signal);
+    if (this.detailInFlight === ctl) this.detailInFlight = null;
+    // A later request (another row, or a newer refresh) owns the pane now.
+    if (gen !== this.detailGen || this.detail.name !== name) return;
     if (r.ok) this.detail.show(r.value, message);
-    else this.conn.title = r.error.message;
+    else this.detail.failed(name, r.error.message);
+    if (this.refreshAgain) {
+      this.refreshAgain = false;
+      void this.openDetail(name, undefined, true);
+    }
+  }
+
+  private toggleKeys(): void {
+    if (this.keys.open) this.keys.close();
+    else this.keys.showModal();
+  }
+
+  /** The next workcell waiting for you after the selected one (wrapping), selected and opened. */
+  private nextWaiting(): void {
+    const rows = this.visible();
+    const waiting = rows.filter((w) => w.state === 'waiting' && matches(w, this.filter));
+    if (waiting.length === 0) {
+      this.counts.textContent = 'Nothing is waiting for you.';
+      return;
+    }
+    const i = rows.findIndex((w) => w.name === this.selected);
+    const next = waiting.find((w) => rows.indexOf(w) > i) ?? waiting[0]!;
+    this.selected = next.name;
+    this.renderList();
+    this.tbody.querySelector(`[data-name="${next.name}"]`)?.scrollIntoView({ block: 'nearest' });
+    void this.openDetail(next.name);
   }
 
   private openPeek(name: string): void {
@@ -217,6 +321,8 @@ export class DashboardApp {
   }
 
   private async act(a: DetailAction, w: WorkcellSummary): Promise<void> {
+    // Actions come from the pane's header, built for the workcell it shows; refuse anything else.
+    if (w.name !== this.detail.name) return;
     if (a === 'peek') return this.openPeek(w.name);
     if (a === 'terminal') {
       const app = appApi();
@@ -238,12 +344,17 @@ export class DashboardApp {
 
   private onKey(e: KeyboardEvent): void {
     if (e.key === 'Escape') {
-      if (this.form.el.open) return; // the dialog closes itself on Esc
+      if (this.form.el.open || this.keys.open) return; // a dialog closes itself on Esc
       if (this.peek) return this.closePeek();
       if (!this.detail.el.hidden) return this.detail.hide();
       return;
     }
     if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey || this.peek || this.form.el.open) return;
+    if (e.key === '?') {
+      e.preventDefault();
+      return this.toggleKeys();
+    }
+    if (this.keys.open) return;
     const rows = this.visible();
     const i = rows.findIndex((w) => w.name === this.selected);
     const move = (d: number) => {
@@ -263,6 +374,11 @@ export class DashboardApp {
       p: () => this.selected && this.openPeek(this.selected),
       n: () => this.form.open(),
       '/': () => byTestId<HTMLInputElement>('filter-text').focus(),
+      w: () => this.nextWaiting(),
+      g: () => {
+        this.groupSelect.value = this.filter.group === 'repo' ? 'none' : 'repo';
+        this.setFilter({ group: this.filter.group === 'repo' ? 'none' : 'repo' });
+      },
     };
     const f = handled[e.key];
     if (f) {

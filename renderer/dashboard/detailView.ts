@@ -1,18 +1,20 @@
-// The detail pane: header with actions, then brief / status / handoff / events / verify as tabs.
+// The detail pane: header with actions, then the tab that matters for the state (detailTabs.ts) and the
+// artifacts (brief / status / handoff / events / verify). It always shows one named workcell: while a
+// new one loads, the header already names it and its actions are off, so no button acts on the
+// workcell that was shown before; Kill and Resume ask first, naming the workcell in the button.
 import type { WorkcellDetail } from '../../main/common/bridge.js';
 import { isEnded, type WorkcellSummary } from '../../main/common/workcell.js';
 import { h } from '../lib/dom.js';
-import { age, evidenceText, STATE_LABEL, verifyLabel } from '../lib/format.js';
+import { age, sinceTag, STATE_LABEL, statePill, verifyLabel } from '../lib/format.js';
+import { defaultTab, DETAIL_TABS, diffTab, logTab, nowTab, type DetailTab } from './detailTabs.js';
 
 export type DetailAction = 'peek' | 'terminal' | 'kill' | 'resume' | 'mute';
-const TABS = ['brief', 'status', 'handoff', 'events', 'verify'] as const;
-type Tab = (typeof TABS)[number];
 
 function pre(text: string | null, empty: string): HTMLElement {
   return text && text.trim() ? h('pre', { class: 'artifact' }, text) : h('p', { class: 'empty' }, empty);
 }
 
-function tabBody(tab: Tab, d: WorkcellDetail): HTMLElement {
+function artifactBody(tab: DetailTab, d: WorkcellDetail): HTMLElement {
   const a = d.artifacts;
   switch (tab) {
     case 'brief':
@@ -26,11 +28,15 @@ function tabBody(tab: Tab, d: WorkcellDetail): HTMLElement {
       return h(
         'div',
         {},
-        h('p', { class: `verify-head ${v.cls}` }, d.summary.verify.ran ? v.text : 'Verify has not run.'),
+        h(
+          'p',
+          { class: `verify-head ${v.cls}`, testid: 'verify-head' },
+          d.summary.verify.ran ? v.text : 'Verify has not run.',
+        ),
         pre(a.verifyLog ?? d.summary.verify.outputTail ?? null, 'No verify output.'),
       );
     }
-    case 'events':
+    default:
       if (a.events.length === 0) return h('p', { class: 'empty' }, 'No events yet.');
       return h(
         'ol',
@@ -57,31 +63,128 @@ function tabBody(tab: Tab, d: WorkcellDetail): HTMLElement {
   }
 }
 
+/** Tabs whose body holds its own state (a search box, opened files): a live refresh keeps them. */
+const KEEP_ON_REFRESH: ReadonlySet<DetailTab> = new Set(['log', 'diff']);
+
 export class DetailView {
   readonly el = h('aside', { class: 'detail', testid: 'detail', hidden: true });
-  private tab: Tab = 'brief';
+  private tab: DetailTab | null = null;
   private current: WorkcellDetail | null = null;
+  /** The workcell being loaded, shown in the header before its data arrives. */
+  private pending: string | null = null;
+  private confirming: 'kill' | 'resume' | null = null;
+  private readonly head = h('div', { class: 'detail-top' });
+  private readonly tabs = h('nav', { class: 'tabs', role: 'tablist' });
+  private readonly body = h('div', { class: 'tab-body' });
+  private bodyKey = '';
 
-  constructor(private readonly onAction: (a: DetailAction, w: WorkcellSummary) => void) {}
+  constructor(private readonly onAction: (a: DetailAction, w: WorkcellSummary) => void) {
+    this.el.append(this.head, this.tabs, this.body);
+  }
 
+  /** The workcell the pane shows or is loading; null when closed. */
   get name(): string | null {
-    return this.el.hidden ? null : (this.current?.summary.name ?? null);
+    return this.el.hidden ? null : (this.pending ?? this.current?.summary.name ?? null);
+  }
+
+  /** Switches to `name` at once: header names it, actions are off until its data is in. */
+  loading(name: string): void {
+    if (this.current?.summary.name === name && !this.pending) return;
+    this.pending = name;
+    this.confirming = null;
+    this.el.hidden = false;
+    this.el.dataset.name = name;
+    this.el.setAttribute('aria-busy', 'true');
+    this.head.replaceChildren(
+      h(
+        'header',
+        { class: 'detail-head' },
+        h('div', { class: 'detail-title' }, h('h2', { testid: 'detail-name' }, name)),
+      ),
+    );
+    this.tabs.replaceChildren();
+    this.body.replaceChildren(h('p', { class: 'empty' }, 'Loading…'));
+    this.bodyKey = '';
+  }
+
+  /** The pane could not load `name`: say so in place (an aborted request never gets here). */
+  failed(name: string, message: string): void {
+    if (this.current?.summary.name === name && !this.pending) {
+      this.renderHead(this.current, message);
+      return;
+    }
+    // Stays "loading" that name (pending), so the next live refresh can still fill the pane.
+    this.loading(name);
+    this.el.removeAttribute('aria-busy');
+    this.body.replaceChildren(h('p', { class: 'empty', testid: 'detail-error' }, message));
   }
 
   show(d: WorkcellDetail, message?: string): void {
+    const switched = this.current?.summary.name !== d.summary.name;
+    if (switched) {
+      this.tab = null;
+      this.confirming = null;
+    }
     this.current = d;
+    this.pending = null;
     this.el.hidden = false;
+    this.el.dataset.name = d.summary.name;
+    this.el.removeAttribute('aria-busy');
     this.render(message);
   }
 
   hide(): void {
     this.el.hidden = true;
     this.current = null;
+    this.pending = null;
+    this.confirming = null;
+    delete this.el.dataset.name;
+  }
+
+  private get activeTab(): DetailTab {
+    return this.tab ?? (this.current ? defaultTab(this.current.summary) : 'now');
   }
 
   private render(message?: string): void {
     const d = this.current;
     if (!d) return;
+    this.renderHead(d, message);
+    const tab = this.activeTab;
+    this.tabs.replaceChildren(
+      ...DETAIL_TABS.map((t) =>
+        h(
+          'button',
+          {
+            role: 'tab',
+            class: `tab ${t === tab ? 'active' : ''}`,
+            testid: `tab-${t}`,
+            'aria-selected': String(t === tab),
+            onclick: () => {
+              this.tab = t;
+              this.render(message);
+            },
+          },
+          t,
+        ),
+      ),
+    );
+    const key = `${d.summary.name}/${tab}`;
+    if (KEEP_ON_REFRESH.has(tab) && key === this.bodyKey) return;
+    this.bodyKey = key;
+    const isCurrent = () => this.name === d.summary.name && this.activeTab === tab;
+    const content =
+      tab === 'now'
+        ? nowTab(d, isCurrent)
+        : tab === 'log'
+          ? logTab(d.summary.name, isCurrent)
+          : tab === 'diff'
+            ? diffTab(d.summary.name, isCurrent)
+            : artifactBody(tab, d);
+    this.body.dataset.testid = `tab-body-${tab}`;
+    this.body.replaceChildren(content);
+  }
+
+  private renderHead(d: WorkcellDetail, message?: string): void {
     const w = d.summary;
     const act = (
       a: DetailAction,
@@ -95,20 +198,28 @@ export class DetailView {
           testid: `action-${a}`,
           disabled: opts.disabled,
           title: opts.title,
-          onclick: () => this.onAction(a, w),
+          onclick: () => {
+            if (a === 'kill' || a === 'resume') {
+              this.confirming = a;
+              return this.renderHead(d, message);
+            }
+            this.onAction(a, w);
+          },
         },
         label,
       );
     const v = verifyLabel(w);
-    this.el.replaceChildren(
+    const confirm = this.confirming;
+    this.head.replaceChildren(
       h(
         'header',
         { class: 'detail-head' },
         h(
           'div',
           { class: 'detail-title' },
-          h('h2', {}, w.name),
-          h('span', { class: `state state-${w.state}`, title: evidenceText(w) }, STATE_LABEL[w.state]),
+          h('h2', { testid: 'detail-name' }, w.name),
+          statePill(w, 'detail-state'),
+          sinceTag(w, Date.now()),
         ),
         h(
           'dl',
@@ -120,7 +231,7 @@ export class DetailView {
           h('dt', {}, 'age'),
           h('dd', {}, `${age(w.startedAt, w.endedAt)}${w.pass > 1 ? ` · pass ${w.pass}` : ''}`),
           h('dt', {}, 'verify'),
-          h('dd', { class: v.cls }, v.text),
+          h('dd', { class: v.cls, testid: 'detail-verify' }, v.text),
           h('dt', {}, 'evidence'),
           h('dd', { testid: 'evidence' }, w.evidence ? `${w.evidence.source}: ${w.evidence.detail}` : '–'),
           w.exitCode !== null || w.signal ? h('dt', {}, 'exit') : null,
@@ -134,30 +245,55 @@ export class DetailView {
             title: w.pane ? 'Watch without taking over (p)' : 'No tmux session to peek at',
           }),
           act('terminal', 'Open in terminal', { disabled: !w.pane }),
-          act('kill', 'Kill', { danger: true, disabled: isEnded(w.state) }),
-          act('resume', 'Resume', { disabled: !isEnded(w.state) }),
+          act('kill', 'Kill…', { danger: true, disabled: isEnded(w.state) }),
+          act('resume', 'Resume…', { disabled: !isEnded(w.state) }),
           act('mute', w.muted ? 'Unmute' : 'Mute', { title: 'Notifications for this workcell' }),
         ),
+        confirm
+          ? h(
+              'div',
+              {
+                class: `confirm ${confirm}`,
+                testid: 'confirm',
+                role: 'alertdialog',
+                'aria-label': `${confirm} ${w.name}`,
+              },
+              h(
+                'span',
+                {},
+                confirm === 'kill'
+                  ? `Stop the agent in ${w.name}? Its files and log stay.`
+                  : `Start a new pass of ${w.name} from its brief and handoff?`,
+              ),
+              h(
+                'button',
+                {
+                  class: `btn ${confirm === 'kill' ? 'danger' : 'primary'}`,
+                  testid: `confirm-${confirm}`,
+                  // `w` is the workcell this header was built for: the button cannot act on another.
+                  onclick: () => {
+                    this.confirming = null;
+                    this.onAction(confirm, w);
+                  },
+                },
+                `${confirm === 'kill' ? 'Kill' : 'Resume'} ${w.name}`,
+              ),
+              h(
+                'button',
+                {
+                  class: 'btn',
+                  testid: 'confirm-cancel',
+                  onclick: () => {
+                    this.confirming = null;
+                    this.renderHead(d, message);
+                  },
+                },
+                'Cancel',
+              ),
+            )
+          : null,
         h('p', { class: 'action-msg', testid: 'action-msg', role: 'status' }, message ?? ''),
       ),
-      h(
-        'nav',
-        { class: 'tabs', role: 'tablist' },
-        ...TABS.map((t) =>
-          h(
-            'button',
-            {
-              role: 'tab',
-              class: `tab ${t === this.tab ? 'active' : ''}`,
-              testid: `tab-${t}`,
-              'aria-selected': String(t === this.tab),
-              onclick: () => ((this.tab = t), this.render(message)),
-            },
-            t,
-          ),
-        ),
-      ),
-      h('div', { class: 'tab-body', testid: `tab-body-${this.tab}` }, tabBody(this.tab, d)),
     );
   }
 }

@@ -4,6 +4,7 @@
 // fragment (`/#token=T`, see dashboardUrl in main/common/bridge.ts) and keeps it in sessionStorage
 // (this origin, port included, and this tab only). In the app's dashboard and peek windows the preload
 // hands over the URL and token (workcellApp.getBridge(), main/common/ipc.ts).
+import { DETAIL_ROUTES, type LogTail, type WorkcellDiff } from '../../main/common/detailApi.js';
 import {
   BRIDGE_PROTOCOL,
   ROUTES,
@@ -69,7 +70,12 @@ function endpoint(): Promise<Endpoint> {
   return endpointP;
 }
 
-async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<BridgeResult<T>> {
+async function call<T>(
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<BridgeResult<T>> {
   const { base, token } = await endpoint();
   const headers: Record<string, string> = {};
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -80,6 +86,7 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
+      ...(signal ? { signal } : {}),
     });
   } catch (e) {
     return {
@@ -111,12 +118,16 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
 
 export const api = {
   list: () => call<WorkcellSummary[]>('GET', ROUTES.list),
-  detail: (name: string) => call<WorkcellDetail>('GET', ROUTES.workcell(name)),
+  /** `signal`: the dashboard aborts a detail request the user has clicked away from. */
+  detail: (name: string, signal?: AbortSignal) =>
+    call<WorkcellDetail>('GET', ROUTES.workcell(name), undefined, signal),
   start: (req: StartRequest) => call<WorkcellStatus>('POST', ROUTES.list, req),
   act: (name: string, action: Exclude<WorkcellAction, 'mute'>) =>
     call<WorkcellStatus>('POST', ROUTES.action(name, action)),
   mute: (name: string, muted: boolean) =>
     call<void>('POST', ROUTES.action(name, 'mute'), { muted } satisfies MuteRequest),
+  log: (name: string) => call<LogTail>('GET', DETAIL_ROUTES.log(name)),
+  diff: (name: string) => call<WorkcellDiff>('GET', DETAIL_ROUTES.diff(name)),
 };
 
 export async function openSocket(path: string): Promise<WebSocket> {

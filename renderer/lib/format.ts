@@ -1,5 +1,14 @@
 // Display helpers shared by the list and the detail pane.
+import {
+  forText,
+  GLANCE_ICON,
+  GLANCE_LABEL,
+  glanceClassOf,
+  glanceStateOf,
+  verifyWord,
+} from '../../main/common/glance.js';
 import type { WorkcellState, WorkcellSummary } from '../../main/common/workcell.js';
+import { h } from './dom.js';
 
 export const STATE_LABEL: Record<WorkcellState, string> = {
   starting: 'starting',
@@ -38,20 +47,46 @@ export function age(fromIso: string, toIso: string | null, now = Date.now()): st
   return `${Math.floor(hr / 24)}d`;
 }
 
+/** The verify cell: the same words as `workcell ls` (main/common/glance.ts). */
 export function verifyLabel(w: Pick<WorkcellSummary, 'state' | 'verify' | 'verified'>): {
   text: string;
   cls: string;
 } {
-  if (w.verified === false) return { text: 'claimed done, not verified', cls: 'bad' };
-  if (w.verified === true) return { text: 'verified', cls: 'good' };
-  if (w.verify.ran)
-    return { text: `exit ${w.verify.exitCode ?? '?'}`, cls: w.verify.exitCode === 0 ? 'good' : 'bad' };
-  return { text: '–', cls: 'muted' };
+  const v = verifyWord(w);
+  return { text: v.text, cls: v.tone };
+}
+
+/** The state pill: glyph and words, coloured by urgency class (never colour alone), evidence on hover. */
+export function statePill(w: WorkcellSummary, testid?: string): HTMLElement {
+  const g = glanceStateOf(w);
+  return h(
+    'span',
+    {
+      class: `state g-${glanceClassOf(w)} gs-${g}`,
+      title: evidenceText(w),
+      'data-glance': g,
+      ...(testid ? { testid } : {}),
+    },
+    h('span', { class: 'state-icon', 'aria-hidden': 'true' }, GLANCE_ICON[g]),
+    GLANCE_LABEL[g],
+  );
+}
+
+/** "for 12m" beside the pill, with the exact time on hover. */
+export function sinceTag(w: WorkcellSummary, now: number): HTMLElement | null {
+  const text = forText(w, now);
+  if (!text) return null;
+  const at = w.stateSince ?? w.endedAt ?? w.startedAt;
+  return h(
+    'span',
+    { class: 'since', title: `since ${new Date(at).toLocaleString()}`, testid: 'since' },
+    text,
+  );
 }
 
 export function evidenceText(w: WorkcellSummary): string {
   const e = w.evidence;
-  const lines = [STATE_LABEL[w.state]];
+  const lines = [GLANCE_LABEL[glanceStateOf(w)]];
   if (e) lines.push(`${e.source}: ${e.detail}`, `at ${new Date(e.at).toLocaleString()}`);
   if (w.reason) lines.push(`reason: ${w.reason}`);
   if (w.resetAt) lines.push(`resets at ${new Date(w.resetAt).toLocaleString()}`);

@@ -18,8 +18,10 @@ import { openSocket } from '../lib/bridgeClient.js';
 import { h } from '../lib/dom.js';
 import { terminalTheme } from '../lib/theme.js';
 
-/** Font sizes the fit may choose: below 6 px nothing is readable, above 20 px a small window looks odd. */
-const FONT = { min: 6, max: 20, start: 14 } as const;
+/** Font sizes the fit may choose: below 11 px a terminal is not readable (a 200-column pane in an
+ * 800 px window fitted to about 6 px), so the screen scrolls instead; above 20 px a small window
+ * looks odd. */
+const FONT = { min: 11, max: 20, start: 14 } as const;
 
 export class PeekView {
   readonly el: HTMLElement;

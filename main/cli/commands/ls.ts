@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { isEnded } from '../../common/workcell.js';
 import { engineFor, fail, printJson, warnIfUnsupervised, type CommandModule } from '../context.js';
-import { age, stateLabel, table, verifyLabel } from '../format.js';
+import { renderLs, wantsColor } from '../lsTable.js';
 
 export const command: CommandModule = {
   register(program: Command, ctx) {
@@ -10,7 +10,13 @@ export const command: CommandModule = {
       .alias('list')
       .description('list every workcell with its state (one tmux call for all)')
       .option('--json', 'print JSON')
-      .action(async (o: { json?: boolean }) => {
+      .option('--group <by>', 'group the rows: repo')
+      .action(async (o: { json?: boolean; group?: string }) => {
+        if (o.group !== undefined && o.group !== 'repo')
+          return fail(
+            { code: 'BAD_ARGS', message: `--group ${o.group}: only --group repo is known` },
+            o.json,
+          );
         const c = await engineFor(ctx, o.json);
         if (!c) return;
         const { settingsProblem } = await import('../../core/settingsProblem.js');
@@ -34,11 +40,15 @@ export const command: CommandModule = {
           );
           return;
         }
-        const rows = [['NAME', 'STATE', 'AGENT', 'AGE', 'VERIFY', 'LAST LINE']];
-        for (const w of workcells)
-          rows.push([w.name, stateLabel(w), w.agent, age(w.startedAt), verifyLabel(w), w.lastLine]);
-        for (const p of problems) rows.push([p.name, p.state, '-', '-', '-', p.reason]);
-        process.stdout.write(`${table(rows)}\n`);
+        const tty = process.stdout.isTTY;
+        const text = renderLs(workcells, problems, {
+          now: Date.now(),
+          // Piped: nothing is cut, so grep sees every line whole.
+          width: tty ? process.stdout.columns || 80 : null,
+          color: wantsColor(tty, process.env),
+          ...(o.group === 'repo' ? { group: 'repo' as const } : {}),
+        });
+        process.stdout.write(`${text}\n`);
       });
   },
 };

@@ -11,6 +11,7 @@ import {
 import { AGENTS, type AgentName, type WorkcellEvent, type WorkcellStatus } from '../../common/workcell.js';
 import { err, ok, type Result } from '../result.js';
 import type { ArtifactKind, BridgeEngine } from './engineApi.js';
+import { handleDetailGet } from './detailRoutes.js';
 import { COMMON_HEADERS } from './staticFiles.js';
 
 /** A start request is a few hundred bytes; 256 kB leaves room for a long objective and refuses floods. */
@@ -151,6 +152,7 @@ export async function handleApi(
     sendJson(res, await detail(engine, name));
     return true;
   }
+  if (method === 'GET' && action) return handleDetailGet(engine, res, name, action);
   if (method !== 'POST') return false;
   switch (action) {
     case 'kill':
