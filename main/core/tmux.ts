@@ -269,7 +269,16 @@ export class Tmux {
     names.forEach((n, i) => {
       const part = parts[i];
       if (part === undefined || (i === parts.length - 1 && r.code !== 0)) return;
-      out.set(n, part.replace(/\n+$/, '').split('\n').slice(-lines).join('\n'));
+      // The last `lines` lines that carry text: on a tall pane a one-line error above 40 blank lines
+      // ("Not logged in") must survive the cut.
+      out.set(
+        n,
+        part
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .slice(-lines)
+          .join('\n'),
+      );
     });
     return out;
   }
