@@ -89,13 +89,21 @@ export function hookState(e: HookEvent): DetectedState | null {
       return 'idle';
     case 'StopFailure': {
       const err = e.error ?? '';
-      if (err === 'rate_limit') return 'rate_limited';
+      if (err === 'rate_limit' || err === 'throttled') return 'rate_limited';
       if (AUTH_ERRORS.has(err)) return 'auth_failed';
       return 'idle';
     }
     default:
       return null;
   }
+}
+
+/** The reason a StopFailure carries: a throttle on rate_limited; on idle the network, or else an API
+ * error (a StopFailure that is neither a limit nor a login stopped the turn on one). */
+function stopReason(err: string | undefined, state: DetectedState): { reason?: DetectReason } {
+  if (state === 'rate_limited') return err === 'throttled' ? { reason: 'throttled' } : {};
+  if (state === 'idle') return { reason: err === 'network' ? 'network' : 'api_error' };
+  return {};
 }
 
 function fromHooks(events: readonly HookEvent[] | undefined): Claim | null {
@@ -109,8 +117,7 @@ function fromHooks(events: readonly HookEvent[] | undefined): Claim | null {
       state,
       evidence: { source: e.source ?? 'hook', detail: extra ? `${e.event} (${extra})` : e.event, at: e.at },
       ...(e.resetAt ? { resetAt: e.resetAt } : {}),
-      // StopFailure that is neither a limit nor a login: the turn stopped on an API error.
-      ...(e.event === 'StopFailure' && state === 'idle' ? { reason: 'api_error' as const } : {}),
+      ...(e.event === 'StopFailure' ? stopReason(e.error, state) : {}),
     };
   }
   return null;
@@ -129,8 +136,9 @@ function fromTitle(title: string | undefined, p: VendorPatterns, at: string): Cl
 // Words that say the error line is being retried right now: the spinner and "esc to interrupt" below
 // it belong to the retry, they are not newer work.
 const RETRYING = /\b(?:retrying|reconnecting|retry(?:ing)? in \d|attempt #?\d+\s*(?:\/|of)\s*\d+)/i;
-// A prompt the user typed, echoed into the transcript: anything below it is a newer turn.
-const PROMPT_ECHO = /^[❯›>]\s*\S/;
+// A prompt the user typed, echoed into the transcript: anything below it is a newer turn. A menu's
+// cursor on a numbered option ("› 1. Switch model") is not one.
+const PROMPT_ECHO = /^[❯›>]\s*(?!\d+\.\s)\S/;
 // Lines a dialog keeps below its question (options, hints, footer): more below means output moved on.
 const MAX_DIALOG_TAIL = 14;
 // A line-mode question with the answer typed after it ("Continue? (y/n) y").
