@@ -4,7 +4,7 @@
 // shows wins over a hook or title that merely says "working"; see docs/detection.md for the full table.
 import { DEFAULT_THRESHOLDS } from '../../common/settings.js';
 import type { AgentName, Evidence } from '../../common/workcell.js';
-import type { VendorPatterns } from '../agents/patterns.js';
+import { patternId, type VendorPatterns } from '../agents/patterns.js';
 import type { HookEvent } from '../agents/hookSink.js';
 import { paneHits, type Hit, type PaneHits } from './hits.js';
 import { parseResetAt } from './resetAt.js';
@@ -127,8 +127,10 @@ function fromTitle(title: string | undefined, p: VendorPatterns, at: string): Cl
   const t = (title ?? '').trim();
   if (!t) return null;
   for (const state of ['waiting', 'running', 'idle'] as const) {
-    if (p.title[state].some((re) => re.test(t)))
-      return { state, evidence: { source: 'title', detail: t, at } };
+    const re = p.title[state].find((r) => r.test(t));
+    if (!re) continue;
+    const pattern = patternId(re);
+    return { state, evidence: { source: 'title', detail: t, at, ...(pattern ? { pattern } : {}) } };
   }
   return null;
 }

@@ -204,3 +204,11 @@ test('9. a dead pane whose error sits 20+ lines above a stack trace', () => {
   assert.equal(d?.state, 'auth_failed');
   assert.equal(endReasonOf(d, 1), 'auth_failed');
 });
+
+test('screen and title evidence name the pattern that decided', () => {
+  const d = run('claude', 'working...', { title: '⠐ Claude Code' });
+  assert.deepEqual(
+    [d?.state, d?.evidence.source, d?.evidence.pattern],
+    ['running', 'title', 'claude.json: title.running[0]'],
+  );
+});
