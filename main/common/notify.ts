@@ -9,10 +9,15 @@ export type NotifierType = (typeof NOTIFIER_TYPES)[number];
  * `Stop`, Codex `agent-turn-complete`, Gemini `AfterAgent`, or a pane that went idle after work). */
 export const TURN_END = 'turn_end';
 
+/** Reasons that say an agent stopped (or is stuck) on an error: on `idle` ("stopped on an error": a
+ * 401, a 529 or a refused connection printed above its prompt), `stalled`, `failed` and `done`. */
+export const ERROR_REASONS = ['api_error', 'network', 'throttled'] as const;
+
 /** What a notifier subscribes to (`on` in settings): a state, or a reason (`auth_failed` also fires for
  * an agent that EXITED because it is not logged in: state failed, reason auth_failed; `turn_end` for a
- * finished turn). A change matches when its state or its reason is listed. */
-export type NotifyOn = WorkcellState | typeof TURN_END | 'network';
+ * finished turn; `api_error`/`network` for an idle that stopped on an error). A change matches when its
+ * state or its reason is listed. */
+export type NotifyOn = WorkcellState | typeof TURN_END | (typeof ERROR_REASONS)[number];
 
 /** The states a user wants to hear about by default: each one either needs them or ends the run.
  * `idle`, `running`, `starting` and `killed` (the user did it) are noise unless asked for. */
@@ -60,6 +65,9 @@ export const DEFAULT_NOTIFY_ON = [
   'vanished',
   'orphaned',
   TURN_END,
+  // An idle agent is not told by default, but one that stopped on an error is: it needs the user.
+  'api_error',
+  'network',
 ] as const satisfies readonly NotifyOn[];
 
 /** One state change the supervisor observed, as it hands it to the dispatcher. */

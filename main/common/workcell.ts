@@ -46,6 +46,9 @@ export interface Evidence {
   /** One line a person can read: the matched line, the hook event, the log age. */
   detail: string;
   at: string;
+  /** The pattern that matched, for screen evidence: `claude.json: waiting[0]`, or the user's override
+   * file path and index (`workcell explain` shows it). */
+  pattern?: string;
 }
 
 export interface VerifyResult {

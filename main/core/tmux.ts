@@ -163,6 +163,16 @@ function isNoServer(stderr: string): boolean {
   );
 }
 
+/** The last `n` lines of a capture that carry text: blank rows of a tall pane never count against the
+ * cut (a one-line "Not logged in" at the top of a 60-row dead pane must survive a 40-line excerpt). */
+export function textLines(capture: string, n: number): string {
+  return capture
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-n)
+    .join('\n');
+}
+
 /** A client for the supervisor's own tmux server. Always `-S <socket>`, never the user's default. */
 export class Tmux {
   constructor(
@@ -245,7 +255,9 @@ export class Tmux {
    * with a separator line). A session that vanished in between ends the chain: the rest are missing
    * from the map and the caller falls back to the log. */
   async captureDead(names: string[], lines: number): Promise<Map<string, string>> {
-    const sep = `--workcell-capture-${process.pid}-${Date.now()}--`;
+    // Not starting with "-": display-message would take it for flags ("invalid flag --") and the
+    // whole chain would fail.
+    const sep = `::workcell-capture-${process.pid}-${Date.now()}::`;
     const args: string[] = [];
     for (const n of names)
       args.push(
@@ -269,7 +281,9 @@ export class Tmux {
     names.forEach((n, i) => {
       const part = parts[i];
       if (part === undefined || (i === parts.length - 1 && r.code !== 0)) return;
-      out.set(n, part.replace(/\n+$/, '').split('\n').slice(-lines).join('\n'));
+      // The last `lines` lines that carry text: on a tall pane a one-line error above 40 blank lines
+      // ("Not logged in") must survive the cut.
+      out.set(n, textLines(part, lines));
     });
     return out;
   }

@@ -40,6 +40,8 @@ export const command: CommandModule = {
           lines.push(
             `  because  ${w.evidence.detail}`,
             `  source   ${w.evidence.source}, at ${w.evidence.at} (${age(w.evidence.at)} ago)`,
+            // Which pattern decided: a built-in file (`claude.json: waiting[0]`) or the user's override path.
+            ...(w.evidence.pattern ? [`  pattern  ${w.evidence.pattern}`] : []),
           );
         else lines.push('  no evidence recorded');
         if (w.reason) lines.push(`  reason   ${w.reason}`);

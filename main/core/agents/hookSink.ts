@@ -23,7 +23,7 @@ export interface HookEvent {
   /** Set when the payload was not JSON: the sink still records that the hook fired. */
   bad?: true;
   /** Where the event came from when not a hook: the vendor's own transcript (see transcripts.ts). */
-  source?: 'transcript';
+  source?: 'transcript' | 'stream';
   /** When a usage limit lifts, when the vendor's structured record says (ISO 8601). */
   resetAt?: string;
   /** SessionStart's `source` (startup, resume, clear, compact): how the session began. */

@@ -6,13 +6,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentName, SvErrorInfo } from '../../common/workcell.js';
 
-/** Categories a screen can show, most specific first in `detect`. `network` maps to stalled. */
+/** Categories a screen can show. `rate_limited` is a quota (usage limit); `throttled` the server
+ * limiting requests for a moment (plain 429, "server is busy"); `api_error` a 5xx/overload answer;
+ * `network` no answer at all. The last three are reasons on idle/stalled/failed (detect.ts). */
 export const PANE_CATEGORIES = [
   'waiting',
   'running',
   'idle',
   'rate_limited',
+  'throttled',
   'auth_failed',
+  'api_error',
   'network',
 ] as const;
 export type PaneCategory = (typeof PANE_CATEGORIES)[number];
@@ -51,11 +55,23 @@ const MAX_OVERRIDE_BYTES = 256 * 1024;
 
 class PatternError extends Error {}
 
+// Every compiled pattern knows where it came from ("common.json: rate_limited[2]", or the user's
+// override path), so evidence can name the pattern that decided and `workcell explain` the file.
+const ORIGIN = new WeakMap<RegExp, string>();
+
+/** Where a pattern was defined: `<file>: <category>[<index>]`; the file is a bare name for built-ins
+ * and the full path for a user override. Undefined for a RegExp not loaded from a pattern file. */
+export function patternId(re: RegExp): string | undefined {
+  return ORIGIN.get(re);
+}
+
 function compile(src: unknown, where: string): RegExp {
   if (typeof src !== 'string' || src.length === 0)
     throw new PatternError(`${where}: expected a non-empty string`);
   try {
-    return new RegExp(src, 'i');
+    const re = new RegExp(src, 'i');
+    ORIGIN.set(re, where);
+    return re;
   } catch (e) {
     throw new PatternError(`${where}: invalid regular expression: ${(e as Error).message}`);
   }
@@ -160,7 +176,8 @@ export function builtinPatterns(vendor: AgentName | string, dir: string = BUILTI
   for (const name of ['common', vendor]) {
     const file = join(dir, `${name}.json`);
     const text = readIfExists(file);
-    if (text !== null) p = apply(p, parseFile(text, file), file);
+    // Built-in ids name the file only (`claude.json: waiting[0]`): the install path says nothing.
+    if (text !== null) p = apply(p, parseFile(text, file), dir === BUILTIN_DIR ? `${name}.json` : file);
   }
   builtinCache.set(key, p);
   return p;

@@ -1,15 +1,25 @@
 // The state classifier: pure, one call per look at a workcell. Sources in order of trust (DESIGN.md §6):
 // vendor hook events, then the pane title, then the pane text, then elapsed-time rules. Usage limits,
-// lost logins and network failures are only ever visible on the screen, so a blocker the screen shows
-// wins over a hook or title that merely says "working"; see docs/detection.md for the full table.
+// lost logins and API/network failures are often only visible on the screen, so a blocker the screen
+// shows wins over a hook or title that merely says "working"; see docs/detection.md for the full table.
 import { DEFAULT_THRESHOLDS } from '../../common/settings.js';
 import type { AgentName, Evidence } from '../../common/workcell.js';
-import type { PaneCategory, VendorPatterns } from '../agents/patterns.js';
+import { patternId, type VendorPatterns } from '../agents/patterns.js';
 import type { HookEvent } from '../agents/hookSink.js';
+import { paneHits, type Hit, type PaneHits } from './hits.js';
 import { parseResetAt } from './resetAt.js';
-import { bottomLines, findLowest, type LineMatch } from './screen.js';
+import { bottomLines, type BottomLine } from './screen.js';
 
 export type DetectedState = 'waiting' | 'idle' | 'running' | 'rate_limited' | 'auth_failed' | 'stalled';
+
+/** Why, when the state alone does not say. On `idle`/`stalled` (and a dead pane's end): `api_error`
+ * (the API answered 5xx/overloaded), `network` (no answer). On `rate_limited`: `throttled` (the
+ * server limiting requests for a moment, not a quota; no reason = the usage limit). `no_progress`:
+ * the elapsed-time rule. */
+export type DetectReason = 'network' | 'api_error' | 'throttled' | 'no_progress';
+
+/** The reasons that mean "stopped on an error": an idle or ended agent with one is not calm. */
+export const ERROR_REASONS: readonly DetectReason[] = ['network', 'api_error', 'throttled'];
 
 export interface DetectInput {
   agent: AgentName | string;
@@ -30,21 +40,26 @@ export interface DetectInput {
   stallAfterMs?: number;
   /** Zone for wall-clock reset times that name none ("resets 3pm"). Default: this machine's. */
   timeZone?: string;
+  /** A dead pane's last screen: every meaningful line is read (an error can sit far above a stack
+   * trace), not only the bottom block. */
+  dead?: boolean;
 }
 
 export interface Detection {
   state: DetectedState;
+  /** The evidence; from the screen it names the pattern that matched (`evidence.pattern`). */
   evidence: Evidence;
-  /** ISO time a usage limit lifts, when the message says. */
+  /** ISO time a usage limit lifts (or a throttled request is retried), when known. */
   resetAt?: string;
-  /** Why, when the state alone does not say: `network` for a stalled agent that cannot reach its API. */
-  reason?: 'network' | 'no_progress';
+  reason?: DetectReason;
 }
 
 // One default for the whole product (settings `thresholds.stallSeconds`); its reason is given there.
 export const DEFAULT_STALL_MS = DEFAULT_THRESHOLDS.stallSeconds * 1000;
 
-type Claim = { state: DetectedState; evidence: Evidence; resetAt?: string; reason?: Detection['reason'] };
+type Claim = { state: DetectedState; evidence: Evidence; resetAt?: string; reason?: DetectReason };
+
+const AUTH_ERRORS = new Set(['authentication_failed', 'oauth_org_not_allowed', 'billing_error']);
 
 /** The hook events that say something about the agent's state, and what. Others (SessionStart,
  * SessionEnd, SubagentStop, auth_success notifications) return null: the engine owns start and exit. */
@@ -74,14 +89,21 @@ export function hookState(e: HookEvent): DetectedState | null {
       return 'idle';
     case 'StopFailure': {
       const err = e.error ?? '';
-      if (err === 'rate_limit') return 'rate_limited';
-      if (err === 'authentication_failed' || err === 'oauth_org_not_allowed' || err === 'billing_error')
-        return 'auth_failed';
+      if (err === 'rate_limit' || err === 'throttled') return 'rate_limited';
+      if (AUTH_ERRORS.has(err)) return 'auth_failed';
       return 'idle';
     }
     default:
       return null;
   }
+}
+
+/** The reason a StopFailure carries: a throttle on rate_limited; on idle the network, or else an API
+ * error (a StopFailure that is neither a limit nor a login stopped the turn on one). */
+function stopReason(err: string | undefined, state: DetectedState): { reason?: DetectReason } {
+  if (state === 'rate_limited') return err === 'throttled' ? { reason: 'throttled' } : {};
+  if (state === 'idle') return { reason: err === 'network' ? 'network' : 'api_error' };
+  return {};
 }
 
 function fromHooks(events: readonly HookEvent[] | undefined): Claim | null {
@@ -95,6 +117,7 @@ function fromHooks(events: readonly HookEvent[] | undefined): Claim | null {
       state,
       evidence: { source: e.source ?? 'hook', detail: extra ? `${e.event} (${extra})` : e.event, at: e.at },
       ...(e.resetAt ? { resetAt: e.resetAt } : {}),
+      ...(e.event === 'StopFailure' ? stopReason(e.error, state) : {}),
     };
   }
   return null;
@@ -104,35 +127,76 @@ function fromTitle(title: string | undefined, p: VendorPatterns, at: string): Cl
   const t = (title ?? '').trim();
   if (!t) return null;
   for (const state of ['waiting', 'running', 'idle'] as const) {
-    if (p.title[state].some((re) => re.test(t)))
-      return { state, evidence: { source: 'title', detail: t, at } };
+    const re = p.title[state].find((r) => r.test(t));
+    if (!re) continue;
+    const pattern = patternId(re);
+    return { state, evidence: { source: 'title', detail: t, at, ...(pattern ? { pattern } : {}) } };
   }
   return null;
 }
 
-type PaneHits = Partial<Record<PaneCategory, LineMatch>>;
+// Words that say the error line is being retried right now: the spinner and "esc to interrupt" below
+// it belong to the retry, they are not newer work.
+const RETRYING = /\b(?:retrying|reconnecting|retry(?:ing)? in \d|attempt #?\d+\s*(?:\/|of)\s*\d+)/i;
+// A prompt the user typed, echoed into the transcript: anything below it is a newer turn. A menu's
+// cursor on a numbered option ("› 1. Switch model") is not one.
+const PROMPT_ECHO = /^[❯›>]\s*(?!\d+\.\s)\S/;
+// Lines a dialog keeps below its question (options, hints, footer): more below means output moved on.
+const MAX_DIALOG_TAIL = 14;
+// A line-mode question with the answer typed after it ("Continue? (y/n) y").
+const ANSWERED_LINE_PROMPT = /(?:\(y\/n\)|\[y\/n\]|\(yes\/no\))\s*\S/i;
 
-function paneHits(screen: string, p: VendorPatterns): PaneHits {
-  const lines = bottomLines(screen, p.bottomLines);
-  const hits: PaneHits = {};
-  for (const [cat, list] of Object.entries(p.pane) as [PaneCategory, RegExp[]][]) {
-    let best: LineMatch | null = null;
-    for (const re of list) {
-      const m = findLowest(lines, re);
-      if (m && !best) best = m;
-      if (best) break;
-    }
-    if (best) hits[cat] = best;
+/** Blockers, most severe first: on one line a usage limit beats the 429 around it. */
+const BLOCKERS = ['rate_limited', 'auth_failed', 'throttled', 'api_error', 'network'] as const;
+type Blocker = (typeof BLOCKERS)[number];
+
+/** The blocker the screen shows now, if any: the lowest one that no newer turn or busy line follows. */
+function currentBlocker(
+  pane: PaneHits,
+  lines: BottomLine[],
+  p: VendorPatterns,
+): { cat: Blocker; hit: Hit } | null {
+  // An input line showing its placeholder ("› Ask Codex to do anything") is the prompt, not a turn.
+  const isPrompt = (t: string) => PROMPT_ECHO.test(t) && !p.pane.idle.some((re) => re.test(t));
+  let best: { cat: Blocker; hit: Hit } | null = null;
+  for (const cat of BLOCKERS) {
+    const hit = pane[cat];
+    if (!hit) continue;
+    const end = hit.line + hit.span - 1;
+    // A blocker above a newer busy line is history, unless the busy line is its own retry.
+    if (pane.running && pane.running.line > end && !RETRYING.test(hit.detail)) continue;
+    const newerTurn = lines.slice(end + 1).some((l) => isPrompt(l.text));
+    if (newerTurn) continue;
+    if (!best || hit.line > best.hit.line) best = { cat, hit };
   }
-  return hits;
+  return best;
 }
 
-function resetOf(hit: LineMatch, input: DetectInput): string | undefined {
+/** A dialog hit the agent has moved past: busy again, an answer typed, or too much output below. */
+function staleWaiting(pane: PaneHits, lines: BottomLine[]): boolean {
+  const w = pane.waiting;
+  if (!w) return true;
+  const end = w.line + w.span - 1;
+  if (pane.running && pane.running.line > end) return true;
+  if (ANSWERED_LINE_PROMPT.test(lines[w.line]!.text) && end < lines.length - 1) return true;
+  return lines.length - 1 - end > MAX_DIALOG_TAIL;
+}
+
+function resetOf(hit: Hit, lines: BottomLine[], input: DetectInput): string | undefined {
+  const opts = { now: input.now, timeZone: input.timeZone };
   const groups = hit.match.groups ?? {};
   const named = Object.entries(groups).find(([k, v]) => k.startsWith('reset') && v);
-  const text = named ? named[1]! : hit.detail;
-  return parseResetAt(text, { now: input.now, timeZone: input.timeZone }) ?? undefined;
+  if (named) return parseResetAt(named[1]!, opts) ?? undefined;
+  const own = parseResetAt(hit.detail, opts);
+  if (own) return own;
+  // The reset is often a line or two below the message ("Please retry in 8176s.").
+  const below = lines
+    .slice(hit.line + hit.span, hit.line + hit.span + RESET_LOOKAHEAD)
+    .find((l) => RESET_CUE.test(l.text));
+  return below ? (parseResetAt(below.text, opts) ?? undefined) : undefined;
 }
+const RESET_LOOKAHEAD = 6;
+const RESET_CUE = /\b(?:resets?|retry|try again|available)\b/i;
 
 function fmtAge(ms: number): string {
   const m = Math.floor(ms / 60_000);
@@ -143,47 +207,48 @@ function fmtAge(ms: number): string {
 
 export function detect(input: DetectInput): Detection | null {
   const at = input.now.toISOString();
-  const pane = paneHits(input.screen, input.patterns);
-  // A limit, login or network message above a newer busy line is history: the agent moved on.
-  for (const c of ['rate_limited', 'auth_failed', 'network'] as const) {
-    const hit = pane[c];
-    if (hit && pane.running && pane.running.line > hit.line) delete pane[c];
-  }
-  const paneClaim = (state: DetectedState, hit: LineMatch, extra: Partial<Claim> = {}): Claim => ({
+  const lines = bottomLines(input.screen, input.dead ? Infinity : input.patterns.bottomLines);
+  const pane = paneHits(lines, input.patterns);
+  if (pane.waiting && staleWaiting(pane, lines)) delete pane.waiting;
+  const paneClaim = (state: DetectedState, hit: Hit, extra: Partial<Claim> = {}): Claim => ({
     state,
-    evidence: { source: 'pane', detail: hit.detail, at },
+    evidence: { source: 'pane', detail: hit.detail, at, ...(hit.pattern ? { pattern: hit.pattern } : {}) },
     ...extra,
   });
   const hook = fromHooks(input.hookEvents);
-  const title = fromTitle(input.title, input.patterns, at);
+  const title = input.dead ? null : fromTitle(input.title, input.patterns, at);
+  const blocker = currentBlocker(pane, lines, input.patterns);
+  const busy =
+    (hook ?? title)?.state === 'running' ||
+    (!!pane.running && (!blocker || pane.running.line > blocker.hit.line));
+  const idleSaid = (hook ?? title)?.state === 'idle' || (!hook && !title && !!pane.idle);
 
   let claim: Claim | null = null;
   if (hook && (hook.state === 'rate_limited' || hook.state === 'auth_failed')) {
     // StopFailure names the error itself; the screen may still add when the limit lifts.
-    claim = {
-      ...hook,
-      resetAt: hook.resetAt ?? (pane.rate_limited ? resetOf(pane.rate_limited, input) : undefined),
-    };
-  } else if (pane.rate_limited) {
-    claim = paneClaim('rate_limited', pane.rate_limited, { resetAt: resetOf(pane.rate_limited, input) });
-  } else if (pane.auth_failed) {
-    claim = paneClaim('auth_failed', pane.auth_failed);
+    const limit = pane.rate_limited ?? pane.throttled;
+    claim = { ...hook, resetAt: hook.resetAt ?? (limit ? resetOf(limit, lines, input) : undefined) };
+  } else if (blocker?.cat === 'rate_limited' || blocker?.cat === 'throttled') {
+    const resetAt = resetOf(blocker.hit, lines, input);
+    claim = paneClaim('rate_limited', blocker.hit, {
+      ...(resetAt ? { resetAt } : {}),
+      ...(blocker.cat === 'throttled' ? { reason: 'throttled' as const } : {}),
+    });
+  } else if (blocker?.cat === 'auth_failed') {
+    claim = paneClaim('auth_failed', blocker.hit);
+  } else if (blocker && pane.waiting && pane.waiting.line > blocker.hit.line) {
+    claim = paneClaim('waiting', pane.waiting); // a dialog after the error asks the user now
+  } else if (blocker) {
+    const reason = blocker.cat as 'api_error' | 'network';
+    // Retrying, or still busy: stalled on the error. At its prompt: idle, stopped on the error.
+    const stopped = !RETRYING.test(blocker.hit.detail) && !busy && idleSaid;
+    claim = paneClaim(stopped ? 'idle' : 'stalled', blocker.hit, { reason });
   } else if (hook) {
-    // A hook still saying "working" while the screen shows the agent retrying a dead network.
-    claim =
-      hook.state === 'running' && pane.network && !pane.waiting
-        ? paneClaim('stalled', pane.network, { reason: 'network' })
-        : hook;
+    claim = hook;
   } else if (title) {
-    if (title.state === 'idle' && pane.waiting)
-      claim = paneClaim('waiting', pane.waiting); // dialogs do not set the title
-    else if (title.state === 'running' && pane.network && !pane.waiting)
-      claim = paneClaim('stalled', pane.network, { reason: 'network' });
-    else claim = title;
+    claim = title.state === 'idle' && pane.waiting ? paneClaim('waiting', pane.waiting) : title;
   } else if (pane.waiting) {
     claim = paneClaim('waiting', pane.waiting);
-  } else if (pane.network) {
-    claim = paneClaim('stalled', pane.network, { reason: 'network' });
   } else if (pane.running) {
     claim = paneClaim('running', pane.running);
   } else if (pane.idle) {
@@ -191,7 +256,7 @@ export function detect(input: DetectInput): Detection | null {
   }
 
   // Elapsed-time rule: only for an agent that should be working (or that nothing else explains).
-  if (!claim || claim.state === 'running') {
+  if (!input.dead && (!claim || claim.state === 'running')) {
     const stallAfter = input.stallAfterMs ?? DEFAULT_STALL_MS;
     const since = input.lastProgressAt ?? input.lastOutputAt;
     if (since) {

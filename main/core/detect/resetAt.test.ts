@@ -35,6 +35,15 @@ const table: [string, string | undefined, string | null][] = [
   ['5-hour limit reached', 'UTC', null],
   ['rate limited', 'UTC', null],
   ['port 1234567890123456', 'UTC', null],
+  // issue 9, class 3: tmux's own line is no reset; relative forms and zone abbreviations are.
+  ['Pane is dead (status 1, Mon Nov 30 13:58:27 2026)', 'UTC', null],
+  ['Pane is dead (signal 9, Sat Nov 21 11:00:00 2026)', 'UTC', null],
+  ['Retrying in 28s (2:28pm)', 'UTC', '2026-11-21T10:00:28.000Z'],
+  ['retry after 37s', undefined, '2026-11-21T10:00:37.000Z'],
+  ['try again in 2 hours', undefined, '2026-11-21T12:00:00.000Z'],
+  ['Please retry after 2733 seconds', undefined, '2026-11-21T10:45:33.000Z'],
+  ['Access resets at 3:10 PM PST', 'Europe/Berlin', '2026-11-21T23:10:00.000Z'],
+  ['Access resets at 3:10 PM EDT', 'UTC', '2026-11-21T19:10:00.000Z'],
 ];
 
 for (const [text, timeZone, expected] of table) {

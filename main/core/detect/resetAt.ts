@@ -39,10 +39,37 @@ const MONTH_DAY =
 const CLOCK_12 = /\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?(?![a-z])/i;
 const CLOCK_24 = /\b([01]?\d|2[0-3]):([0-5]\d)\b/;
 const ZONE = /\(([A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+|UTC|GMT)\)|\b(UTC|GMT)\b/;
+// Zone abbreviations vendors print after a clock ("Access resets at 3:10 PM PST"), as fixed offsets
+// (Etc/GMT+8 is UTC-8): the abbreviation already says whether daylight time applies.
+const ABBREV: Record<string, string> = {
+  PST: 'Etc/GMT+8',
+  PDT: 'Etc/GMT+7',
+  MST: 'Etc/GMT+7',
+  MDT: 'Etc/GMT+6',
+  CST: 'Etc/GMT+6',
+  CDT: 'Etc/GMT+5',
+  EST: 'Etc/GMT+5',
+  EDT: 'Etc/GMT+4',
+  AKST: 'Etc/GMT+9',
+  AKDT: 'Etc/GMT+8',
+  HST: 'Etc/GMT+10',
+  CET: 'Etc/GMT-1',
+  CEST: 'Etc/GMT-2',
+  EET: 'Etc/GMT-2',
+  EEST: 'Etc/GMT-3',
+  BST: 'Etc/GMT-1',
+  JST: 'Etc/GMT-9',
+  KST: 'Etc/GMT-9',
+  AEST: 'Etc/GMT-10',
+  AEDT: 'Etc/GMT-11',
+};
+const ABBREV_RE = new RegExp(`\\b(${Object.keys(ABBREV).join('|')})\\b`);
+// tmux's "Pane is dead (status 1, Mon Nov 30 13:58:27 2026)": the time the pane died, never a reset.
+const TMUX_DEAD = /Pane is dead \((?:status|signal) [^)]*\)/g;
 
 /** The reset moment as an ISO string, or null when the text names none we understand. */
 export function parseResetAt(text: string, opts: ResetAtOptions): string | null {
-  const t = text.replace(/\s+/g, ' ');
+  const t = text.replace(TMUX_DEAD, ' ').replace(/\s+/g, ' ');
   const nowMs = opts.now.getTime();
 
   const iso = ISO.exec(t);
@@ -132,6 +159,8 @@ const GRACE_PAST_CLOCK_MS = 60_000;
 const GRACE_PAST_DATE_MS = 86_400_000;
 
 function zoneOf(t: string): string | undefined {
+  const a = ABBREV_RE.exec(t);
+  if (a) return ABBREV[a[1]!];
   const m = ZONE.exec(t);
   const z = m?.[1] ?? m?.[2];
   if (!z) return undefined;

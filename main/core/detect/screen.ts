@@ -13,6 +13,14 @@ const DECORATION = /^[\s─━═┄┈╌▀▄█▌▐░▒▓⬝■.·•*]
 // output). One-segment tokens like `/login` survive: they are commands the patterns need.
 const PATH = /(?:~|\.{1,2})?(?:\/[\w.@%+=:,-]+){2,}\/?|~\/[\w.@%+=:,-]*/g;
 
+// Space-like glyphs some TUIs draw instead of a space (no-break, en/em/thin spaces, the blank braille
+// cell): patterns are written with plain spaces.
+const GLYPH_SPACE = /[\u00A0\u2000-\u200B\u202F\u205F\u3000\u2800⬝]/g;
+// tmux's own line under a dead pane (remain-on-exit): never the agent's words, and its date is no reset.
+const TMUX_DEAD = /^Pane is dead \((?:status|signal) [^)]*\)$/;
+// A JavaScript/Python stack frame: noise between an error message and the end of a dead screen.
+const STACK_FRAME = /^(?:at (?:async )?(?:[\w.$<>[\]]+ \(|file:|node:|<anonymous>)|File "[^"]*", line \d+)/;
+
 /** How many consecutive lines a wrapped message may span (80-column panes wrap long errors in three). */
 const WRAP_WINDOW = 3;
 
@@ -26,6 +34,7 @@ export interface BottomLine {
 export function normalizeLine(line: string): string {
   return line
     .replace(ANSI, '')
+    .replace(GLYPH_SPACE, ' ')
     .replace(/[’‘]/g, "'")
     .replace(PATH, ' ')
     .replace(EDGE, '')
@@ -34,15 +43,18 @@ export function normalizeLine(line: string): string {
     .trim();
 }
 
-/** The last `n` lines that carry words, top to bottom. */
+/** The last `n` lines that carry words, top to bottom (blank lines, rules, tmux's "Pane is dead" line
+ * and stack frames never count: on a tall pane a one-line error above 40 blank lines is still read).
+ * `n` = Infinity reads the whole screen (a dead pane: its error may sit far above a stack trace). */
 export function bottomLines(screen: string, n: number): BottomLine[] {
   const out: BottomLine[] = [];
   const lines = screen.split(/\r?\n/);
   for (let i = lines.length - 1; i >= 0 && out.length < n; i--) {
-    const raw = lines[i]!.replace(ANSI, '').replace(EDGE, '').replace(/\s+/g, ' ');
+    const raw = lines[i]!.replace(ANSI, '').replace(GLYPH_SPACE, ' ').replace(EDGE, '').replace(/\s+/g, ' ');
     const text = normalizeLine(lines[i]!);
-    if (text === '' || DECORATION.test(text)) continue;
-    out.push({ text, raw });
+    if (text === '' || DECORATION.test(text) || TMUX_DEAD.test(raw.trim()) || STACK_FRAME.test(raw.trim()))
+      continue;
+    out.push({ text, raw: raw.trim() });
   }
   return out.reverse();
 }
@@ -53,6 +65,8 @@ export interface LineMatch {
   detail: string;
   /** Index of the first matched line in the bottom block (higher = lower on the screen = newer). */
   line: number;
+  /** How many lines the match spans (a wrapped message: up to three). */
+  span: number;
 }
 
 /** The lowest (most recent) place on the screen where `re` matches. Each line is tried joined with
@@ -86,6 +100,7 @@ export function findLowest(lines: BottomLine[], re: RegExp): LineMatch | null {
       return {
         match: m,
         line: i,
+        span: lastLine + 1,
         detail: detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL - 1)}…` : detail,
       };
     }

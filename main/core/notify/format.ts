@@ -97,10 +97,17 @@ export function headline(change: StateChange): string {
     case 'waiting':
       return 'is waiting for you';
     case 'idle':
+      // An idle that stopped on an error is not calm: say so (issue 9).
+      if (change.reason === 'api_error') return 'stopped on an API error';
+      if (change.reason === 'network') return 'stopped: cannot reach its API';
       return 'is idle at its prompt';
     case 'stalled':
       return 'stalled: no output or progress';
     case 'rate_limited':
+      if (change.reason === 'throttled')
+        return change.resetAt
+          ? `is throttled by its API (retry ${change.resetAt})`
+          : 'is throttled by its API';
       return change.resetAt ? `hit a usage limit (resets ${change.resetAt})` : 'hit a usage limit';
     case 'auth_failed':
       return 'lost its login';

@@ -4,7 +4,8 @@
 import type { AgentName, WorkcellSummary } from '../../common/workcell.js';
 import { isEnded } from '../../common/workcell.js';
 import { loadPatterns, type VendorPatterns } from '../agents/patterns.js';
-import { detect } from '../detect/detect.js';
+import { detect, ERROR_REASONS } from '../detect/detect.js';
+import { endReasonOf } from '../detect/endReason.js';
 import { cleanTerminalText } from '../notify/format.js';
 import type { ControlDir } from '../paths.js';
 import type { Transitions } from '../transition.js';
@@ -42,8 +43,11 @@ export class Detector {
     });
     if (!t.applied) return { w, turnEnd: false };
     const s = t.status;
+    // An idle that stopped on an error is told by its reason (api_error, network), not as a finished turn.
+    const stoppedOnError = !!d?.reason && (ERROR_REASONS as readonly string[]).includes(d.reason);
     const turnEnd =
       s.state === 'idle' &&
+      !stoppedOnError &&
       (t.from === 'running' || t.from === 'stalled') &&
       (evidence.source === 'pane' || evidence.source === 'title' || TURN_END_EVENTS.test(evidence.detail));
     return {
@@ -89,13 +93,9 @@ export class Detector {
       screen: text,
       now: new Date(),
       patterns: this.patternsOf(w.agent),
+      dead: true,
     });
-    const reason =
-      d?.state === 'auth_failed' || d?.state === 'rate_limited'
-        ? d.state
-        : d?.reason === 'network'
-          ? 'network'
-          : null;
+    const reason = endReasonOf(d, w.state === 'done' ? 0 : (w.exitCode ?? null));
     if (!d || !reason) return w;
     const detail = `${w.evidence?.detail ?? w.state}; last screen: ${d.evidence.detail}`;
     const evidence = { ...(w.evidence ?? d.evidence), detail };

@@ -5,7 +5,7 @@ import { readdirSync, rmSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { DisposableStore, Emitter, toDisposable } from '../../common/lifecycle.js';
 import type { ControlDir } from '../paths.js';
-import type { Tmux } from '../tmux.js';
+import { textLines, type Tmux } from '../tmux.js';
 import { Backoff } from '../backoff.js';
 import type { Result } from '../result.js';
 import { ControlClient, ExitWaiter, HOME_SESSION, homeGone } from './controlClient.js';
@@ -145,7 +145,9 @@ export class ServerWatch {
           '-t',
           `=${n}:`,
         ]);
-        if (r.ok) out.set(n, r.value.replace(/\n+$/, '').split('\n').slice(-lines).join('\n'));
+        // The last `lines` lines that carry text: on a tall pane a one-line error at the top, above 40
+        // blank rows, is the end reason (issue 9).
+        if (r.ok) out.set(n, textLines(r.value, lines));
         else rest.push(n);
       }),
     );

@@ -2,7 +2,8 @@
 // figures issue 9 asks for (accuracy per vendor and per state, confusion of the misses, errors shown
 // as a calm done/idle, reset times parsed out of those shown).
 import { builtinPatterns } from '../../agents/patterns.js';
-import { detect } from '../../detect/index.js';
+import { detect, type Detection } from '../../detect/index.js';
+import { endReasonOf } from '../../detect/endReason.js';
 import { ERROR_LABELS, type Capture, type TruthLabel } from './capture.js';
 
 // Loading a vendor's patterns reads and compiles its files: once per vendor, not once per capture.
@@ -13,7 +14,7 @@ function patternsOf(vendor: string): ReturnType<typeof builtinPatterns> {
   return p;
 }
 
-export type Seen = TruthLabel | 'failed' | 'stalled' | 'none';
+export type Seen = TruthLabel | 'failed' | 'stalled' | 'mismatch';
 
 export interface Scored {
   capture: Capture;
@@ -28,32 +29,69 @@ export interface Scored {
   detail: string;
 }
 
-/** The detector's answer as the product shows it, in truth labels. A live pane the detector says
- * nothing about is `running` (paneWatch's default). A dead pane is read like the supervisor's
- * endReason: the screen without the title, and only a usage limit, a lost login or a network failure
- * becomes the reason; otherwise exit 0 is `done` and any other exit `failed`. */
+/** The detector's answer on a live pane, in truth labels: the one explicit mapping. Each truth label
+ * has exactly one detector output that counts as right; anything else is a miss:
+ *
+ * | detector says                                   | reads as      |
+ * | ----------------------------------------------- | ------------- |
+ * | nothing, or `running`                           | `working`     |
+ * | `waiting`                                       | `waiting`     |
+ * | `idle` without a reason                         | `idle`        |
+ * | `rate_limited` without a reason                 | `usage_limit` |
+ * | `rate_limited` + `throttled`                    | `throttled`   |
+ * | `auth_failed`                                   | `auth`        |
+ * | `idle`/`stalled` + `api_error`                  | `api_error`   |
+ * | `idle`/`stalled` + `network`                    | `network`     |
+ * | `stalled` + `no_progress` (the timer)           | `stalled` (never right: captures have no clock) |
+ *
+ * A reason on any other state (e.g. `waiting` + `api_error`) is `mismatch`, never right. */
+export function liveLabel(d: Detection | null): Seen {
+  if (!d || (d.state === 'running' && !d.reason)) return 'working';
+  const r = d.reason;
+  switch (d.state) {
+    case 'waiting':
+      return r ? 'mismatch' : 'waiting';
+    case 'idle':
+      return !r ? 'idle' : r === 'api_error' || r === 'network' ? r : 'mismatch';
+    case 'rate_limited':
+      return !r ? 'usage_limit' : r === 'throttled' ? 'throttled' : 'mismatch';
+    case 'auth_failed':
+      return r ? 'mismatch' : 'auth';
+    case 'stalled':
+      return r === 'api_error' || r === 'network' ? r : 'stalled';
+    default:
+      return 'mismatch';
+  }
+}
+
+const END_LABEL = {
+  rate_limited: 'usage_limit',
+  auth_failed: 'auth',
+  throttled: 'throttled',
+  api_error: 'api_error',
+  network: 'network',
+} as const;
+
+/** The detector's answer as the product shows it, in truth labels. A live pane: liveLabel. A dead
+ * pane is read like the supervisor's endReason (the whole screen, no title, endReasonOf): its reason
+ * if it has one, otherwise exit 0 is `done` and any other exit `failed`. */
 export function seenOf(c: Capture): { seen: Seen; resetAt?: string; detail: string } {
   const d = detect({
     agent: c.vendor,
     screen: c.screen,
-    ...(c.dead ? {} : { title: c.title }),
+    ...(c.dead ? { dead: true } : { title: c.title }),
     now: new Date(c.capturedAt),
     timeZone: 'UTC',
     patterns: patternsOf(c.vendor),
   });
   const detail = d
-    ? `${d.state}${d.reason ? `(${d.reason})` : ''} <- ${d.evidence.source}: ${d.evidence.detail}`
+    ? `${d.state}${d.reason ? `(${d.reason})` : ''} <- ${d.evidence.source}: ${d.evidence.detail}${d.evidence.pattern ? ` [${d.evidence.pattern}]` : ''}`
     : 'nothing';
-  const reason = d?.reason as string | undefined;
-  let seen: Seen = 'working';
-  if (d?.state === 'rate_limited') seen = 'usage_limit';
-  else if (d?.state === 'auth_failed') seen = 'auth';
-  else if (reason === 'network') seen = 'network';
-  else if (reason === 'api_error' || reason === 'throttled') seen = reason;
-  else if (c.dead) seen = c.exitStatus === 0 ? 'done' : 'failed';
-  else if (d?.state === 'waiting') seen = 'waiting';
-  else if (d?.state === 'idle') seen = 'idle';
-  else if (d?.state === 'stalled') seen = 'stalled';
+  let seen: Seen;
+  if (c.dead) {
+    const end = endReasonOf(d, c.exitSignal ? null : c.exitStatus);
+    seen = end ? END_LABEL[end] : c.exitStatus === 0 && !c.exitSignal ? 'done' : 'failed';
+  } else seen = liveLabel(d);
   return { seen, ...(d?.resetAt ? { resetAt: d.resetAt } : {}), detail };
 }
 

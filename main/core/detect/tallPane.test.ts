@@ -1,0 +1,58 @@
+// Issue 9, class 1, on a real tmux: a dead 80x60 pane whose only words are one line at the top keeps
+// that line in the excerpt the supervisor reads (blank lines never count against the cut), and the
+// detector reads it as the end reason, not tmux's "Pane is dead (status 1, <date>)" line below it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { builtinPatterns } from '../agents/patterns.js';
+import { makeHome, waitFor } from '../testing/fixture.js';
+import { Tmux } from '../tmux.js';
+import { detect } from './detect.js';
+import { endReasonOf } from './endReason.js';
+
+test('a tall dead pane: the one line at the top survives the excerpt and is the end reason', async () => {
+  const home = makeHome('wc-tall-');
+  try {
+    writeFileSync(home.dir.tmuxConf, 'set -g remain-on-exit on\n');
+    const tmux = new Tmux(home.dir.socket, home.dir.tmuxConf);
+    const started = await tmux.run([
+      'new-session',
+      '-d',
+      '-s',
+      'tall',
+      '-x',
+      '80',
+      '-y',
+      '60',
+      'sh',
+      '-c',
+      "printf 'Not logged in \\302\\267 Please run /login\\n'; exit 1",
+    ]);
+    assert.ok(started.ok, JSON.stringify(started));
+    const pane = await waitFor(
+      async () => {
+        const r = await tmux.listPanes();
+        return r.ok ? r.value.find((p) => p.session === 'tall' && p.dead) : undefined;
+      },
+      10_000,
+      'the pane to die',
+    );
+    assert.equal(pane.deadStatus, 1);
+    const excerpt = (await tmux.captureDead(['tall'], 40)).get('tall') ?? '';
+    assert.match(excerpt, /^Not logged in · Please run \/login$/m, excerpt);
+    assert.match(excerpt, /Pane is dead \(status 1,/, 'tmux printed its line 58 rows below');
+    const d = detect({
+      agent: 'claude',
+      screen: excerpt,
+      now: new Date('2026-11-30T14:00:00Z'),
+      timeZone: 'UTC',
+      patterns: builtinPatterns('claude'),
+      dead: true,
+    });
+    assert.equal(d?.state, 'auth_failed');
+    assert.equal(d?.resetAt, undefined);
+    assert.equal(endReasonOf(d, 1), 'auth_failed');
+  } finally {
+    home.cleanup();
+  }
+});
