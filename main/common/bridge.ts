@@ -26,7 +26,7 @@ export const ROUTES = {
   control: (name: string) => `/control/${encodeURIComponent(name)}`,
 } as const;
 
-export const WORKCELL_ACTIONS = ['kill', 'resume', 'mute'] as const;
+export const WORKCELL_ACTIONS = ['kill', 'resume', 'mute', 'reply', 'prompt'] as const;
 export type WorkcellAction = (typeof WORKCELL_ACTIONS)[number];
 
 /** POST /api/workcells. `args` is an exact argv tail (one element per line in the form), never split
@@ -39,6 +39,10 @@ export interface StartRequest {
   verify?: string;
   args: string[];
 }
+
+/** POST /api/workcells/:name/reply: literal text (then Enter unless `enter: false`) or one named key.
+ * GET /api/workcells/:name/prompt answers a `Prompt` (main/common/prompt.ts). */
+export type ReplyRequest = { text: string; enter?: boolean } | { key: string };
 
 /** POST /api/workcells/:name/mute */
 export interface MuteRequest {

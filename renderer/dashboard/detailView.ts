@@ -3,6 +3,7 @@ import type { WorkcellDetail } from '../../main/common/bridge.js';
 import { isEnded, type WorkcellSummary } from '../../main/common/workcell.js';
 import { h } from '../lib/dom.js';
 import { age, evidenceText, STATE_LABEL, verifyLabel } from '../lib/format.js';
+import { ReplyBox } from './replyBox.js';
 
 export type DetailAction = 'peek' | 'terminal' | 'kill' | 'resume' | 'mute';
 const TABS = ['brief', 'status', 'handoff', 'events', 'verify'] as const;
@@ -61,6 +62,7 @@ export class DetailView {
   readonly el = h('aside', { class: 'detail', testid: 'detail', hidden: true });
   private tab: Tab = 'brief';
   private current: WorkcellDetail | null = null;
+  private readonly reply = new ReplyBox();
 
   constructor(private readonly onAction: (a: DetailAction, w: WorkcellSummary) => void) {}
 
@@ -100,6 +102,7 @@ export class DetailView {
         label,
       );
     const v = verifyLabel(w);
+    this.reply.show(w);
     this.el.replaceChildren(
       h(
         'header',
@@ -140,6 +143,7 @@ export class DetailView {
         ),
         h('p', { class: 'action-msg', testid: 'action-msg', role: 'status' }, message ?? ''),
       ),
+      this.reply.el,
       h(
         'nav',
         { class: 'tabs', role: 'tablist' },

@@ -11,10 +11,12 @@ import {
   TOKEN_PROTOCOL_PREFIX,
   type BridgeResult,
   type MuteRequest,
+  type ReplyRequest,
   type StartRequest,
   type WorkcellAction,
   type WorkcellDetail,
 } from '../../main/common/bridge.js';
+import type { Prompt } from '../../main/common/prompt.js';
 import type { WorkcellStatus, WorkcellSummary } from '../../main/common/workcell.js';
 import { appApi } from './appApi.js';
 
@@ -113,10 +115,13 @@ export const api = {
   list: () => call<WorkcellSummary[]>('GET', ROUTES.list),
   detail: (name: string) => call<WorkcellDetail>('GET', ROUTES.workcell(name)),
   start: (req: StartRequest) => call<WorkcellStatus>('POST', ROUTES.list, req),
-  act: (name: string, action: Exclude<WorkcellAction, 'mute'>) =>
+  act: (name: string, action: Exclude<WorkcellAction, 'mute' | 'reply' | 'prompt'>) =>
     call<WorkcellStatus>('POST', ROUTES.action(name, action)),
   mute: (name: string, muted: boolean) =>
     call<void>('POST', ROUTES.action(name, 'mute'), { muted } satisfies MuteRequest),
+  prompt: (name: string) => call<Prompt>('GET', ROUTES.action(name, 'prompt')),
+  reply: (name: string, req: ReplyRequest) =>
+    call<{ chars: number; key: string | null }>('POST', ROUTES.action(name, 'reply'), req),
 };
 
 export async function openSocket(path: string): Promise<WebSocket> {

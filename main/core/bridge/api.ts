@@ -11,6 +11,7 @@ import {
 import { AGENTS, type AgentName, type WorkcellEvent, type WorkcellStatus } from '../../common/workcell.js';
 import { err, ok, type Result } from '../result.js';
 import type { ArtifactKind, BridgeEngine } from './engineApi.js';
+import { promptOf, parseReply, replyTo } from './replyApi.js';
 import { COMMON_HEADERS } from './staticFiles.js';
 
 /** A start request is a few hundred bytes; 256 kB leaves room for a long objective and refuses floods. */
@@ -151,6 +152,10 @@ export async function handleApi(
     sendJson(res, await detail(engine, name));
     return true;
   }
+  if (action === 'prompt' && method === 'GET') {
+    sendJson(res, await promptOf(engine, name));
+    return true;
+  }
   if (method !== 'POST') return false;
   switch (action) {
     case 'kill':
@@ -174,6 +179,12 @@ export async function handleApi(
           ? await engine.setMuted(name, muted)
           : err('BAD_ARGS', 'mute needs { "muted": true|false }'),
       );
+      return true;
+    }
+    case 'reply': {
+      const body = await readBody(req);
+      const reply = body.ok ? parseReply(body.value) : body;
+      sendJson(res, reply.ok ? await replyTo(engine, name, reply.value) : reply);
       return true;
     }
     default:

@@ -55,11 +55,14 @@ async function main(): Promise<void> {
             resolve();
           };
           stdin.on('data', onData);
+          stdin.resume(); // a second --read-raw: the first one paused the stream
         });
         if (stdin.isTTY) stdin.setRawMode(false);
         stdin.pause();
-        const { writeFileSync } = await import('node:fs');
-        writeFileSync(v, JSON.stringify(got));
+        // Written whole, then renamed: a test that polls for the file never reads it half-written.
+        const { renameSync, writeFileSync } = await import('node:fs');
+        writeFileSync(`${v}.tmp`, JSON.stringify(got));
+        renameSync(`${v}.tmp`, v);
         process.stdout.write(`got ${got.length} chars\n`);
         i++;
         break;
