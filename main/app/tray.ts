@@ -3,6 +3,7 @@ import { Menu, nativeImage, Tray, type MenuItemConstructorOptions, type NativeIm
 import { join } from 'node:path';
 import type { WorkcellSummary } from '../common/workcell.js';
 import type { FleetNotices } from '../common/bridge.js';
+import type { Prompt } from '../common/prompt.js';
 import { buildTrayModel, type TrayAction, type TrayIcon, type TrayMenuItem } from './trayModel.js';
 
 export const TRAY_REFRESH = {
@@ -42,6 +43,7 @@ export class TrayController {
   private readonly icons = new Map<TrayIcon, NativeImage>();
   private last: readonly WorkcellSummary[] = [];
   private notices: FleetNotices = { supervisor: null, settings: null };
+  private prompts: ReadonlyMap<string, Prompt> = new Map();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -68,11 +70,17 @@ export class TrayController {
   update(list: readonly WorkcellSummary[], notices?: FleetNotices): void {
     this.last = list;
     if (notices) this.notices = notices;
-    const model = buildTrayModel(list, Date.now(), this.notices);
+    const model = buildTrayModel(list, Date.now(), this.notices, this.prompts);
     this.tray.setImage(this.icon(model.icon));
     this.tray.setToolTip(model.tooltip);
     // Linux only picks up a changed menu when it is set again, so rebuild and set on every change.
     this.tray.setContextMenu(Menu.buildFromTemplate(toTemplate(model.menu, this.run)));
+  }
+
+  /** Quick replies for waiting workcells (trayReplies.ts): rebuilds the menu with them. */
+  setPrompts(prompts: ReadonlyMap<string, Prompt>): void {
+    this.prompts = prompts;
+    this.update(this.last);
   }
 
   destroy(): void {

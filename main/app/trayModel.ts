@@ -1,7 +1,9 @@
 // Everything the tray shows, as plain data: which icon, the tooltip, the menu tree. Pure (no
 // electron) so it is table-tested under plain node; tray.ts only turns it into Electron objects.
 import type { FleetNotices } from '../common/bridge.js';
+import type { Prompt } from '../common/prompt.js';
 import { isEnded, type WorkcellState, type WorkcellSummary } from '../common/workcell.js';
+import { replyItems } from './trayReplies.js';
 
 export type TrayIcon = 'ok' | 'waiting' | 'alert' | 'limited' | 'empty';
 
@@ -10,6 +12,7 @@ export type TrayAction =
   | { kind: 'terminal'; name: string }
   | { kind: 'kill'; name: string }
   | { kind: 'resume'; name: string }
+  | { kind: 'reply'; name: string; key: string }
   | { kind: 'dashboard' }
   | { kind: 'settings' }
   | { kind: 'quit' };
@@ -143,7 +146,7 @@ function stateWord(w: WorkcellSummary): string {
   return w.state.replace('_', '-');
 }
 
-function entry(w: WorkcellSummary, now: number): TrayMenuItem {
+function entry(w: WorkcellSummary, now: number, prompt?: Prompt): TrayMenuItem {
   const age = ageText(w, now);
   const head = [w.name, stateWord(w), age].filter((s) => s.length > 0).join(' · ');
   const last = truncate(w.lastLine, TRAY.lastLineChars);
@@ -153,6 +156,7 @@ function entry(w: WorkcellSummary, now: number): TrayMenuItem {
     id,
     label: w.muted ? `${head} (muted)` : head,
     submenu: [
+      ...replyItems(w.name, prompt),
       ...(last.length > 0 ? [{ id: `${id}:last`, label: last, enabled: false }] : []),
       ...(last.length > 0 ? [{ id: `${id}:sep`, label: '', type: 'separator' as const }] : []),
       { id: `${id}:peek`, label: 'Peek', enabled: w.pane !== null, action: { kind: 'peek', name: w.name } },
@@ -190,6 +194,8 @@ export function buildTrayModel(
   list: readonly WorkcellSummary[],
   now: number,
   notices: FleetNotices = { supervisor: null, settings: null },
+  /** The question and answers of waiting workcells (trayReplies.ts), for quick replies. */
+  prompts: ReadonlyMap<string, Prompt> = new Map(),
 ): TrayModel {
   const icon = notices.supervisor ? 'alert' : iconOf(list);
   const counts = countsText(list);
@@ -222,7 +228,7 @@ export function buildTrayModel(
     if (members.length === 0) continue;
     menu.push({ id: `sep:${g.id}`, label: '', type: 'separator' });
     menu.push({ id: `group:${g.id}`, label: `${g.label} (${members.length})`, enabled: false });
-    for (const w of members.slice(0, TRAY.maxPerGroup)) menu.push(entry(w, now));
+    for (const w of members.slice(0, TRAY.maxPerGroup)) menu.push(entry(w, now, prompts.get(w.name)));
     const hidden = members.length - TRAY.maxPerGroup;
     if (hidden > 0) {
       menu.push({ id: `more:${g.id}`, label: `…and ${hidden} more`, action: { kind: 'dashboard' } });
