@@ -133,6 +133,10 @@ export const TOKEN_PROTOCOL_PREFIX = 'workcell.token.';
  * opens a 0600 file that redirects to it, never the URL itself (argv is readable by every local user). */
 export const TOKEN_FRAGMENT = 'token';
 
+/** Set on a 403 whose token was rotated (`workcell ui --rotate-token`): `token-rotated`. The page then
+ * says to reopen it from `workcell ui` instead of a bare "forbidden". */
+export const REFUSAL_HEADER = 'X-Workcell-Refusal';
+
 /** The URL that hands `token` to a new dashboard tab at `origin` (http://127.0.0.1:PORT). */
 export function dashboardUrl(origin: string, token: string): string {
   return `${origin}/#${TOKEN_FRAGMENT}=${encodeURIComponent(token)}`;

@@ -7,6 +7,7 @@ import { byTestId, h, isTyping } from '../lib/dom.js';
 import { initTheme } from '../lib/theme.js';
 import { PeekView } from '../peek/peekView.js';
 import { DetailView, type DetailAction } from './detailView.js';
+import { guardAccess } from './accessGuard.js';
 import { matches, renderList, type ListFilter } from './listView.js';
 import { NewWorkcellForm } from './newWorkcellForm.js';
 
@@ -188,6 +189,7 @@ export class DashboardApp {
       if (this.detail.name) void this.openDetail(this.detail.name, undefined, true);
     };
     ws.onclose = () => {
+      void guardAccess(this.root);
       this.conn.textContent = 'reconnecting';
       this.conn.className = 'conn down';
       setTimeout(() => this.connectEvents(Math.min(delay * 2, RECONNECT.maxMs)), delay);

@@ -6,6 +6,7 @@
 // hands over the URL and token (workcellApp.getBridge(), main/common/ipc.ts).
 import {
   BRIDGE_PROTOCOL,
+  REFUSAL_HEADER,
   ROUTES,
   TOKEN_FRAGMENT,
   TOKEN_PROTOCOL_PREFIX,
@@ -97,7 +98,10 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
       ok: false,
       error: {
         code: 'NOT_WRITABLE',
-        message: 'the bridge refused this page: open the URL `workcell ui` printed, or the file it names',
+        message:
+          res.headers.get(REFUSAL_HEADER) === 'token-rotated'
+            ? TOKEN_ROTATED_MESSAGE
+            : 'the bridge refused this page: open the URL `workcell ui` printed, or the file it names',
       },
     };
   try {
@@ -108,6 +112,25 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
       ok: false,
       error: { code: 'TMUX_FAILED', message: `unexpected answer from the bridge: HTTP ${res.status}` },
     };
+  }
+}
+
+export const TOKEN_ROTATED_MESSAGE =
+  'This dashboard’s access token was rotated (workcell ui --rotate-token): reopen it from `workcell ui` (the URL it prints, or the file it names).';
+
+/** Why this page cannot use the bridge (token rotated, or refused), or null when it can, or when the
+ * bridge is only unreachable (the reconnect loop handles that). */
+export async function accessProblem(): Promise<'rotated' | 'refused' | null> {
+  const { base, token } = await endpoint();
+  try {
+    const res = await fetch(`${base}${ROUTES.list}`, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+    });
+    if (res.status !== 403) return null;
+    return res.headers.get(REFUSAL_HEADER) === 'token-rotated' ? 'rotated' : 'refused';
+  } catch {
+    // unreachable: `workcell ui` stopped or restarting; not an access problem
+    return null;
   }
 }
 
