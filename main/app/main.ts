@@ -14,6 +14,7 @@ import { installHardening } from './security.js';
 import { SettingsStore, safeStorageCipher } from './settingsStore.js';
 import { TrayController } from './tray.js';
 import type { TrayAction } from './trayModel.js';
+import { TrayPrompts } from './trayReplies.js';
 import { WindowManager } from './windows.js';
 import { startCore, type AppCore } from './wiring.js';
 
@@ -98,10 +99,21 @@ async function main(): Promise<void> {
         return void running.kill(a.name).then((r) => report(`Kill ${a.name}`, r));
       case 'resume':
         return void running.resume(a.name).then((r) => report(`Resume ${a.name}`, r));
+      case 'reply':
+        return void running.engine
+          .reply(a.name, { key: a.key }, 'tray')
+          .then((r) => report(`Reply to ${a.name}`, r.ok ? { ok: true, value: null } : r));
     }
   };
   const tray = new TrayController(PATHS.assets, act);
-  const unsubscribe = running.onChange((list, notices) => tray.update(list, notices));
+  const prompts = new TrayPrompts(async (name) => {
+    const r = await running.engine.tmux.capture(name);
+    return r.ok ? r.value : null;
+  });
+  const unsubscribe = running.onChange((list, notices) => {
+    tray.update(list, notices);
+    void prompts.refresh(list).then((changed) => changed && tray.setPrompts(prompts.current));
+  });
 
   registerHandlers(
     {

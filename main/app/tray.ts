@@ -3,6 +3,7 @@ import { app, Menu, nativeImage, Tray, type MenuItemConstructorOptions, type Nat
 import { join } from 'node:path';
 import { isEnded, type WorkcellSummary } from '../common/workcell.js';
 import type { FleetNotices } from '../common/bridge.js';
+import type { Prompt } from '../common/prompt.js';
 import { buildTrayModel, seenKey, type TrayAction, type TrayIcon, type TrayMenuItem } from './trayModel.js';
 
 export const TRAY_REFRESH = {
@@ -44,6 +45,7 @@ export class TrayController {
   private notices: FleetNotices = { supervisor: null, settings: null };
   /** Endings shown in a menu the user opened: they leave the menu and the badge (trayModel.ts). */
   private readonly seen = new Set<string>();
+  private prompts: ReadonlyMap<string, Prompt> = new Map();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -70,7 +72,10 @@ export class TrayController {
   update(list: readonly WorkcellSummary[], notices?: FleetNotices): void {
     this.last = list;
     if (notices) this.notices = notices;
-    const model = buildTrayModel(list, Date.now(), this.notices, { seen: this.seen });
+    const model = buildTrayModel(list, Date.now(), this.notices, {
+      seen: this.seen,
+      prompts: this.prompts,
+    });
     this.tray.setImage(this.icon(model.icon));
     this.tray.setToolTip(model.tooltip);
     // The count that needs you: the dock / launcher badge where there is one, beside the icon on macOS.
@@ -83,6 +88,12 @@ export class TrayController {
     menu.on('menu-will-show', () => shown.forEach((k) => this.seen.add(k)));
     menu.on('menu-will-close', () => this.update(this.last));
     this.tray.setContextMenu(menu);
+  }
+
+  /** Quick replies for waiting workcells (trayReplies.ts): rebuilds the menu with them. */
+  setPrompts(prompts: ReadonlyMap<string, Prompt>): void {
+    this.prompts = prompts;
+    this.update(this.last);
   }
 
   destroy(): void {

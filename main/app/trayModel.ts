@@ -2,7 +2,9 @@
 // electron) so it is table-tested under plain node; tray.ts only turns it into Electron objects.
 import type { FleetNotices } from '../common/bridge.js';
 import { GLANCE_LABEL, needsYou } from '../common/glance.js';
+import type { Prompt } from '../common/prompt.js';
 import { isEnded, type WorkcellState, type WorkcellSummary } from '../common/workcell.js';
+import { replyItems } from './trayReplies.js';
 
 export type TrayIcon = 'ok' | 'waiting' | 'alert' | 'limited' | 'empty';
 
@@ -11,6 +13,7 @@ export type TrayAction =
   | { kind: 'terminal'; name: string }
   | { kind: 'kill'; name: string }
   | { kind: 'resume'; name: string }
+  | { kind: 'reply'; name: string; key: string }
   | { kind: 'dashboard' }
   | { kind: 'settings' }
   | { kind: 'quit' };
@@ -155,7 +158,7 @@ function stateWord(w: WorkcellSummary): string {
   return w.state.replace('_', '-');
 }
 
-function entry(w: WorkcellSummary, now: number): TrayMenuItem {
+function entry(w: WorkcellSummary, now: number, prompt?: Prompt): TrayMenuItem {
   const age = ageText(w, now);
   const head0 = [w.name, stateWord(w), age].filter((s) => s.length > 0).join(' · ');
   // A waiting entry says what it asks, so the user knows which one to answer without opening it.
@@ -169,6 +172,7 @@ function entry(w: WorkcellSummary, now: number): TrayMenuItem {
     id,
     label: w.muted ? `${head} (muted)` : head,
     submenu: [
+      ...replyItems(w.name, prompt),
       ...(last.length > 0 ? [{ id: `${id}:last`, label: last, enabled: false }] : []),
       ...(last.length > 0 ? [{ id: `${id}:sep`, label: '', type: 'separator' as const }] : []),
       { id: `${id}:peek`, label: 'Peek', enabled: w.pane !== null, action: { kind: 'peek', name: w.name } },
@@ -210,6 +214,8 @@ export function seenKey(w: Pick<WorkcellSummary, 'name' | 'endedAt'>): string {
 export interface TrayOptions {
   /** Endings the user has seen (seenKey): those entries leave the menu and the badge. */
   seen?: ReadonlySet<string>;
+  /** The question and answers of waiting workcells (trayReplies.ts), for quick replies. */
+  prompts?: ReadonlyMap<string, Prompt>;
 }
 
 export function buildTrayModel(
@@ -219,6 +225,7 @@ export function buildTrayModel(
   opts: TrayOptions = {},
 ): TrayModel {
   const seen = opts.seen ?? new Set<string>();
+  const prompts = opts.prompts ?? new Map<string, Prompt>();
   const list = all.filter((w) => !(isEnded(w.state) && seen.has(seenKey(w))));
   const badge = list.filter(needsYou).length;
   const icon = notices.supervisor ? 'alert' : iconOf(list);
@@ -252,7 +259,7 @@ export function buildTrayModel(
     if (members.length === 0) continue;
     menu.push({ id: `sep:${g.id}`, label: '', type: 'separator' });
     menu.push({ id: `group:${g.id}`, label: `${g.label} (${members.length})`, enabled: false });
-    for (const w of members.slice(0, TRAY.maxPerGroup)) menu.push(entry(w, now));
+    for (const w of members.slice(0, TRAY.maxPerGroup)) menu.push(entry(w, now, prompts.get(w.name)));
     const hidden = members.length - TRAY.maxPerGroup;
     if (hidden > 0) {
       menu.push({

@@ -7,6 +7,7 @@ import { command as status } from './commands/status.js';
 import { command as peek } from './commands/peek.js';
 import { command as attach } from './commands/attach.js';
 import { command as kill } from './commands/kill.js';
+import { command as send } from './commands/send.js';
 import { command as gc } from './commands/gc.js';
 import { command as doctor } from './commands/doctor.js';
 import { command as watch } from './commands/watch.js';
@@ -28,6 +29,7 @@ const COMMANDS: CommandModule[] = [
   mute,
   peek,
   attach,
+  send,
   kill,
   gc,
   doctor,

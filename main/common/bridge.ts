@@ -26,7 +26,7 @@ export const ROUTES = {
   control: (name: string) => `/control/${encodeURIComponent(name)}`,
 } as const;
 
-export const WORKCELL_ACTIONS = ['kill', 'resume', 'mute'] as const;
+export const WORKCELL_ACTIONS = ['kill', 'resume', 'mute', 'reply', 'prompt'] as const;
 export type WorkcellAction = (typeof WORKCELL_ACTIONS)[number];
 
 /** POST /api/workcells. `args` is an exact argv tail (one element per line in the form), never split
@@ -39,6 +39,10 @@ export interface StartRequest {
   verify?: string;
   args: string[];
 }
+
+/** POST /api/workcells/:name/reply: literal text (then Enter unless `enter: false`) or one named key.
+ * GET /api/workcells/:name/prompt answers a `Prompt` (main/common/prompt.ts). */
+export type ReplyRequest = { text: string; enter?: boolean } | { key: string };
 
 /** POST /api/workcells/:name/mute */
 export interface MuteRequest {
@@ -128,6 +132,10 @@ export const TOKEN_PROTOCOL_PREFIX = 'workcell.token.';
  * agent's dev server on :3000) would receive it. `workcell ui` prints this URL on its own stdout and
  * opens a 0600 file that redirects to it, never the URL itself (argv is readable by every local user). */
 export const TOKEN_FRAGMENT = 'token';
+
+/** Set on a 403 whose token was rotated (`workcell ui --rotate-token`): `token-rotated`. The page then
+ * says to reopen it from `workcell ui` instead of a bare "forbidden". */
+export const REFUSAL_HEADER = 'X-Workcell-Refusal';
 
 /** The URL that hands `token` to a new dashboard tab at `origin` (http://127.0.0.1:PORT). */
 export function dashboardUrl(origin: string, token: string): string {

@@ -94,6 +94,9 @@ export interface StateChange {
   excerpt?: string | null;
   /** A test message from `workcell notify test`: never deduplicated. */
   test?: boolean;
+  /** The repo it works in and when its pass started: "~/app · ran 1 h 5 m" in the body. */
+  repo?: string | null;
+  startedAt?: string | null;
   /** The verify.sh outcome this completion carries (done, failed, or a turn end). `pending`: verify was
    * still running when the wait ran out (a follow-up change with the result comes later). */
   verify?: { ran: boolean; exitCode: number | null; tail?: string; pending?: boolean } | null;
@@ -121,8 +124,12 @@ export interface NotifyMessage {
   body: string;
   /** title + "\n" + body, for channels with a single text field. */
   text: string;
-  /** The command that gets the user back in. */
+  /** The command that works for this state: attach while live, resume once ended, kill when orphaned. */
   attach: string;
+  /** The dashboard opened on this workcell (no token in it), where there is a dashboard. Slack and
+   * Telegram show it as a link; webhook receivers get it as this field. */
+  url?: string | null;
+  repo?: string | null;
   excerpt: string;
   reason: string | null;
   exitCode: number | null;

@@ -28,6 +28,7 @@ import { err, ok, type Result } from './result.js';
 import { BrokenRunError, brokenRun, ghostSession, unreadable } from './runCheck.js';
 import { RunStore } from './runStore.js';
 import { Transitions } from './transition.js';
+import type { Reply, ReplyOutcome, ReplySource } from './reply.js';
 import type { StartOptions } from './start.js';
 import type { ResumeOptions } from './resume.js';
 import { Tmux, type PaneInfo } from './tmux.js';
@@ -275,6 +276,12 @@ export class Engine {
     });
     if (!r.status) return notFound(name);
     return ok(undefined);
+  }
+
+  /** Types a reply (literal text or one named key) into a live workcell's pane (reply.ts). */
+  async reply(name: string, reply: Reply, by: ReplySource): Promise<Result<ReplyOutcome>> {
+    const { sendReply } = await import('./reply.js');
+    return sendReply({ tmux: this.tmux, store: this.store, status: (n) => this.status(n) }, name, reply, by);
   }
 
   /** Stops the agent and its children, records `killed`, keeps every artifact. */

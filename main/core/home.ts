@@ -122,8 +122,8 @@ set -g history-limit 50000
 set -s escape-time 10
 set -g focus-events on
 set -g status-left-length 60
-set -g status-left '[workcell #S] '
-set -g status-right 'detach: C-b d '
+set -g status-left '#{?client_readonly,[READ-ONLY] ,}[workcell #S] '
+set -g status-right 'detach: C-b d · nested: C-b C-b d '
 set -g allow-rename off
 if-shell 'infocmp tmux-256color >/dev/null 2>&1' 'set -g default-terminal tmux-256color'
 # Exits reach the supervisor through the wrapper's marker in exits/ (and, where that cannot be

@@ -9,6 +9,7 @@ import { showNeedsYou } from '../lib/favicon.js';
 import { initTheme } from '../lib/theme.js';
 import { PeekView } from '../peek/peekView.js';
 import { DetailView, type DetailAction } from './detailView.js';
+import { guardAccess } from './accessGuard.js';
 import { keysOverlay } from './keysOverlay.js';
 import { matches, orderRows, renderList, type ListFilter } from './listView.js';
 import { NewWorkcellForm } from './newWorkcellForm.js';
@@ -252,6 +253,7 @@ export class DashboardApp {
       if (this.detail.name) void this.openDetail(this.detail.name, undefined, true);
     };
     ws.onclose = () => {
+      void guardAccess(this.root);
       this.conn.textContent = 'reconnecting';
       this.conn.className = 'conn down';
       setTimeout(() => this.connectEvents(Math.min(delay * 2, RECONNECT.maxMs)), delay);

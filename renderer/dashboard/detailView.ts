@@ -7,6 +7,7 @@ import { isEnded, type WorkcellSummary } from '../../main/common/workcell.js';
 import { h } from '../lib/dom.js';
 import { age, sinceTag, STATE_LABEL, statePill, verifyLabel } from '../lib/format.js';
 import { defaultTab, DETAIL_TABS, diffTab, logTab, nowTab, type DetailTab } from './detailTabs.js';
+import { ReplyBox } from './replyBox.js';
 
 export type DetailAction = 'peek' | 'terminal' | 'kill' | 'resume' | 'mute';
 
@@ -77,6 +78,7 @@ export class DetailView {
   private readonly tabs = h('nav', { class: 'tabs', role: 'tablist' });
   private readonly body = h('div', { class: 'tab-body' });
   private bodyKey = '';
+  private readonly reply = new ReplyBox();
 
   constructor(private readonly onAction: (a: DetailAction, w: WorkcellSummary) => void) {
     this.el.append(this.head, this.tabs, this.body);
@@ -182,6 +184,13 @@ export class DetailView {
             : artifactBody(tab, d);
     this.body.dataset.testid = `tab-body-${tab}`;
     this.body.replaceChildren(content);
+    // The reply box (one element, so a half-typed reply survives refreshes): under the question of a
+    // waiting workcell, at the end of the Now tab of any other live one.
+    if (tab === 'now') {
+      const slot = content.querySelector('#reply-slot');
+      if (slot) slot.replaceChildren(this.reply.el);
+      else content.append(this.reply.el);
+    }
   }
 
   private renderHead(d: WorkcellDetail, message?: string): void {
@@ -209,6 +218,7 @@ export class DetailView {
         label,
       );
     const v = verifyLabel(w);
+    this.reply.show(w);
     const confirm = this.confirming;
     this.head.replaceChildren(
       h(

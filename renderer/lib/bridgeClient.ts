@@ -7,15 +7,18 @@
 import { DETAIL_ROUTES, type LogTail, type WorkcellDiff } from '../../main/common/detailApi.js';
 import {
   BRIDGE_PROTOCOL,
+  REFUSAL_HEADER,
   ROUTES,
   TOKEN_FRAGMENT,
   TOKEN_PROTOCOL_PREFIX,
   type BridgeResult,
   type MuteRequest,
+  type ReplyRequest,
   type StartRequest,
   type WorkcellAction,
   type WorkcellDetail,
 } from '../../main/common/bridge.js';
+import type { Prompt } from '../../main/common/prompt.js';
 import type { WorkcellStatus, WorkcellSummary } from '../../main/common/workcell.js';
 import { appApi } from './appApi.js';
 
@@ -102,7 +105,10 @@ async function call<T>(
       ok: false,
       error: {
         code: 'NOT_WRITABLE',
-        message: 'the bridge refused this page: open the URL `workcell ui` printed, or the file it names',
+        message:
+          res.headers.get(REFUSAL_HEADER) === 'token-rotated'
+            ? TOKEN_ROTATED_MESSAGE
+            : 'the bridge refused this page: open the URL `workcell ui` printed, or the file it names',
       },
     };
   try {
@@ -116,18 +122,40 @@ async function call<T>(
   }
 }
 
+export const TOKEN_ROTATED_MESSAGE =
+  'This dashboard’s access token was rotated (workcell ui --rotate-token): reopen it from `workcell ui` (the URL it prints, or the file it names).';
+
+/** Why this page cannot use the bridge (token rotated, or refused), or null when it can, or when the
+ * bridge is only unreachable (the reconnect loop handles that). */
+export async function accessProblem(): Promise<'rotated' | 'refused' | null> {
+  const { base, token } = await endpoint();
+  try {
+    const res = await fetch(`${base}${ROUTES.list}`, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+    });
+    if (res.status !== 403) return null;
+    return res.headers.get(REFUSAL_HEADER) === 'token-rotated' ? 'rotated' : 'refused';
+  } catch {
+    // unreachable: `workcell ui` stopped or restarting; not an access problem
+    return null;
+  }
+}
+
 export const api = {
   list: () => call<WorkcellSummary[]>('GET', ROUTES.list),
   /** `signal`: the dashboard aborts a detail request the user has clicked away from. */
   detail: (name: string, signal?: AbortSignal) =>
     call<WorkcellDetail>('GET', ROUTES.workcell(name), undefined, signal),
   start: (req: StartRequest) => call<WorkcellStatus>('POST', ROUTES.list, req),
-  act: (name: string, action: Exclude<WorkcellAction, 'mute'>) =>
+  act: (name: string, action: Exclude<WorkcellAction, 'mute' | 'reply' | 'prompt'>) =>
     call<WorkcellStatus>('POST', ROUTES.action(name, action)),
   mute: (name: string, muted: boolean) =>
     call<void>('POST', ROUTES.action(name, 'mute'), { muted } satisfies MuteRequest),
   log: (name: string) => call<LogTail>('GET', DETAIL_ROUTES.log(name)),
   diff: (name: string) => call<WorkcellDiff>('GET', DETAIL_ROUTES.diff(name)),
+  prompt: (name: string) => call<Prompt>('GET', ROUTES.action(name, 'prompt')),
+  reply: (name: string, req: ReplyRequest) =>
+    call<{ chars: number; key: string | null }>('POST', ROUTES.action(name, 'reply'), req),
 };
 
 export async function openSocket(path: string): Promise<WebSocket> {

@@ -29,6 +29,13 @@ export const command: CommandModule = {
           });
         }
         const readOnly = Boolean(o.readOnly);
+        // Inside the user's own tmux, both servers use C-b: C-b d would detach THEIR session. The outer
+        // tmux sends C-b on to us when pressed twice (its default send-prefix binding).
+        if (process.env.TMUX)
+          process.stderr.write(
+            `workcell: you are inside tmux: detach from ${name} with C-b C-b d (C-b d would detach your own session)\n`,
+          );
+        if (readOnly) process.stderr.write(`workcell: READ-ONLY: watching ${name}; your keys are ignored\n`);
         const target = `=${name}:`;
         // Writable: the window follows this terminal while attached, then keeps its size (see start.ts).
         // Read-only: never resizes the window (manual size), unless a writable client already sizes it.

@@ -28,10 +28,14 @@ export const command: CommandModule = {
       .option('--port <n>', 'port to listen on (default: a free one)', (v) => Number.parseInt(v, 10))
       .option('--no-open', 'do not open a browser, only print the URL')
       .option(
+        '--rotate-token',
+        'replace the kept access token: tabs opened with the old one must be reopened',
+      )
+      .option(
         '--no-supervise',
         'only show the fleet; do not start the supervisor daemon (states are then only what tmux and the disk say)',
       )
-      .action(async (o: { port?: number; open: boolean; supervise: boolean }) => {
+      .action(async (o: { port?: number; open: boolean; supervise: boolean; rotateToken?: boolean }) => {
         const { dir, tmux } = ctx();
         const v = await tmux.checkVersion();
         if (!v.ok) return fail(v.error);
@@ -62,31 +66,52 @@ export const command: CommandModule = {
           if (viewer.ok) stopFleet = async () => viewer.value.close();
           else log(`${viewer.error.message}; showing the fleet without a live supervisor connection`);
         }
-        let bridge;
-        try {
-          const { fleetNotices } = await import('../../core/bridge/fleetNotices.js');
-          bridge = await startBridge({
+        // The same port and token as last time (kept 0600 in the home), so open tabs keep working.
+        const { loadStableBridge, saveStableBridge } = await import('../../core/bridge/stableBridge.js');
+        const kept = loadStableBridge(dir, { rotate: o.rotateToken });
+        const { fleetNotices } = await import('../../core/bridge/fleetNotices.js');
+        const serve = (port: number) =>
+          startBridge({
             notices: (list) => fleetNotices(dir, list),
             engine,
             fleet,
-            port: o.port ?? 0,
+            port,
+            token: kept.token,
+            retiredTokens: kept.retired,
             staticDir: STATIC_DIR,
             log,
           });
+        let bridge;
+        try {
+          bridge = await serve(o.port ?? kept.port ?? 0);
         } catch (e) {
-          await stopFleet();
-          // EADDRINUSE / EACCES on an explicit --port: the user's choice, reported as such
-          return fail({
-            code: 'BAD_ARGS',
-            message: `cannot listen on 127.0.0.1:${o.port ?? 0}: ${(e as Error).message}`,
-          });
+          if (o.port === undefined && kept.port) {
+            // The kept port is taken (another `workcell ui` of this home, or another program): a new
+            // one, said plainly, because open tabs need the new URL.
+            log(
+              `port ${kept.port} is in use (${(e as Error).message}); serving on a new port: reopen open tabs`,
+            );
+            bridge = await serve(0).catch(() => null);
+          }
+          if (!bridge) {
+            await stopFleet();
+            // EADDRINUSE / EACCES on an explicit --port: the user's choice, reported as such
+            return fail({
+              code: 'BAD_ARGS',
+              message: `cannot listen on 127.0.0.1:${o.port ?? kept.port ?? 0}: ${(e as Error).message}`,
+            });
+          }
         }
+        const saved = await saveStableBridge(dir, { ...kept, port: bridge.port });
+        if (!saved.ok) log(saved.error.message);
+        if (o.rotateToken)
+          log('the access token was rotated: tabs opened before must be reopened from this URL');
         // The tokened URL goes to the user's own terminal only (for a browser elsewhere, over SSH).
         process.stdout.write(`${dashboardUrl(bridge.url, bridge.token)}\n`);
         const { writeHandover, removeHandover } = await import('../../core/bridge/handover.js');
         const handover = await writeHandover(dir, bridge.port, dashboardUrl(bridge.url, bridge.token));
         process.stderr.write(
-          `workcell ui: dashboard for ${dir.root} at the URL above (the token is valid until this process ends)` +
+          `workcell ui: dashboard for ${dir.root} at the URL above (the same URL next time; \`workcell ui --rotate-token\` replaces its token)` +
             (handover.ok ? `,\n  or open ${handover.value} (readable only by you).\n` : '.\n') +
             `  over SSH: ssh -L ${bridge.port}:127.0.0.1:${bridge.port} HOST, then open the URL locally. Ctrl+C stops.\n`,
         );

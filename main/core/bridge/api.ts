@@ -12,6 +12,7 @@ import { AGENTS, type AgentName, type WorkcellEvent, type WorkcellStatus } from 
 import { err, ok, type Result } from '../result.js';
 import type { ArtifactKind, BridgeEngine } from './engineApi.js';
 import { handleDetailGet } from './detailRoutes.js';
+import { promptOf, parseReply, replyTo } from './replyApi.js';
 import { COMMON_HEADERS } from './staticFiles.js';
 
 /** A start request is a few hundred bytes; 256 kB leaves room for a long objective and refuses floods. */
@@ -152,6 +153,10 @@ export async function handleApi(
     sendJson(res, await detail(engine, name));
     return true;
   }
+  if (action === 'prompt' && method === 'GET') {
+    sendJson(res, await promptOf(engine, name));
+    return true;
+  }
   if (method === 'GET' && action) return handleDetailGet(engine, res, name, action);
   if (method !== 'POST') return false;
   switch (action) {
@@ -176,6 +181,12 @@ export async function handleApi(
           ? await engine.setMuted(name, muted)
           : err('BAD_ARGS', 'mute needs { "muted": true|false }'),
       );
+      return true;
+    }
+    case 'reply': {
+      const body = await readBody(req);
+      const reply = body.ok ? parseReply(body.value) : body;
+      sendJson(res, reply.ok ? await replyTo(engine, name, reply.value) : reply);
       return true;
     }
     default:

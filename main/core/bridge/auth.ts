@@ -27,9 +27,11 @@ export interface AuthPolicy {
   host: string;
   /** `http://127.0.0.1:<port>` plus an optional extra origin (the Electron renderer's scheme). */
   origins: readonly string[];
+  /** sha256 hex of rotated tokens (stableBridge.ts): refused all the same, but told as "rotated". */
+  retired?: readonly string[];
 }
 
-export type Refusal = { ok: false; reason: string };
+export type Refusal = { ok: false; reason: string; rotated?: boolean };
 export type AuthVerdict = { ok: true; via: 'header' | 'protocol' } | Refusal;
 
 function protocolToken(req: IncomingMessage): string | null {
@@ -67,5 +69,10 @@ export function checkRequest(req: IncomingMessage, policy: AuthPolicy, upgrade: 
   if (authz?.startsWith('Bearer ') && tokenEquals(authz.slice(7), policy.token))
     return { ok: true, via: 'header' };
   if (upgrade && tokenEquals(protocolToken(req), policy.token)) return { ok: true, via: 'protocol' };
+  const given = authz?.startsWith('Bearer ') ? authz.slice(7) : upgrade ? protocolToken(req) : null;
+  if (given && policy.retired?.length) {
+    const h = createHash('sha256').update(given).digest('hex');
+    if (policy.retired.includes(h)) return { ok: false, reason: 'rotated token', rotated: true };
+  }
   return { ok: false, reason: 'missing or wrong token' };
 }

@@ -3,6 +3,7 @@
 import type { AgentName, ListingProblem, WorkcellStatus, WorkcellSummary } from '../../common/workcell.js';
 import type { ControlDir } from '../paths.js';
 import type { Result } from '../result.js';
+import type { Reply, ReplyOutcome, ReplySource } from '../reply.js';
 import type { Tmux } from '../tmux.js';
 
 export type ArtifactKind = 'brief' | 'handoff' | 'verifyLog' | 'events' | 'status';
@@ -32,4 +33,6 @@ export interface BridgeEngine {
   setMuted(name: string, muted: boolean): Promise<Result<void>>;
   /** Optional until the engine has it; the bridge answers with an error value when absent. */
   resume?(name: string): Promise<Result<WorkcellStatus>>;
+  /** Types a reply into a live workcell's pane (main/core/reply.ts). */
+  reply?(name: string, reply: Reply, by: ReplySource): Promise<Result<ReplyOutcome>>;
 }

@@ -16,6 +16,7 @@ import { checkHost, checkRequest, newToken, type AuthPolicy } from './auth.js';
 import { decodeSegment, handleApi, sendJson } from './api.js';
 import type { BridgeEngine } from './engineApi.js';
 import { COMMON_HEADERS, serveStatic } from './staticFiles.js';
+import { REFUSAL_HEADER } from '../../common/bridge.js';
 import { openTermSession, type TermSession } from './termSession.js';
 
 export interface BridgeOptions {
@@ -29,6 +30,8 @@ export interface BridgeOptions {
   staticDir: string;
   /** Defaults to 32 fresh random bytes. */
   token?: string;
+  /** sha256 hex of rotated tokens: a tab that still holds one is told to reopen (stableBridge.ts). */
+  retiredTokens?: readonly string[];
   /** One more allowed Origin, for the Electron renderer when it loads from a file:// or app:// page. */
   extraOrigin?: string;
   /** Diagnostics (refusals, bugs); defaults to nothing. */
@@ -88,6 +91,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     token,
     host: `${host}:${port}`,
     origins: opts.extraOrigin ? [url, opts.extraOrigin] : [url],
+    retired: opts.retiredTokens ?? [],
   };
 
   const sessions = new Set<TermSession>();
@@ -152,6 +156,11 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     const verdict = isApi ? checkRequest(req, policy, false) : checkHost(req, policy);
     if (!verdict.ok) {
       log(`refused ${req.method} ${path}: ${verdict.reason}`);
+      if (verdict.rotated) {
+        // Told apart so the page can say what to do; the header is what the renderer reads.
+        res.setHeader(REFUSAL_HEADER, 'token-rotated');
+        return refuse(res, 403, 'token rotated: reopen the dashboard from `workcell ui`');
+      }
       return refuse(res, 403, 'forbidden');
     }
     const route = async (): Promise<void> => {

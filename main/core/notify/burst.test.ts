@@ -121,9 +121,9 @@ test('a burst: the first at once, the rest as ONE digest when the window closes;
   assert.equal(
     digest.body,
     [
-      ...changes.slice(1, 5).map((c) => `${c.name}: done, verified`),
-      `${changes[5]!.name}: failed (exit 1)`,
-      `${changes[6]!.name}: failed (exit 2)`,
+      ...changes.slice(1, 5).map((c) => `${c.name} finished: verified`),
+      `${changes[5]!.name} failed (exit code 1)`,
+      `${changes[6]!.name} failed (exit code 2)`,
       'See all: workcell ls',
     ].join('\n'),
   );

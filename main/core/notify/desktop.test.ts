@@ -97,8 +97,8 @@ test('desktopArgv per platform: argv only, text never becomes code', () => {
     '--app-name=Session Supervisor',
     '--urgency=critical',
     '--',
-    'api-fix: failed (exit 1)',
-    'Why: exit 1 (exit)\nLast output:\nError: expected &lt;div&gt; &amp; "quotes" $(rm -rf ~); done\nGet in: workcell attach api-fix',
+    'api-fix failed (exit code 1)',
+    'Why: exit 1\nLast output:\nError: expected &lt;div&gt; &amp; "quotes" $(rm -rf ~); done\nRead it: workcell peek api-fix · continue it: workcell resume api-fix',
   ]);
   const mac = desktopArgv(msg, 'darwin')!;
   assert.deepEqual(mac.slice(0, 7), [
@@ -140,10 +140,10 @@ test('notify-send reaches a notification daemon on a private D-Bus', needsDbus, 
   const line = await waitFor(() => out.find((l) => l.includes('"summary"')), 5_000, 'a Notify call');
   const rec = JSON.parse(line) as RecordedNotify;
   assert.equal(rec.app, 'Session Supervisor');
-  assert.equal(rec.summary, 'api-fix: failed (exit 1)');
+  assert.equal(rec.summary, 'api-fix failed (exit code 1)');
   assert.equal(
     rec.body,
-    'Why: exit 1 (exit)\nLast output:\nError: expected &lt;div&gt; &amp; "quotes" $(rm -rf ~); done\nGet in: workcell attach api-fix',
+    'Why: exit 1\nLast output:\nError: expected &lt;div&gt; &amp; "quotes" $(rm -rf ~); done\nRead it: workcell peek api-fix · continue it: workcell resume api-fix',
   );
   assert.equal(rec.hints.urgency, 2, 'critical');
 

@@ -89,9 +89,12 @@ test('slack, telegram and webhook receive the exact body at the exact path; no s
   await d.flush();
 
   const byPath = Object.fromEntries(srv.received.map((r) => [r.path, r]));
-  const text =
-    'fix-login: failed (exit 2)\nWhy: exit 2 (exit)\nLast output:\nnpm ERR! test failed\nGet in: workcell attach fix-login';
-  assert.deepEqual(byPath['/services/T0/B0/SLACKSECRET']?.json, { text });
+  const body =
+    'Why: exit 2\nLast output:\nnpm ERR! test failed\nRead it: workcell peek fix-login · continue it: workcell resume fix-login';
+  const text = `fix-login failed (exit code 2)\n${body}`;
+  assert.deepEqual(byPath['/services/T0/B0/SLACKSECRET']?.json, {
+    text: `*fix-login failed (exit code 2)*\n${body}`,
+  });
   assert.deepEqual(byPath['/tg/bot123456:SECRET-TOKEN/sendMessage']?.json, {
     chat_id: '-1001',
     text,
@@ -310,7 +313,7 @@ test('sendTest reports per notifier, and the override registry is used', async (
       ['desktop', true, undefined],
     ],
   );
-  assert.deepEqual(seen, ['[test] notify-test: done']);
+  assert.deepEqual(seen, ['[test] notify-test finished']);
   const onlyDesktop = await d.sendTest('desktop');
   assert.deepEqual(
     onlyDesktop.map((o) => o.notifier),

@@ -12,7 +12,8 @@ import {
 import type { Settings } from '../../common/settings.js';
 import type { ControlDir } from '../paths.js';
 import { formatDigest } from './digest.js';
-import { formatMessage, testChange } from './format.js';
+import { dashboardOrigin } from '../bridge/stableBridge.js';
+import { formatMessage, testChange, type FormatContext } from './format.js';
 import { BURST, ChannelLane, REAL_TIMERS, type Timers } from './lane.js';
 import { NotifiedLedger, LEDGER } from './ledger.js';
 import { buildNotifiers, type ConfiguredNotifier } from './registry.js';
@@ -71,6 +72,10 @@ export interface DispatcherOptions {
    * answer from the `notified` lines in the workcell's events.jsonl. */
   reported?: (change: StateChange, notifier: string) => boolean | null;
   retry?: Partial<RetryPolicy>;
+  /** The zone reset times are shown in (IANA name); default: the machine's. */
+  timeZone?: string;
+  /** The dashboard origin links point at; default: this home's stable `workcell ui` URL, if any. */
+  dashboard?: () => string | null;
   /** Diagnostics (already redacted); default: nothing. `workcell watch` passes its line logger. */
   log?: (line: string) => void;
 }
@@ -154,6 +159,15 @@ export class NotificationDispatcher {
    * the ledger is never handed out again, so a send that completed and was recorded is never repeated;
    * only one that reached the channel in the instant before a crash can arrive twice, with the same
    * idempotency key where the channel takes one. */
+  /** Times in the user's zone (injected in tests), and the home's stable dashboard for links. */
+  private formatContext(): FormatContext {
+    return {
+      now: this.clock(),
+      timeZone: this.opts.timeZone,
+      dashboard: (this.opts.dashboard ?? (() => dashboardOrigin(this.opts.dir)))(),
+    };
+  }
+
   async notify(change: StateChange): Promise<void> {
     try {
       if (this.closed) {
@@ -174,7 +188,7 @@ export class NotificationDispatcher {
         this.log(`notify: ${change.id} is older than the dedupe window, not sent`);
         return;
       }
-      const msg = formatMessage(change);
+      const msg = formatMessage(change, this.formatContext());
       const reported = this.opts.reported;
       // Deliveries start now; notify() resolves once their intent is on disk (see NotifiedLedger.apply).
       const claimed = this.ledger.claimNow(change.id, change.name, keys, {
@@ -193,7 +207,7 @@ export class NotificationDispatcher {
 
   /** `workcell notify test`: one attempt on every notifier (or those of `only`), no dedupe, no events. */
   async sendTest(only?: NotifierType): Promise<TestOutcome[]> {
-    const msg = formatMessage(testChange(new Date(this.clock()).toISOString()));
+    const msg = formatMessage(testChange(new Date(this.clock()).toISOString()), this.formatContext());
     const targets = this.notifiers.filter((n) => !only || n.type === only);
     return Promise.all(
       targets.map(async (t) => {

@@ -1,5 +1,6 @@
-// The words of a notification: which workcell, what happened, why (the evidence), the last output, and
-// how to get in. Pure, so every channel says the same thing and the table test pins it down.
+// The words of a notification: which workcell and what happened in plain words, where it works and how
+// long it ran, the question or the error (meaningful lines only), reset times in the user's zone, and
+// the next step that works for its state. Pure, so every channel says the same thing and the table test pins it down.
 import {
   isTurnEnd,
   verifyOutcome,
@@ -10,7 +11,9 @@ import {
 } from '../../common/notify.js';
 
 export { isTurnEnd, verifyOutcome };
-import type { WorkcellState } from '../../common/workcell.js';
+import { meaningfulLines, readPrompt } from '../../common/prompt.js';
+import { isEnded, type WorkcellState } from '../../common/workcell.js';
+import { resetText, spanText } from './when.js';
 
 export const EXCERPT = {
   // 5 lines: enough to show a question with its choices or an error with its context, few enough to
@@ -72,20 +75,21 @@ function exitedLoggedOut(change: Pick<StateChange, 'state' | 'reason'>): boolean
 }
 
 const DONE_TEXT: Record<VerifyOutcome, string> = {
-  verified: 'done, verified',
-  failed: 'claimed done, NOT verified (verify failed)',
-  none: 'done (no verify.sh)',
-  pending: 'done, verify still running',
-  unknown: 'done',
+  verified: 'finished: verified',
+  failed: 'finished: verify failed',
+  none: 'finished (no verify.sh to check it)',
+  pending: 'finished, verify still running',
+  unknown: 'finished',
 };
 const TURN_TEXT: Record<VerifyOutcome, string> = {
   verified: 'finished its turn: verified',
-  failed: 'finished its turn: claimed done, not verified',
-  none: 'finished its turn (no verify.sh)',
+  failed: 'finished its turn: verify failed',
+  none: 'finished its turn (no verify.sh to check it)',
   pending: 'finished its turn, verify still running',
   unknown: 'finished its turn',
 };
 
+/** What happened, in words that follow the workcell's name: "fix-login is waiting for you". */
 export function headline(change: StateChange): string {
   if (isTurnEnd(change)) return TURN_TEXT[verifyOutcome(change)];
   if (exitedLoggedOut(change)) return 'lost its login and exited';
@@ -102,39 +106,71 @@ export function headline(change: StateChange): string {
       if (change.reason === 'network') return 'stopped: cannot reach its API';
       return 'is idle at its prompt';
     case 'stalled':
-      return 'stalled: no output or progress';
+      return 'seems stuck: no output or progress';
     case 'rate_limited':
-      if (change.reason === 'throttled')
-        return change.resetAt
-          ? `is throttled by its API (retry ${change.resetAt})`
-          : 'is throttled by its API';
-      return change.resetAt ? `hit a usage limit (resets ${change.resetAt})` : 'hit a usage limit';
+      if (change.reason === 'throttled') return 'is throttled by its API';
+      return 'hit a usage limit';
     case 'auth_failed':
       return 'lost its login';
     case 'done':
       return DONE_TEXT[verifyOutcome(change)];
     case 'failed':
       if (change.exitCode !== null && change.exitCode !== undefined)
-        return `failed (exit ${change.exitCode})`;
-      if (change.signal) return `failed (signal ${change.signal})`;
+        return `failed (exit code ${change.exitCode})`;
+      if (change.signal) return `failed (stopped by ${change.signal})`;
       return 'failed';
     case 'vanished':
       return 'vanished: its tmux session is gone without an exit record';
     case 'orphaned':
-      return 'orphaned: its tmux session is gone but its processes still run';
+      return 'is orphaned: its tmux session is gone but its processes still run';
     case 'killed':
       return 'was killed';
   }
 }
 
-/** The line that tells the user what to do, when the usual "Get in: workcell attach" is not it. */
-function nextStep(change: StateChange): string {
-  if (change.state === 'orphaned') return `End them: workcell kill ${change.name}`;
+/** Reasons the detectors record as codes, in words; any other code-like reason is internal and left
+ * out (the headline already says it). A reason in words ("usage limit") is kept. */
+const REASON_WORDS: Record<string, string | null> = {
+  no_progress: null,
+  network: 'the network is down or the API cannot be reached',
+  auth_failed: null,
+  turn_end: null,
+};
+function reasonText(reason: string | null | undefined): string | null {
+  if (!reason) return null;
+  if (Object.hasOwn(REASON_WORDS, reason)) return REASON_WORDS[reason] ?? null;
+  return /^[a-z]+(_[a-z]+)+$/.test(reason) ? null : reason;
+}
+
+const live = (change: StateChange): boolean => !isEnded(change.state) && change.state !== 'orphaned';
+
+/** The command that works for this state: attach only while the agent lives, resume once it ended. */
+function nextStep(change: StateChange): { line: string; command: string } {
+  const n = change.name;
+  if (change.state === 'orphaned')
+    return { line: `End its processes: workcell kill ${n}`, command: `workcell kill ${n}` };
   if (exitedLoggedOut(change))
-    return `To fix: log the agent in again (run it and /login), then: workcell resume ${change.name}`;
+    return {
+      line: `Log the agent in again (run it, then /login), then: workcell resume ${n}`,
+      command: `workcell resume ${n}`,
+    };
   if (change.state === 'auth_failed')
-    return `To fix: workcell attach ${change.name} and log in again (/login)`;
-  return `Get in: workcell attach ${change.name}`;
+    return { line: `Log in again: workcell attach ${n}, then /login`, command: `workcell attach ${n}` };
+  if (change.state === 'waiting')
+    return {
+      line: `Answer: workcell send ${n} "your reply" (or --key 1, y, Enter, Esc), or workcell attach ${n}`,
+      command: `workcell attach ${n}`,
+    };
+  if (change.state === 'rate_limited')
+    return {
+      line: `It can go on after the reset. Look: workcell attach ${n}`,
+      command: `workcell attach ${n}`,
+    };
+  if (live(change)) return { line: `Look: workcell attach ${n}`, command: `workcell attach ${n}` };
+  return {
+    line: `Read it: workcell peek ${n} · continue it: workcell resume ${n}`,
+    command: `workcell resume ${n}`,
+  };
 }
 
 export function urgencyOf(state: WorkcellState): Urgency {
@@ -142,28 +178,82 @@ export function urgencyOf(state: WorkcellState): Urgency {
   return QUIET.includes(state) ? 'low' : 'normal';
 }
 
-export function formatMessage(change: StateChange): NotifyMessage {
-  const title = `${change.test ? '[test] ' : ''}${change.name}: ${headline(change)}`;
+/** The environment of a message: the clock and zone its times are shown in, and the dashboard it links
+ * to (`http://127.0.0.1:PORT`, no token: the tab that has it keeps it; null when there is none). */
+export interface FormatContext {
+  now?: number;
+  timeZone?: string;
+  dashboard?: string | null;
+}
+
+/** The dashboard, opened on this workcell. */
+export function dashboardLink(origin: string | null | undefined, name: string): string | null {
+  return origin ? `${origin.replace(/\/+$/, '')}/#workcell=${encodeURIComponent(name)}` : null;
+}
+
+/** "~/src/app · ran 1 h 5 m": where it works and how long it has run. */
+function factsLine(change: StateChange, now: number): string | null {
+  const facts: string[] = [];
+  if (change.repo) facts.push(change.repo);
+  const started = change.startedAt ? Date.parse(change.startedAt) : NaN;
+  if (!Number.isNaN(started)) {
+    const end = live(change) ? now : Date.parse(change.at) || now;
+    facts.push(`${live(change) ? 'running for' : 'ran'} ${spanText(end - started)}`);
+  }
+  return facts.length ? facts.join(' · ') : null;
+}
+
+/** The lines that say what the agent asks or what went wrong: words only, never a border or rule. */
+function meaningful(raw: string | null | undefined, max: number): string[] {
+  return meaningfulLines(cleanTerminalText(raw ?? ''))
+    .filter((l) => !/^[>❯›$#%]$/.test(l)) // an empty input prompt says nothing
+    .slice(-max)
+    .map((l) => cut(l, EXCERPT.lineChars));
+}
+
+/** Evidence is one line by contract; made so anyway, and capped. */
+const oneLine = (s: string): string => cut(cleanTerminalText(s).replace(/\n/g, ' '), EXCERPT.detailChars);
+
+export function formatMessage(change: StateChange, ctx: FormatContext = {}): NotifyMessage {
+  const now = ctx.now ?? Date.now();
+  const clock = { now, timeZone: ctx.timeZone };
+  const title = `${change.test ? '[test] ' : ''}${change.name} ${headline(change)}`;
   const excerpt = excerptOf(change.excerpt);
-  const attach = `workcell attach ${change.name}`;
   const reason = change.reason ?? null;
   const evidence = change.evidence ?? null;
   const lines: string[] = [];
-  if (evidence) {
-    lines.push(
-      `Why: ${cut(cleanTerminalText(evidence.detail).replace(/\n/g, ' '), EXCERPT.detailChars)} (${evidence.source})`,
-    );
+  const facts = factsLine(change, now);
+  if (facts) lines.push(facts);
+  if (change.state === 'rate_limited' && change.resetAt) {
+    const r = resetText(change.resetAt, clock);
+    if (r) lines.push(`Usage limit ${r}.`);
   }
-  // A reason the headline already says in words (turn_end, auth_failed on an exit) is not repeated.
-  const spoken = isTurnEnd(change) || exitedLoggedOut(change);
-  if (reason && !spoken && reason !== evidence?.detail)
-    lines.push(`${evidence ? 'Reason' : 'Why'}: ${cut(reason, EXCERPT.detailChars)}`);
-  if (excerpt) lines.push('Last output:', excerpt);
+  if (change.state === 'waiting') {
+    const p = readPrompt(cleanTerminalText(change.excerpt ?? ''));
+    const question = p.question.length ? p.question : evidence ? [oneLine(evidence.detail)] : [];
+    if (question.length) lines.push(...question.map((q) => cut(q, EXCERPT.lineChars)));
+    const answers = p.choices.filter((c) => /^[1-9yn]$/.test(c.key));
+    if (answers.length) lines.push(`Answers: ${answers.map((c) => `${c.key} ${c.label}`).join(' · ')}`);
+  } else {
+    // Why, in words: the evidence line (what the detector saw), or a reason that is not a code.
+    const why = evidence
+      ? cut(cleanTerminalText(evidence.detail).replace(/\n/g, ' '), EXCERPT.detailChars)
+      : null;
+    const spoken = isTurnEnd(change) || exitedLoggedOut(change);
+    const said = spoken ? null : reasonText(reason);
+    if (why) lines.push(`Why: ${why}`);
+    if (said && said !== evidence?.detail && !(change.state === 'rate_limited' && said === 'usage limit'))
+      lines.push(`${why ? 'Also' : 'Why'}: ${cut(said, EXCERPT.detailChars)}`);
+    const last = meaningful(change.excerpt, EXCERPT.lines);
+    if (last.length) lines.push('Last output:', ...last);
+  }
   const verify = change.verify ?? null;
   const outcome = verifyOutcome(change);
-  const verifyTail = verify && outcome === 'failed' ? excerptOf(verify.tail) : '';
-  if (verifyTail) lines.push(`Verify output (exit ${verify?.exitCode ?? '?'}):`, verifyTail);
-  lines.push(nextStep(change));
+  const verifyTail = verify && outcome === 'failed' ? meaningful(verify.tail, EXCERPT.lines) : [];
+  if (verifyTail.length)
+    lines.push(`verify.sh failed (exit code ${verify?.exitCode ?? '?'}):`, ...verifyTail);
+  const next = nextStep(change);
+  lines.push(next.line);
   const body = lines.join('\n');
   return {
     changeId: change.id,
@@ -174,7 +264,9 @@ export function formatMessage(change: StateChange): NotifyMessage {
     title,
     body,
     text: `${title}\n${body}`,
-    attach,
+    attach: next.command,
+    url: dashboardLink(ctx.dashboard, change.name),
+    repo: change.repo ?? null,
     excerpt,
     reason,
     exitCode: change.exitCode ?? null,

@@ -5,13 +5,12 @@ import type {
   TelegramNotifierSettings,
   WebhookNotifierSettings,
 } from '../../common/settings.js';
+import { slackText, telegramText } from './channelText.js';
 import { failed, okResult, type NotifierContext, type Notifier, type SendResult } from './types.js';
 
 export const HTTP = {
   // Enough of an error body to show "invalid_token" or Telegram's description, not a whole HTML page.
   errorBodyChars: 300,
-  // Telegram rejects text over 4096 characters; cut below it rather than lose the whole message.
-  telegramTextChars: 4000,
 } as const;
 
 /** POSTs JSON; 2xx is success, 408/429/5xx and network errors are worth a retry, other 4xx are not. */
@@ -61,7 +60,7 @@ export function slackNotifier(s: SlackNotifierSettings, ctx: NotifierContext): N
     async send(msg, signal) {
       const url = await ctx.secrets.resolve(s.url, 'slack.url');
       if (!url.ok) return failed(url.error, false);
-      return postJson(url.value, { text: msg.text }, {}, signal);
+      return postJson(url.value, { text: slackText(msg) }, {}, signal);
     },
   };
 }
@@ -73,8 +72,7 @@ export function telegramNotifier(s: TelegramNotifierSettings, ctx: NotifierConte
       const token = await ctx.secrets.resolve(s.token, 'telegram.token');
       if (!token.ok) return failed(token.error, false);
       const base = s.apiBase.replace(/\/+$/, '');
-      const text =
-        msg.text.length > HTTP.telegramTextChars ? `${msg.text.slice(0, HTTP.telegramTextChars)}…` : msg.text;
+      const text = telegramText(msg);
       // Plain text (no parse_mode): agent output is full of characters Markdown/HTML would misread.
       return postJson(
         `${base}/bot${token.value}/sendMessage`,

@@ -221,6 +221,8 @@ export class ChangeReporter {
       verified: extra.pending ? null : w.verified,
       verify,
       runDir: w.runDir,
+      repo: w.repo,
+      startedAt: w.startedAt,
       excerpt,
       summary: w,
     };

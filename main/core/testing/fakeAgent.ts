@@ -3,6 +3,8 @@
 //   --ask TEXT   prints TEXT and waits for a line on stdin (a "waiting for input" agent)
 //   --echo-args  prints each of its own argv elements as [arg] (to prove argv arrives intact)
 //   --flood N    writes N bytes of numbered lines as fast as the pty takes them
+//   --read-raw F prints "ready>", reads the tty in raw mode up to Enter (CR) and writes exactly what
+//                arrived to F as JSON (raw: a canonical tty cuts lines at 4 kB and edits them)
 import { createInterface } from 'node:readline';
 
 const argv = process.argv.slice(2);
@@ -35,6 +37,33 @@ async function main(): Promise<void> {
         const line = await new Promise<string>((r) => rl.once('line', r));
         rl.close();
         process.stdout.write(`got: ${line}\n`);
+        i++;
+        break;
+      }
+      case '--read-raw': {
+        const stdin = process.stdin;
+        if (stdin.isTTY) stdin.setRawMode(true);
+        process.stdout.write('ready> ');
+        let got = '';
+        await new Promise<void>((resolve) => {
+          const onData = (b: Buffer): void => {
+            got += b.toString('utf8');
+            const cr = got.indexOf('\r');
+            if (cr === -1) return;
+            got = got.slice(0, cr);
+            stdin.off('data', onData);
+            resolve();
+          };
+          stdin.on('data', onData);
+          stdin.resume(); // a second --read-raw: the first one paused the stream
+        });
+        if (stdin.isTTY) stdin.setRawMode(false);
+        stdin.pause();
+        // Written whole, then renamed: a test that polls for the file never reads it half-written.
+        const { renameSync, writeFileSync } = await import('node:fs');
+        writeFileSync(`${v}.tmp`, JSON.stringify(got));
+        renameSync(`${v}.tmp`, v);
+        process.stdout.write(`got ${got.length} chars\n`);
         i++;
         break;
       }
