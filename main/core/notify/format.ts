@@ -103,7 +103,7 @@ export function headline(change: StateChange): string {
     case 'idle':
       // An idle that stopped on an error is not calm: say so (issue 9).
       if (change.reason === 'api_error') return 'stopped on an API error';
-      if (change.reason === 'network') return 'stopped: cannot reach its API';
+      if (change.reason === 'network') return 'cannot reach its API';
       return 'is idle at its prompt';
     case 'stalled':
       return 'seems stuck: no output or progress';
@@ -226,7 +226,8 @@ export function formatMessage(change: StateChange, ctx: FormatContext = {}): Not
   if (facts) lines.push(facts);
   if (change.state === 'rate_limited' && change.resetAt) {
     const r = resetText(change.resetAt, clock);
-    if (r) lines.push(`Usage limit ${r}.`);
+    // A throttle (the server limiting requests) is not the user's quota: say what it is.
+    if (r) lines.push(`${change.reason === 'throttled' ? 'Retry window' : 'Usage limit'} ${r}.`);
   }
   if (change.state === 'waiting') {
     const p = readPrompt(cleanTerminalText(change.excerpt ?? ''));
