@@ -17,12 +17,16 @@ import { command as resume } from './commands/resume.js';
 import { command as mute } from './commands/mute.js';
 import { command as demo } from './commands/demo.js';
 import { command as daemon } from './commands/daemon.js';
+import { command as recover } from './commands/recover.js';
+import { command as snapshots } from './commands/snapshots.js';
 
 const COMMANDS: CommandModule[] = [
   start,
   ls,
   status,
   resume,
+  recover,
+  snapshots,
   mute,
   peek,
   attach,

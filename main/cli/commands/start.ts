@@ -19,6 +19,10 @@ export const command: CommandModule = {
         '--headless',
         'run the agent in its non-interactive mode (claude -p, codex exec, ...): it exits when done',
       )
+      .option(
+        '--recover <policy>',
+        'recovery policy: auto (act by itself) | suggest (default: propose) | off',
+      )
       .option('--json', 'print the new status as JSON')
       .argument('[args...]', 'after --: extra agent flags, or for --agent command the program and its args')
       .addHelpText(
@@ -28,6 +32,15 @@ export const command: CommandModule = {
       .action(async (name: string, args: string[], o: Record<string, string | boolean | undefined>) => {
         const { dir, tmux } = ctx();
         const engine = new Engine(dir, tmux);
+        const policy = o.recover === undefined ? null : String(o.recover);
+        if (policy !== null && !['auto', 'suggest', 'off'].includes(policy))
+          return fail(
+            {
+              code: 'BAD_ARGS',
+              message: `--recover takes auto, suggest or off, not ${JSON.stringify(policy)}`,
+            },
+            Boolean(o.json),
+          );
         const r = await engine.start({
           name,
           repo: String(o.repo),
@@ -40,6 +53,11 @@ export const command: CommandModule = {
           headless: o.headless === true,
         });
         if (!r.ok) return fail(r.error, Boolean(o.json));
+        if (policy !== null) {
+          const { setPolicy } = await import('../../core/recovery/manual.js');
+          const p = await setPolicy(engine, name, policy);
+          if (!p.ok) process.stderr.write(`workcell: warning: ${p.error.message}\n`);
+        }
         await ensureSupervised(dir);
         if (o.json) printJson(r.value);
         else {
