@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { RUN_FILES, type ControlDir } from '../paths.js';
 import { err, ok, type Result } from '../result.js';
 import { rewriteBrief } from './brief.js';
-import { continueTurn, objectiveOf, readLimitScreen } from './plan.js';
+import { continueTurn, objectiveOf, readLimitScreen, stateMark } from './plan.js';
 import { claimLimit, updateRecovery, type LimitSchedule } from './record.js';
 import { snapshotRepo, type Snapshot } from './snapshot.js';
 
@@ -168,7 +168,7 @@ export async function fireLimit(
             state: 'confirming',
             how,
             attempts: l.attempts + 1,
-            seenSince: w.stateSince ?? null,
+            seenSince: stateMark(w),
             seenPass: w.pass,
           },
         }

@@ -35,8 +35,9 @@ export const RECOVERY_DEFAULTS: RecoverySettings = {
 
 /** settings.json `recovery` over the defaults (absent in older files). */
 export function recoverySettings(s: Settings | null | undefined): RecoverySettings {
-  const r = (s as (Settings & { recovery?: Partial<RecoverySettings> }) | null | undefined)?.recovery;
-  return { ...RECOVERY_DEFAULTS, ...(r ?? {}) };
+  const r = s?.recovery ?? {};
+  const set = Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
+  return { ...RECOVERY_DEFAULTS, ...set };
 }
 
 export function policyOf(rec: RecoveryRecord, s: RecoverySettings): RecoveryPolicy {

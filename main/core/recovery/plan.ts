@@ -24,6 +24,12 @@ export const RECOVERY = {
   confirmWithinMs: 60_000,
 } as const;
 
+/** A mark that changes with every state the workcell enters: the evidence time of its state (a
+ * supervisor's look updates the evidence but not always stateSince in the summary it passes on). */
+export function stateMark(w: Pick<WorkcellSummary, 'evidence' | 'stateSince'>): string | null {
+  return w.evidence?.at ?? w.stateSince ?? null;
+}
+
 /** Where a detected reset time came from, from the state's evidence. */
 export function resetSourceOf(w: Pick<WorkcellSummary, 'resetAt' | 'evidence'>): ResetSource {
   if (!w.resetAt) return 'estimated';

@@ -28,7 +28,7 @@ import {
   type HomeRecovery,
   type RecoverySettings,
 } from './guard.js';
-import { AUTH_FIX, RECOVERY, dueOf, resetSourceOf } from './plan.js';
+import { AUTH_FIX, RECOVERY, dueOf, resetSourceOf, stateMark } from './plan.js';
 import {
   readRecovery,
   updateRecovery,
@@ -168,7 +168,7 @@ export class Recoverer {
         isEnded(w.state) ||
         !!home.authHold[w.agent];
       if (!interesting) continue;
-      const key = `${w.pass}|${w.state}|${w.stateSince}|${w.reason}|${w.resetAt}|${w.evidence?.source}`;
+      const key = `${w.pass}|${w.state}|${stateMark(w)}|${w.reason}|${w.resetAt}`;
       const settling = this.lostSince.has(w.name);
       if (this.seen.get(w.name) === key && !this.active.has(w.name) && !settling && !home.authHold[w.agent])
         continue;
@@ -178,7 +178,7 @@ export class Recoverer {
     }
     if (JSON.stringify(home) !== homeKey) await writeHome(this.o.dir, home);
     await this.fireDue(now, s, home);
-    this.arm(now);
+    await this.arm(now);
   }
 
   private async observe(
@@ -198,7 +198,7 @@ export class Recoverer {
       w.state === 'running' &&
       w.evidence?.source !== 'engine' &&
       (w.name !== hold.name || w.pass > hold.pass) &&
-      (w.stateSince ?? '') > hold.since
+      (stateMark(w) ?? '') > hold.since
     ) {
       delete home.authHold[w.agent];
       await audit(
@@ -284,7 +284,7 @@ export class Recoverer {
     now: number,
     s: RecoverySettings,
   ): Promise<void> {
-    const moved = w.pass !== l.seenPass || (w.stateSince ?? null) !== (l.seenSince ?? null);
+    const moved = w.pass !== l.seenPass || stateMark(w) !== (l.seenSince ?? null);
     const working =
       moved &&
       !isLimited(w) &&
@@ -515,25 +515,27 @@ export class Recoverer {
     });
   }
 
-  private arm(now: number): void {
+  /** Arms the one timer for the next due time (inside the step, so a step that returned has armed it). */
+  private async arm(now: number): Promise<void> {
     this.timer?.dispose();
     this.timer = null;
     if (this.stopped || (this.active.size === 0 && this.lostSince.size === 0)) return;
-    void (async () => {
-      let next = now + MAX_TIMER_MS;
-      for (const n of this.active) {
-        const l = (await readRecovery(this.o.dir, n)).limit;
-        if (!l) continue;
-        const t =
-          l.state === 'scheduled'
-            ? Math.max(Date.parse(l.dueAt), this.gate.get(l.vendor) ?? 0)
-            : Date.parse(l.firedAt ?? new Date(now).toISOString()) + RECOVERY.confirmWithinMs;
-        next = Math.min(next, t);
-      }
-      for (const since of this.lostSince.values()) next = Math.min(next, since + LOST_SETTLE_MS);
-      if (this.stopped) return;
-      this.timer?.dispose();
-      this.timer = this.clock.setTimeout(() => void this.kick(), Math.max(10, next - now));
-    })();
+    let next = now + MAX_TIMER_MS;
+    for (const n of this.active) {
+      const l = (await readRecovery(this.o.dir, n)).limit;
+      if (!l) continue;
+      const t =
+        l.state === 'scheduled'
+          ? Math.max(Date.parse(l.dueAt), this.gate.get(l.vendor) ?? 0)
+          : Date.parse(l.firedAt ?? new Date(now).toISOString()) + RECOVERY.confirmWithinMs;
+      next = Math.min(next, t);
+    }
+    for (const since of this.lostSince.values()) next = Math.min(next, since + LOST_SETTLE_MS);
+    if (this.stopped) return;
+    // From the clock's time now, not the step's start: time may have moved while the step worked (a
+    // fake clock advanced past several due times at once, or a real one during a slow relaunch).
+    const delay = next - this.clock.now();
+    if (delay <= 0) this.again = true;
+    else this.timer = this.clock.setTimeout(() => void this.kick(), delay);
   }
 }

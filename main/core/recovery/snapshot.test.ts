@@ -37,14 +37,23 @@ test('a dirty repo: tracked, deleted, untracked and binary files are in the ref 
   writeFileSync(join(repo, 'debug.log'), 'ignored');
   writeFileSync(join(repo, 'staged.txt'), 'staged by the user\n');
   git('add', 'staged.txt');
-  const before = { head: git('rev-parse', 'HEAD'), branch: git('branch', '--show-current'), index: git('diff', '--cached', '--name-status'), status: git('status', '--porcelain') };
+  const before = {
+    head: git('rev-parse', 'HEAD'),
+    branch: git('branch', '--show-current'),
+    index: git('diff', '--cached', '--name-status'),
+    status: git('status', '--porcelain'),
+  };
 
   const r = await snapshotRepo(repo, 'fix-login', 1, 'test');
   assert.ok(r.ok && r.value, JSON.stringify(r));
   const snap = r.value;
   assert.equal(snap.ref, 'refs/workcells/fix-login/1');
   assert.equal(git('rev-parse', snap.ref), snap.commit);
-  assert.equal(git('rev-parse', `${snap.commit}^`), before.head, 'the snapshot sits on HEAD, off every branch');
+  assert.equal(
+    git('rev-parse', `${snap.commit}^`),
+    before.head,
+    'the snapshot sits on HEAD, off every branch',
+  );
   const files = git('ls-tree', '-r', '--name-only', snap.commit).split('\n').sort();
   assert.deepEqual(files, ['.gitignore', 'a.txt', 'blob.bin', 'src/deep/new file.ts', 'staged.txt']);
   assert.deepEqual(gitBuf('show', `${snap.commit}:blob.bin`), binary);
@@ -63,7 +72,10 @@ test('a dirty repo: tracked, deleted, untracked and binary files are in the ref 
   const r2 = await snapshotRepo(repo, 'fix-login', 1, 'test 2');
   assert.ok(r2.ok && r2.value);
   assert.equal(r2.value.id, '1-2');
-  assert.deepEqual((await listSnapshots(repo, 'fix-login')).map((s) => s.id), ['1', '1-2']);
+  assert.deepEqual(
+    (await listSnapshots(repo, 'fix-login')).map((s) => s.id),
+    ['1', '1-2'],
+  );
 
   // Restore brings snapshot 1 back byte for byte; what was there is snapshotted first.
   rmSync(join(repo, 'blob.bin'));
@@ -86,7 +98,10 @@ test('a clean repo, a repo with no commits, and no repo at all', async () => {
     writeFileSync(join(empty, 'first.txt'), 'hello');
     const r = await snapshotRepo(empty, 'w', 3, 'no commits');
     assert.ok(r.ok && r.value);
-    assert.equal(execFileSync('git', ['show', `${r.value.ref}:first.txt`], { cwd: empty, encoding: 'utf8' }), 'hello');
+    assert.equal(
+      execFileSync('git', ['show', `${r.value.ref}:first.txt`], { cwd: empty, encoding: 'utf8' }),
+      'hello',
+    );
     rmSync(join(empty, '.git'), { recursive: true });
     assert.deepEqual(await snapshotRepo(empty, 'w', 3, 'no repo'), { ok: true, value: null });
   } finally {

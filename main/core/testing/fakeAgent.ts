@@ -3,6 +3,9 @@
 //   --ask TEXT   prints TEXT and waits for a line on stdin (a "waiting for input" agent)
 //   --echo-args  prints each of its own argv elements as [arg] (to prove argv arrives intact)
 //   --flood N    writes N bytes of numbered lines as fast as the pty takes them
+//   --clear      clears the screen (a TUI redrawing after its limit banner)
+//   --brief      prints the file $WORKCELL_BRIEF (which brief this pass runs with)
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const argv = process.argv.slice(2);
@@ -25,6 +28,12 @@ async function main(): Promise<void> {
       case '--exit':
         exitCode = Number(v);
         i++;
+        break;
+      case '--clear':
+        process.stdout.write('\x1b[2J\x1b[3J\x1b[H');
+        break;
+      case '--brief':
+        process.stdout.write(`${readFileSync(process.env.WORKCELL_BRIEF ?? '', 'utf8')}\n`);
         break;
       case '--echo-args':
         for (const x of argv) process.stdout.write(`[${x}]\n`);
