@@ -20,12 +20,16 @@ import { command as demo } from './commands/demo.js';
 import { command as daemon } from './commands/daemon.js';
 import { command as loop } from './commands/loop.js';
 import { command as session } from './commands/session.js';
+import { command as recover } from './commands/recover.js';
+import { command as snapshots } from './commands/snapshots.js';
 
 const COMMANDS: CommandModule[] = [
   start,
   ls,
   status,
   resume,
+  recover,
+  snapshots,
   mute,
   peek,
   attach,

@@ -84,6 +84,14 @@ export interface Settings {
   journalNotesDir: string | null;
   /** Workcell names whose notifications are silenced. */
   muted: string[];
+  /** The recovery playbook's defaults (issue 11; main/core/recovery/guard.ts RECOVERY_DEFAULTS). */
+  recovery?: {
+    policy?: 'auto' | 'suggest' | 'off';
+    restartsPer5Min?: number;
+    homePerMinute?: number;
+    jitterSeconds?: number;
+    staggerSeconds?: number;
+  };
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {

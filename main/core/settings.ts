@@ -98,6 +98,15 @@ export const settingsSchema = z.strictObject({
   muted: z
     .array(z.string().regex(NAME_PATTERN, { error: 'expected a workcell name (a-z 0-9 _ -)' }))
     .default([]),
+  recovery: z
+    .strictObject({
+      policy: z.enum(['auto', 'suggest', 'off']).optional(),
+      restartsPer5Min: z.number().int().min(0).optional(),
+      homePerMinute: z.number().int().min(0).optional(),
+      jitterSeconds: z.number().min(0).optional(),
+      staggerSeconds: z.number().min(0).optional(),
+    })
+    .optional(),
 });
 
 // The hand-written types in main/common (shared with the app) and the schema must agree both ways.

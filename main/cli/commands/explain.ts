@@ -54,7 +54,12 @@ export const command: CommandModule = {
         else lines.push('  pane     no tmux session');
         lines.push('', 'recent timeline:');
         for (const e of events) {
-          const what = e.type === 'state' ? `${e.from ?? '?'} -> ${e.state}` : e.type;
+          const what =
+            e.type === 'state'
+              ? `${e.from ?? '?'} -> ${e.state}`
+              : e.type === 'recovery'
+                ? `recovery ${String(e.action)}: ${String(e.detail)}`
+                : e.type;
           lines.push(
             `  ${e.at}  ${what}${e.evidence ? `  (${e.evidence.source}: ${e.evidence.detail})` : ''}`,
           );

@@ -25,6 +25,10 @@ export const command: CommandModule = {
         '--session <name>',
         'record this workcell in a named multi-agent session (resume them all with workcell resume --session NAME)',
       )
+      .option(
+        '--recover <policy>',
+        'recovery policy: auto (act by itself) | suggest (default: propose) | off',
+      )
       .option('--json', 'print the new status as JSON')
       .argument('[args...]', 'after --: extra agent flags, or for --agent command the program and its args')
       .addHelpText(
@@ -49,6 +53,15 @@ export const command: CommandModule = {
               `workcell: warning: ${others.join(', ')} ${others.length > 1 ? 'are' : 'is'} already changing ${repo}; two agents in one work tree overwrite each other's changes (use --worktree to give this one its own)\n`,
             );
         }
+        const policy = o.recover === undefined ? null : String(o.recover);
+        if (policy !== null && !['auto', 'suggest', 'off'].includes(policy))
+          return fail(
+            {
+              code: 'BAD_ARGS',
+              message: `--recover takes auto, suggest or off, not ${JSON.stringify(policy)}`,
+            },
+            Boolean(o.json),
+          );
         const r = await engine.start({
           name,
           repo,
@@ -62,6 +75,11 @@ export const command: CommandModule = {
           ...(typeof o.session === 'string' ? { session: o.session } : {}),
         });
         if (!r.ok) return fail(r.error, Boolean(o.json));
+        if (policy !== null) {
+          const { setPolicy } = await import('../../core/recovery/manual.js');
+          const p = await setPolicy(engine, name, policy);
+          if (!p.ok) process.stderr.write(`workcell: warning: ${p.error.message}\n`);
+        }
         await ensureSupervised(dir);
         if (o.json) printJson(r.value);
         else {

@@ -171,6 +171,13 @@ export async function handleApi(
           : err('BAD_ARGS', 'resume is not available in this version of the engine'),
       );
       return true;
+    case 'recover': {
+      const body = await readBody(req);
+      if (!body.ok) return (sendJson(res, body), true);
+      const { recoverRoute } = await import('./recoveryApi.js');
+      sendJson(res, await recoverRoute(engine, name, body.value));
+      return true;
+    }
     case 'mute': {
       const body = await readBody(req);
       if (!body.ok) return (sendJson(res, body), true);

@@ -26,6 +26,8 @@ import { SeenLedger } from './seenLedger.js';
 import { ServerWatch } from './serverWatch.js';
 import { verifyTurn } from './turnVerify.js';
 import { notifiedInTimeline } from './timelineNotified.js';
+import type { Clock } from '../../common/lifecycle.js';
+import { Recoverer } from '../recovery/recoverer.js';
 
 export type { SupervisorChange } from './changeReporter.js';
 
@@ -53,6 +55,8 @@ export interface SupervisorOptions {
   keychain?: Keychain;
   /** The keeper process that restarts the daemon, recorded with the lead. */
   keeperPid?: number | null;
+  /** The recovery playbook's clock and jitter (tests drive a ManualClock); `false` turns it off. */
+  recovery?: { clock?: Clock; rand?: () => number } | false;
 }
 
 /**
@@ -92,6 +96,8 @@ export class Supervisor {
   private readonly logs: LogRotation;
   /** Checkpoints and vendor session records, fed by every reconcile (continuity/keeper.ts). */
   private readonly keeper: ContinuityKeeper;
+  /** The recovery playbook (issue 11): parks limited workcells, resumes them, holds lost logins. */
+  readonly recovery: Recoverer | null;
 
   private constructor(
     readonly dir: ControlDir,
@@ -145,6 +151,20 @@ export class Supervisor {
       verifyWaitMs: o.verifyWaitMs,
       verifyAt: () => this.settings.verifyAt,
     });
+    this.recovery =
+      o.recovery === false
+        ? null
+        : new Recoverer({
+            dir,
+            engine: this.engine,
+            tmux,
+            settings: () => this.settings,
+            log: this.log,
+            clock: o.recovery?.clock,
+            rand: o.recovery?.rand,
+            notify: (c) => void this.dispatcher.notify(c),
+          });
+    if (this.recovery) this.onFleet.event((list) => this.recovery!.onFleet(list));
     this.onState = this.reporter.onChange.event;
     this.onHomeGone = this.server.onHomeGone.event;
     this.server.onPoke.event((why) => {
@@ -156,6 +176,7 @@ export class Supervisor {
       this.watch.wokeAt = Date.now();
       this.log(`woke after ~${Math.round(ms / 1000)}s asleep: idle and stall thresholds restart now`);
       void this.request();
+      void this.recovery?.kick(); // a reset that passed while asleep resumes now
     });
   }
 
@@ -189,6 +210,7 @@ export class Supervisor {
         `could not start or attach to the supervisor's tmux server on ${o.dir.socket}: ${connected.error.message}`,
       );
     }
+    await sup.recovery?.start();
     await sup.request();
     return ok(sup);
   }
@@ -480,7 +502,7 @@ export class Supervisor {
 
   /** Anything still owed to the user: a completion waiting for verify, a turn being verified. */
   get busy(): boolean {
-    return this.reporter.holding > 0 || this.turnVerifying.size > 0;
+    return this.reporter.holding > 0 || this.turnVerifying.size > 0 || (this.recovery?.pending ?? false);
   }
 
   private settingsWatch: SettingsWatcher | null = null;
@@ -516,6 +538,7 @@ export class Supervisor {
     await this.settingsWatch?.settled();
     await this.running;
     await this.keeper.observe([]);
+    await this.recovery?.stop();
     await this.clocks.flush();
     await this.reporter.flushSeen();
     await this.dispatcher.close();

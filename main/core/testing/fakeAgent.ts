@@ -5,6 +5,9 @@
 //   --flood N    writes N bytes of numbered lines as fast as the pty takes them
 //   --read-raw F prints "ready>", reads the tty in raw mode up to Enter (CR) and writes exactly what
 //                arrived to F as JSON (raw: a canonical tty cuts lines at 4 kB and edits them)
+//   --clear      clears the screen (a TUI redrawing after its limit banner)
+//   --brief      prints the file $WORKCELL_BRIEF (which brief this pass runs with)
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const argv = process.argv.slice(2);
@@ -27,6 +30,12 @@ async function main(): Promise<void> {
       case '--exit':
         exitCode = Number(v);
         i++;
+        break;
+      case '--clear':
+        process.stdout.write('\x1b[2J\x1b[3J\x1b[H');
+        break;
+      case '--brief':
+        process.stdout.write(`${readFileSync(process.env.WORKCELL_BRIEF ?? '', 'utf8')}\n`);
         break;
       case '--echo-args':
         for (const x of argv) process.stdout.write(`[${x}]\n`);

@@ -1,0 +1,232 @@
+// The recovery actions themselves (issue 11), shared by the daemon (automatic, policy auto) and the
+// user (`workcell recover NAME`, the bridge route): resume a limited workcell once its limit reset,
+// relaunch a lost or partial one, snapshot the repo first. Each action is claimed in recovery.json
+// before it starts (record.ts), so it happens once however many callers race; each leaves an audit
+// line (`type: recovery`) in events.jsonl that `explain` and the dashboard timeline show.
+import { isEnded, type WorkcellSummary } from '../../common/workcell.js';
+import type { Engine } from '../engine.js';
+import { escapeTmuxArg, type Tmux } from '../tmux.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RUN_FILES, type ControlDir } from '../paths.js';
+import { err, ok, type Result } from '../result.js';
+import { rewriteBrief } from './brief.js';
+import { continueTurn, objectiveOf, readLimitScreen, stateMark } from './plan.js';
+import { claimLimit, updateRecovery, type LimitSchedule } from './record.js';
+import { snapshotRepo, type Snapshot } from './snapshot.js';
+
+export interface ActDeps {
+  dir: ControlDir;
+  engine: Engine;
+  tmux: Tmux;
+  /** The clock seam: due times and attempts are computed from it. */
+  now: () => number;
+  log: (line: string) => void;
+}
+
+export type Trigger = 'auto' | 'user';
+
+/** One audit line: what recovery did, why, and how to undo or see it. */
+export async function audit(
+  d: ActDeps,
+  name: string,
+  action: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  d.log(`recovery: ${name}: ${action}: ${detail}`);
+  await d.engine.store.appendEvent(name, { type: 'recovery', action, detail, ...extra }).catch(() => {
+    // the run dir was removed meanwhile (gc --remove): nothing left to record into
+  });
+}
+
+/** Snapshots the workcell's repo before an action that (re)starts an agent in it. An error means the
+ * action must not run: uncommitted work could not be secured. */
+export async function snapshotFirst(
+  d: ActDeps,
+  w: WorkcellSummary,
+  why: string,
+): Promise<Result<Snapshot | null>> {
+  const s = await snapshotRepo(w.repo, w.name, w.pass, why);
+  if (!s.ok) {
+    await audit(d, w.name, 'snapshot-failed', `${s.error.message}: nothing was relaunched`);
+    return s;
+  }
+  if (s.value)
+    await audit(
+      d,
+      w.name,
+      'snapshot',
+      `uncommitted work saved to ${s.value.ref}; undo with \`workcell restore ${w.name} ${s.value.id}\``,
+      {
+        ref: s.value.ref,
+        commit: s.value.commit,
+        snapshot: s.value.id,
+      },
+    );
+  return s;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Types into a live pane: `send-keys -l` (literal: no key names, nothing tmux expands), then Enter. */
+async function typeTurn(tmux: Tmux, name: string, text: string): Promise<Result<string>> {
+  const t = await tmux.run(['send-keys', '-t', `=${name}:`, '-l', escapeTmuxArg(text)]);
+  if (!t.ok) return t;
+  // A TUI reads a paste and its Enter in one read as a newline inside the prompt: let it take the text
+  // first (measured with claude-code: 100 ms is enough; 200 gives room on a loaded machine).
+  await sleep(200);
+  return tmux.run(['send-keys', '-t', `=${name}:`, 'Enter']);
+}
+
+export type FireOutcome =
+  | { kind: 'fired'; how: string }
+  | { kind: 'waiting'; why: string }
+  | { kind: 'gave_up'; why: string }
+  | { kind: 'not_claimed' };
+
+/**
+ * Resumes a workcell whose usage limit has reset: a live agent gets its limit menu answered ("stop and
+ * wait", by its position) and an explicit turn saying why work stopped; an agent that exited is
+ * relaunched (vendor resume by session id, else from artifacts). The schedule moves to `confirming`:
+ * the caller confirms the limit is gone before calling it resumed.
+ */
+export async function fireLimit(
+  d: ActDeps,
+  w: WorkcellSummary,
+  l: LimitSchedule,
+  trigger: Trigger,
+): Promise<FireOutcome> {
+  const firedAt = new Date(d.now()).toISOString();
+  if (!(await claimLimit(d.dir, w.name, l.id, 'scheduled', 'firing', { firedAt })))
+    return { kind: 'not_claimed' };
+  const back = async (to: 'scheduled' | 'gave_up', note: string, patch: Partial<LimitSchedule> = {}) => {
+    await claimLimit(d.dir, w.name, l.id, 'firing', to, { note, ...patch });
+  };
+  const live = !isEnded(w.state) && w.pane !== null && !w.pane.dead;
+  let how: string;
+  if (live) {
+    const cap = await d.tmux.capture(w.name, {});
+    const screen = readLimitScreen(cap.ok ? cap.value : '');
+    if (screen.kind === 'vendor-retrying') {
+      // The vendor's own retry is running: typing over it would append a turn to a retry in flight.
+      const dueAt = new Date(d.now() + 60_000).toISOString();
+      await back('scheduled', `the vendor's own retry is running (${screen.line}): looking again in 1 m`, {
+        dueAt,
+      });
+      await audit(
+        d,
+        w.name,
+        'wait',
+        `the vendor's own retry is running (${screen.line}); looking again in 1 m`,
+      );
+      return { kind: 'waiting', why: screen.line };
+    }
+    if (screen.kind === 'menu') {
+      if (!screen.key) {
+        const why = `a limit menu is open but "stop and wait" has no number to pick it by (${screen.line}): choose it yourself, then \`workcell recover ${w.name}\``;
+        await back('gave_up', why);
+        await audit(d, w.name, 'gave-up', why);
+        return { kind: 'gave_up', why };
+      }
+      // By its position: never a bare Enter, which takes whatever option is highlighted.
+      const k = await d.tmux.run(['send-keys', '-t', `=${w.name}:`, '-l', screen.key]);
+      if (!k.ok) {
+        await back('gave_up', `could not answer the limit menu: ${k.error.message}`);
+        return { kind: 'gave_up', why: k.error.message };
+      }
+      await audit(d, w.name, 'menu', `chose "${screen.line}" (key ${screen.key})`);
+      await sleep(300);
+    }
+    const brief = await readFile(join(d.dir.runDir(w.name), RUN_FILES.brief), 'utf8').catch(() => '');
+    const t = await typeTurn(d.tmux, w.name, continueTurn(objectiveOf(brief)));
+    if (!t.ok) {
+      await back('gave_up', `could not type into ${w.name}: ${t.error.message}`);
+      return { kind: 'gave_up', why: t.error.message };
+    }
+    how = 'sent an explicit continue turn to the live agent (send-keys -l)';
+  } else {
+    const snap = await snapshotFirst(d, w, 'before relaunching after a usage limit');
+    if (!snap.ok) {
+      await back('gave_up', snap.error.message);
+      return { kind: 'gave_up', why: snap.error.message };
+    }
+    const r = await d.engine.resume(w.name);
+    if (!r.ok) {
+      await back('gave_up', `relaunch failed: ${r.error.message}`);
+      await audit(d, w.name, 'gave-up', `relaunch failed: ${r.error.message}`);
+      return { kind: 'gave_up', why: r.error.message };
+    }
+    how = `relaunched: ${r.value.evidence?.detail ?? `pass ${r.value.pass}`}`;
+  }
+  await updateRecovery(d.dir, w.name, (rec) =>
+    rec.limit?.id === l.id && rec.limit.state === 'firing'
+      ? {
+          ...rec,
+          limit: {
+            ...rec.limit,
+            state: 'confirming',
+            how,
+            attempts: l.attempts + 1,
+            seenSince: stateMark(w),
+            seenPass: w.pass,
+          },
+        }
+      : null,
+  );
+  await audit(
+    d,
+    w.name,
+    'resume',
+    `${how} (${trigger === 'user' ? 'asked by the user' : 'usage limit reset'}; attempt ${l.attempts + 1} of 2); confirming the limit is gone`,
+    { trigger },
+  );
+  return { kind: 'fired', how };
+}
+
+/** Relaunches a lost (tmux or the machine died) or partial workcell. Snapshot first; a partial one gets
+ * its brief rewritten for the remaining scope. Says which resume it was: by vendor session id, or from
+ * artifacts (never a blank conversation passed off as a resume). */
+export async function relaunch(
+  d: ActDeps,
+  w: WorkcellSummary,
+  kind: 'lost' | 'partial',
+  trigger: Trigger,
+): Promise<Result<string>> {
+  const snap = await snapshotFirst(
+    d,
+    w,
+    kind === 'lost' ? 'before resuming a lost workcell' : 'before resuming a partial pass',
+  );
+  if (!snap.ok) return snap;
+  if (kind === 'partial') {
+    const s = await d.engine.store.readStatus(w.name);
+    if (!s) return err('NOT_FOUND', `no workcell named ${w.name}`);
+    const why = await rewriteBrief(d.dir, s);
+    if (why)
+      await audit(
+        d,
+        w.name,
+        'brief',
+        `brief.md rewritten for the remaining scope (${why}); the previous one is in history/${s.pass}/brief.before-rewrite.md`,
+      );
+  }
+  const r = await d.engine.resume(w.name);
+  if (!r.ok) {
+    await audit(d, w.name, 'gave-up', `resume failed: ${r.error.message}`);
+    return r;
+  }
+  const detail = r.value.evidence?.detail ?? '';
+  const from = /vendor session/.test(detail)
+    ? 'by vendor session id'
+    : 'from artifacts (brief.md, handoff.md): not the old conversation';
+  const how = `${detail}; resumed ${from}`;
+  await audit(
+    d,
+    w.name,
+    'resume',
+    `${kind === 'lost' ? 'lost workcell' : 'partial pass'} resumed (${trigger === 'user' ? 'asked by the user' : 'automatic'}): ${how}`,
+    { trigger, kind, from },
+  );
+  return ok(how);
+}
