@@ -96,3 +96,14 @@ export const systemClock: Clock = {
     return toDisposable(() => clearTimeout(t));
   },
 };
+
+/** systemClock whose timers never keep the process alive on their own (retries, reconnects): a
+ * `workcell watch` told to stop must not linger for a pending retry. */
+export const backgroundClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    (t as { unref?: () => void }).unref?.();
+    return toDisposable(() => clearTimeout(t));
+  },
+};

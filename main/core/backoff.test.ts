@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Backoff, BACKOFF } from './backoff.js';
-import { FakeClock } from './testing/fakeClock.js';
+import { ManualClock } from './testing/manualClock.js';
 
 test('delays double from 250 ms and stop at 30 s', () => {
-  const b = new Backoff({ clock: new FakeClock() });
+  const b = new Backoff({ clock: new ManualClock() });
   const table: [attempt: number, delayMs: number][] = [
     [1, 250],
     [2, 500],
@@ -31,7 +31,7 @@ test('delays double from 250 ms and stop at 30 s', () => {
 });
 
 test('a success resets the delay to the first one', () => {
-  const b = new Backoff({ clock: new FakeClock() });
+  const b = new Backoff({ clock: new ManualClock() });
   for (let i = 0; i < 6; i++) b.next();
   assert.equal(b.attempts, 6);
   b.reset();
@@ -40,7 +40,7 @@ test('a success resets the delay to the first one', () => {
 });
 
 test('schedule runs after the delay on the injected clock, one retry pending at a time', () => {
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const b = new Backoff({ clock });
   let runs = 0;
   assert.equal(
@@ -61,7 +61,7 @@ test('schedule runs after the delay on the injected clock, one retry pending at 
 });
 
 test('cancel drops the pending retry', () => {
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const b = new Backoff({ clock, initialMs: 10, maxMs: 40 });
   let runs = 0;
   b.schedule(() => runs++);

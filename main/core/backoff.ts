@@ -1,20 +1,4 @@
-/** The clock and timer seam (STYLE.md): tests drive a fake clock instead of waiting. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // A retry alone must never keep the process alive (`workcell watch` exits when told to).
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+import { backgroundClock, type Clock, type Disposable } from '../common/lifecycle.js';
 
 export const BACKOFF = {
   // First retry quickly: a tmux server that was restarted is usually back within a few hundred ms.
@@ -42,13 +26,13 @@ export class Backoff {
   private readonly maxMs: number;
   private readonly clock: Clock;
   private failures = 0;
-  private pending: unknown = null;
+  private pending: Disposable | null = null;
 
   constructor(o: BackoffOptions = {}) {
     this.initialMs = o.initialMs ?? BACKOFF.initialMs;
     this.factor = o.factor ?? BACKOFF.factor;
     this.maxMs = o.maxMs ?? BACKOFF.maxMs;
-    this.clock = o.clock ?? realClock;
+    this.clock = o.clock ?? backgroundClock;
   }
 
   /** Failures since the last success. */
@@ -80,7 +64,7 @@ export class Backoff {
   }
 
   cancel(): void {
-    if (this.pending !== null) this.clock.clearTimeout(this.pending);
+    this.pending?.dispose();
     this.pending = null;
   }
 }

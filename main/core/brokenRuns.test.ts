@@ -154,7 +154,7 @@ test('ls, ls --json and status: each corruption of one run dir in 100 lists 99 w
 
     const ls = cli('ls');
     assert.equal(ls.status, 0, `${c.how}: ${ls.stderr}`);
-    assert.match(ls.stdout, new RegExp(`^${bad}\\s+broken\\s`, 'm'), c.how);
+    assert.match(ls.stdout, new RegExp(`^\\S+ broken\\s+${bad}\\s`, 'm'), c.how);
     assert.equal((ls.stdout.match(/\sdone\s/g) ?? []).length, 99, c.how);
     assert.match(ls.stderr, new RegExp(`${bad} is broken: .*; look at`), c.how);
 
@@ -268,7 +268,7 @@ test('a run dir deleted under a running workcell: ls shows the ghost and its fix
 
   const ls = cli('ls');
   assert.equal(ls.status, 0, ls.stderr);
-  assert.match(ls.stdout, /^haunt\s+ghost\s/m);
+  assert.match(ls.stdout, /^\S+ ghost\s+haunt\s/m);
   assert.match(
     ls.stderr,
     /haunt is ghost: tmux session haunt runs but its run dir .* is gone; workcell gc closes/,

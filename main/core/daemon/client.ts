@@ -165,9 +165,14 @@ export class DaemonViewer {
     if (this.sock && !this.sock.destroyed) this.sock.write(`${JSON.stringify(frame)}\n`);
   }
 
+  /** Ends the connection after what was written has gone out (a destroy() right after write() can
+   * drop it: a keychain hand-over followed by close() was lost that way under load). */
   close(): void {
-    this.sock?.end();
-    this.sock?.destroy();
+    const sock = this.sock;
+    if (sock && !sock.destroyed) {
+      sock.end(() => sock.destroy());
+      setTimeout(() => sock.destroy(), 2_000).unref(); // a peer that never reads: do not linger
+    }
     this.onFrame.dispose();
   }
 }

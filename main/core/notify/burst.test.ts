@@ -10,7 +10,7 @@ import { parseSettings } from '../settings.js';
 import { waitFor } from '../testing/fixture.js';
 import { NotificationDispatcher, type DispatcherOptions } from './dispatcher.js';
 import type { LedgerData } from './ledger.js';
-import { FakeTimers } from './testing/fakeTimers.js';
+import { ManualClock } from '../testing/manualClock.js';
 import { startServer, type TestServer } from './testing/httpServer.js';
 import type { NotifyEvent, NotifyMessage, NotifyOn, StateChange } from '../../common/notify.js';
 import type { Settings } from '../../common/settings.js';
@@ -35,7 +35,7 @@ function settings(raw: unknown): Settings {
 
 /** A dispatcher whose desktop channel records what it is given, on a fake clock. */
 function recording(on: NotifyOn[] | undefined, extra: Partial<DispatcherOptions> = {}) {
-  const timers = new FakeTimers();
+  const timers = new ManualClock(1_700_000_000_000);
   const sent: NotifyMessage[] = [];
   const events: Array<{ name: string; event: NotifyEvent }> = [];
   const dir = home();
@@ -44,7 +44,7 @@ function recording(on: NotifyOn[] | undefined, extra: Partial<DispatcherOptions>
     settings: settings({ notifiers: [on ? { type: 'desktop', on } : { type: 'desktop' }] }),
     appendEvent: (name, event) => events.push({ name, event }),
     factories: { desktop: () => ({ type: 'desktop', send: async (m) => (sent.push(m), { ok: true }) }) },
-    clock: timers.clock,
+    clock: () => timers.now(),
     timers,
     retry: { attempts: 1, firstDelayMs: 1, maxDelayMs: 1, timeoutMs: 2_000 },
     ...extra,
@@ -83,7 +83,7 @@ test('a notifier matches a change by its state or its reason', async () => {
   ];
   for (const [i, { on, c, sent: expected }] of cases.entries()) {
     const { d, sent, timers } = recording(on);
-    await d.notify(change(timers.now, c));
+    await d.notify(change(timers.now(), c));
     await d.flush();
     assert.equal(sent.length === 1, expected, `case ${i}: on ${JSON.stringify(on)} ${c.state}/${c.reason}`);
     await d.close();
@@ -102,7 +102,7 @@ test('a burst: the first at once, the rest as ONE digest when the window closes;
     { state: 'failed', exitCode: 1 },
     { state: 'failed', exitCode: 2 },
   ];
-  const changes = patches.map((p) => change(timers.now, p));
+  const changes = patches.map((p) => change(timers.now(), p));
   await d.notify(changes[0]!);
   await waitFor(() => sent.length === 1, 2_000, 'the first change to go out at once');
   for (const c of changes.slice(1)) {
@@ -146,7 +146,7 @@ test('a burst: the first at once, the rest as ONE digest when the window closes;
   }
   // After a quiet spell, a single change is not delayed.
   timers.advance(5_000);
-  await d.notify(change(timers.now));
+  await d.notify(change(timers.now()));
   await waitFor(() => sent.length === 3, 2_000, 'a lone change at once');
   assert.equal(sent[2]!.digest, undefined);
   await d.close();
@@ -203,11 +203,11 @@ test('a lost ledger does not replay the past; the supervisor can say what was (n
     reported: (c) => reported.get(c.id) ?? null,
     burstWindowMs: 0,
   });
-  const hoursAgo = (h: number) => change(timers.now - h * 3600_000);
+  const hoursAgo = (h: number) => change(timers.now() - h * 3600_000);
   const old = hoursAgo(2);
-  const recent = change(timers.now - 60_000);
+  const recent = change(timers.now() - 60_000);
   const saidNotSent = hoursAgo(3);
-  const saidSent = change(timers.now);
+  const saidSent = change(timers.now());
   reported.set(saidNotSent.id, false).set(saidSent.id, true);
   for (const c of [old, recent, saidNotSent, saidSent]) {
     await d.notify(c);

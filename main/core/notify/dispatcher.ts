@@ -9,12 +9,13 @@ import {
   type NotifyMessage,
   type StateChange,
 } from '../../common/notify.js';
+import { systemClock, type Clock } from '../../common/lifecycle.js';
 import type { Settings } from '../../common/settings.js';
 import type { ControlDir } from '../paths.js';
 import { formatDigest } from './digest.js';
 import { dashboardOrigin } from '../bridge/stableBridge.js';
 import { formatMessage, testChange, type FormatContext } from './format.js';
-import { BURST, ChannelLane, REAL_TIMERS, type Timers } from './lane.js';
+import { BURST, ChannelLane } from './lane.js';
 import { NotifiedLedger, LEDGER } from './ledger.js';
 import { buildNotifiers, type ConfiguredNotifier } from './registry.js';
 import { Redactor, makeSecretResolver, registerInlineSecrets, type Keychain } from './secrets.js';
@@ -60,7 +61,7 @@ export interface DispatcherOptions {
   /** ms since epoch; for event times, the staleness check, the ledger and the burst window. */
   clock?: () => number;
   /** The burst window's timers (a fake in tests). */
-  timers?: Timers;
+  timers?: Clock;
   /** Changes within this many ms after a send are held and sent as one digest. Default BURST.windowMs. */
   burstWindowMs?: number;
   /** Re-send the pending sends of a dead predecessor on construction (default true). `resume()` does
@@ -270,7 +271,7 @@ export class NotificationDispatcher {
     let lane = this.lanes.get(t.key);
     if (!lane) {
       const windowMs = this.opts.burstWindowMs ?? BURST.windowMs;
-      lane = new ChannelLane<Item>(windowMs, this.clock, this.opts.timers ?? REAL_TIMERS, (batch) =>
+      lane = new ChannelLane<Item>(windowMs, this.clock, this.opts.timers ?? systemClock, (batch) =>
         this.deliver(batch).catch((e: Error) => {
           // deliver() contains every expected failure; this is a bug, logged rather than crashing the host.
           this.log(`notify: delivery bug: ${e.stack ?? String(e)}`);

@@ -2,6 +2,7 @@
 // The first change after a quiet spell goes out at once; changes that arrive within the window after
 // a send are held and leave together when the window closes. A dead channel stalls only its own
 // lane, and what piles up behind it leaves as one digest when it answers again.
+import type { Clock, Disposable } from '../../common/lifecycle.js';
 import type { NotifyMessage } from '../../common/notify.js';
 
 export const BURST = {
@@ -12,20 +13,10 @@ export const BURST = {
   windowMs: 1_000,
 } as const;
 
-/** The timer seam: tests pass a fake whose time they advance, so nothing waits in real time. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-export const REAL_TIMERS: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 export class ChannelLane<T extends { msg: NotifyMessage }> {
   private held: T[] = [];
   private windowEnd = -Infinity;
-  private timer: unknown = null;
+  private timer: Disposable | null = null;
   private busy: Promise<void> | null = null;
   private waiters: Array<() => void> = [];
   /** Set by close: hold nothing, send what comes at once. */
@@ -34,7 +25,8 @@ export class ChannelLane<T extends { msg: NotifyMessage }> {
   constructor(
     private readonly windowMs: number,
     private readonly clock: () => number,
-    private readonly timers: Timers,
+    /** Timers of the burst window (a ManualClock in tests). */
+    private readonly timers: Clock,
     /** Sends one batch (one item: a plain message; more: a digest). Must not reject. */
     private readonly send: (batch: T[]) => Promise<void>,
   ) {}
@@ -56,7 +48,7 @@ export class ChannelLane<T extends { msg: NotifyMessage }> {
   /** Sends whatever is held now, ignoring the window (shutdown). */
   drain(): void {
     this.draining = true;
-    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer?.dispose();
     this.timer = null;
     this.pump();
   }
@@ -75,7 +67,7 @@ export class ChannelLane<T extends { msg: NotifyMessage }> {
     if (this.busy !== null || this.held.length === 0) return this.settleWaiters();
     const now = this.clock();
     if (this.draining || now >= this.windowEnd) {
-      if (this.timer !== null) this.timers.clearTimeout(this.timer);
+      this.timer?.dispose();
       this.timer = null;
       const batch = this.held.splice(0);
       this.windowEnd = now + this.windowMs;

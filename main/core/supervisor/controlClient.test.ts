@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { ensureHome } from '../home.js';
 import { execFileExecutor, nodeSpawner, tmuxEnv, Tmux, type Executor, type Spawner } from '../tmux.js';
-import { FakeClock } from '../testing/fakeClock.js';
+import { ManualClock } from '../testing/manualClock.js';
 import { leakedProcesses, makeHome, waitFor, type TestHome } from '../testing/fixture.js';
 import {
   ControlClient,
@@ -221,7 +221,7 @@ test('a subscription refused by tmux is a failure value, not silently ignored', 
 
 test('a client tmux never answers times out as a failure value and is killed', async () => {
   const fake = fakeClient();
-  const clock = new FakeClock();
+  const clock = new ManualClock();
   const tmux = new Tmux('/nonexistent/sock', '/nonexistent/conf', claimsHomeExists);
   const c = new ControlClient(tmux, { spawner: fake.spawner, clock });
   const pending = c.connect();
@@ -269,7 +269,7 @@ function countingSpawner(): { spawner: Spawner; spawned: () => number; reaped: (
 test('ExitWaiter against a killed server backs off (250 ms doubling to 30 s) and stops cleanly', async () => {
   await withHome(async (home, tmux) => {
     tmuxIn(home, 'new-session', '-d', '-s', 'a', '--', '/bin/sh', '-c', 'exec sleep 60');
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const n = countingSpawner();
     const w = new ExitWaiter(tmux, { spawner: n.spawner, clock });
     let exits = 0;
@@ -302,7 +302,7 @@ test('ExitWaiter against a killed server backs off (250 ms doubling to 30 s) and
 test('ExitWaiter stops and says gone when its home is removed', async () => {
   await withHome(async (home, tmux) => {
     tmuxIn(home, 'new-session', '-d', '-s', 'a', '--', '/bin/sh', '-c', 'exec sleep 60');
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const n = countingSpawner();
     const w = new ExitWaiter(tmux, { spawner: n.spawner, clock, homeGone: () => homeGone(home.dir) });
     let gone = 0;

@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Backoff, realClock, type Clock } from '../backoff.js';
+import { backgroundClock, type Clock, type Disposable } from '../../common/lifecycle.js';
+import { Backoff } from '../backoff.js';
 import type { ControlDir } from '../paths.js';
 import { err, ok, type Result } from '../result.js';
 import { nodeSpawner, tmuxEnv, TMUX_INSTALL_HINT, type Spawner, type Tmux } from '../tmux.js';
@@ -124,7 +125,7 @@ export class ControlClient extends EventEmitter {
   ) {
     super();
     this.spawner = o.spawner ?? nodeSpawner;
-    this.clock = o.clock ?? realClock;
+    this.clock = o.clock ?? backgroundClock;
     this.connectTimeoutMs = o.connectTimeoutMs ?? CONTROL.connectTimeoutMs;
   }
 
@@ -168,7 +169,7 @@ export class ControlClient extends EventEmitter {
       const finish = (r: Result<void>) => {
         if (settled) return;
         settled = true;
-        this.clock.clearTimeout(timer);
+        timer.dispose();
         if (!r.ok) {
           if (this.child === child) this.child = null;
           child.kill('SIGTERM');
@@ -197,7 +198,7 @@ export class ControlClient extends EventEmitter {
           const p = this.pending.shift();
           if (p && !p.done) {
             p.done = true;
-            this.clock.clearTimeout(p.timer);
+            p.timer.dispose();
             p.resolve(ev.ok ? ok(ev.text) : err('TMUX_FAILED', ev.text || 'tmux refused the command'));
           }
           return;
@@ -262,12 +263,12 @@ export class ControlClient extends EventEmitter {
   }
 
   private ready: ChildProcess | null = null;
-  private readonly pending: { done: boolean; resolve: (r: Result<string>) => void; timer: unknown }[] = [];
+  private readonly pending: { done: boolean; resolve: (r: Result<string>) => void; timer: Disposable }[] = [];
   private failPending(): void {
     for (const p of this.pending.splice(0)) {
       if (p.done) continue;
       p.done = true;
-      this.clock.clearTimeout(p.timer);
+      p.timer.dispose();
       p.resolve(err('TMUX_FAILED', 'the control client went away'));
     }
   }
@@ -384,7 +385,7 @@ export class ExitWaiter extends EventEmitter {
     super();
     this.channel = o.channel ?? 'sv-exit';
     this.spawner = o.spawner ?? nodeSpawner;
-    this.clock = o.clock ?? realClock;
+    this.clock = o.clock ?? backgroundClock;
     this.backoff = new Backoff({ clock: this.clock });
   }
 

@@ -40,7 +40,7 @@ export function makeHome(prefix = 'wc-'): TestHome {
       }
       killOrphans(root);
       // A finisher killed mid-write can leave a directory busy for a moment: retry instead of failing.
-      rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+      rmSync(root, { recursive: true, force: true, maxRetries: 40, retryDelay: 50 });
     },
   };
 }

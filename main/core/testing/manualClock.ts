@@ -6,6 +6,8 @@ export class ManualClock implements Clock {
   private t: number;
   private seq = 0;
   private readonly timers = new Map<number, { at: number; fn: () => void }>();
+  /** Every delay ever scheduled, in order (backoff tests assert the sequence). */
+  readonly delays: number[] = [];
 
   /** Default start: a fixed instant, never today. */
   constructor(start = Date.UTC(2030, 0, 2, 3, 4, 5)) {
@@ -19,6 +21,7 @@ export class ManualClock implements Clock {
   setTimeout(fn: () => void, ms: number): Disposable {
     const id = ++this.seq;
     this.timers.set(id, { at: this.t + Math.max(0, ms), fn });
+    this.delays.push(ms);
     return toDisposable(() => this.timers.delete(id));
   }
 
