@@ -477,8 +477,9 @@ export class Recoverer {
     await updateRecovery(this.o.dir, w.name, withPass);
     if (plan.action === 'wait' || !plan.automatic) {
       const what = plan.action === 'wait' ? 'wait' : 'suggest';
+      // Audited (explain, dashboard), not told again: the end it follows was just notified, with its
+      // verify result and the next step, and one message per end is the promise (issue 7).
       await audit(this.d, w.name, what, `${plan.diagnosis}: ${plan.detail}`);
-      this.tell(w, `${what}:${w.pass}`, `${plan.diagnosis}: ${plan.detail}`);
       return;
     }
     const over = budgetAllows(rec2, home, now, s);
