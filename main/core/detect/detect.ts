@@ -9,6 +9,7 @@ import type { HookEvent } from '../agents/hookSink.js';
 import { paneHits, type Hit, type PaneHits } from './hits.js';
 import { parseResetAt } from './resetAt.js';
 import { bottomLines, type BottomLine } from './screen.js';
+import { streamBlocker, type StreamBlocker } from './streamScreen.js';
 
 export type DetectedState = 'waiting' | 'idle' | 'running' | 'rate_limited' | 'auth_failed' | 'stalled';
 
@@ -198,6 +199,26 @@ function resetOf(hit: Hit, lines: BottomLine[], input: DetectInput): string | un
 const RESET_LOOKAHEAD = 6;
 const RESET_CUE = /\b(?:resets?|retry|try again|available)\b/i;
 
+/** A stream event's error as a claim: a limit or a lost login as such; an API or network error being
+ * retried is `stalled` on it, one the stream ended on (`result` with is_error) `idle` on it. */
+function streamClaim(s: StreamBlocker, input: DetectInput): Claim {
+  const at = input.now.toISOString();
+  const opts = { now: input.now, timeZone: input.timeZone };
+  const evidence = { source: 'pane', detail: s.detail, at, pattern: 'stream-json' };
+  switch (s.cat) {
+    case 'rate_limited': {
+      const resetAt = s.resetAt ?? parseResetAt(s.detail, opts) ?? undefined;
+      return { state: 'rate_limited', evidence, ...(resetAt ? { resetAt } : {}) };
+    }
+    case 'throttled':
+      return { state: 'rate_limited', evidence, reason: 'throttled' };
+    case 'auth_failed':
+      return { state: 'auth_failed', evidence };
+    default:
+      return { state: s.retrying ? 'stalled' : 'idle', evidence, reason: s.cat };
+  }
+}
+
 function fmtAge(ms: number): string {
   const m = Math.floor(ms / 60_000);
   if (m < 1) return `${Math.round(ms / 1000)}s`;
@@ -218,6 +239,9 @@ export function detect(input: DetectInput): Detection | null {
   const hook = fromHooks(input.hookEvents);
   const title = input.dead ? null : fromTitle(input.title, input.patterns, at);
   const blocker = currentBlocker(pane, lines, input.patterns);
+  // A stream-json error event on the pane, unless a screen blocker printed below it is newer.
+  const streamed = streamBlocker(lines, at);
+  const stream = streamed && (!blocker || blocker.hit.line <= streamed.line) ? streamed : null;
   const busy =
     (hook ?? title)?.state === 'running' ||
     (!!pane.running && (!blocker || pane.running.line > blocker.hit.line));
@@ -228,6 +252,8 @@ export function detect(input: DetectInput): Detection | null {
     // StopFailure names the error itself; the screen may still add when the limit lifts.
     const limit = pane.rate_limited ?? pane.throttled;
     claim = { ...hook, resetAt: hook.resetAt ?? (limit ? resetOf(limit, lines, input) : undefined) };
+  } else if (stream) {
+    claim = streamClaim(stream, input);
   } else if (blocker?.cat === 'rate_limited' || blocker?.cat === 'throttled') {
     const resetAt = resetOf(blocker.hit, lines, input);
     claim = paneClaim('rate_limited', blocker.hit, {
