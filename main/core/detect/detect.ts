@@ -8,6 +8,7 @@ import { patternId, type VendorPatterns } from '../agents/patterns.js';
 import type { HookEvent } from '../agents/hookSink.js';
 import { paneHits, type Hit, type PaneHits } from './hits.js';
 import { parseResetAt } from './resetAt.js';
+import { errorKind } from './structured.js';
 import { bottomLines, type BottomLine } from './screen.js';
 import { streamBlocker, type StreamBlocker } from './streamScreen.js';
 
@@ -99,26 +100,38 @@ export function hookState(e: HookEvent): DetectedState | null {
   }
 }
 
-/** The reason a StopFailure carries: a throttle on rate_limited; on idle the network, or else an API
- * error (a StopFailure that is neither a limit nor a login stopped the turn on one). */
-function stopReason(err: string | undefined, state: DetectedState): { reason?: DetectReason } {
-  if (state === 'rate_limited') return err === 'throttled' ? { reason: 'throttled' } : {};
+/** The reason a StopFailure carries: a throttle on rate_limited (named so, or a `rate_limit` whose
+ * message is a 429 rather than a quota: claude sends `rate_limit` for both); on idle the network, or
+ * else an API error (a StopFailure that is neither a limit nor a login stopped the turn on one). */
+function stopReason(e: HookEvent, state: DetectedState): { reason?: DetectReason } {
+  const err = e.error;
+  if (state === 'rate_limited')
+    return err === 'throttled' || (e.message && errorKind(e.message) === 'throttled')
+      ? { reason: 'throttled' }
+      : {};
   if (state === 'idle') return { reason: err === 'network' ? 'network' : 'api_error' };
   return {};
 }
 
-function fromHooks(events: readonly HookEvent[] | undefined): Claim | null {
+function fromHooks(input: DetectInput): Claim | null {
+  const events = input.hookEvents;
   if (!events) return null;
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
     const state = hookState(e);
     if (!state) continue;
     const extra = e.notificationType ?? e.error ?? e.tool;
+    // A limit's own message may say when it lifts ("resets 6:37pm (UTC)").
+    const resetAt =
+      e.resetAt ??
+      (state === 'rate_limited' && e.message
+        ? (parseResetAt(e.message, { now: input.now, timeZone: input.timeZone }) ?? undefined)
+        : undefined);
     return {
       state,
       evidence: { source: e.source ?? 'hook', detail: extra ? `${e.event} (${extra})` : e.event, at: e.at },
-      ...(e.resetAt ? { resetAt: e.resetAt } : {}),
-      ...(e.event === 'StopFailure' ? stopReason(e.error, state) : {}),
+      ...(resetAt ? { resetAt } : {}),
+      ...(e.event === 'StopFailure' ? stopReason(e, state) : {}),
     };
   }
   return null;
@@ -236,7 +249,7 @@ export function detect(input: DetectInput): Detection | null {
     evidence: { source: 'pane', detail: hit.detail, at, ...(hit.pattern ? { pattern: hit.pattern } : {}) },
     ...extra,
   });
-  const hook = fromHooks(input.hookEvents);
+  const hook = fromHooks(input);
   const title = input.dead ? null : fromTitle(input.title, input.patterns, at);
   const blocker = currentBlocker(pane, lines, input.patterns);
   // A stream-json error event on the pane, unless a screen blocker printed below it is newer.

@@ -175,6 +175,7 @@ export class PaneWatch {
       t.transcript.file = await findTranscript(w.agent, {
         cwd: w.repo,
         since: new Date(w.startedAt),
+        now: new Date(now),
         home: this.home,
       }).catch(() => null);
       if (!t.transcript.file) return [];
