@@ -232,6 +232,27 @@ function streamClaim(s: StreamBlocker, input: DetectInput): Claim {
   }
 }
 
+// A busy line's elapsed counter: "esc to cancel, 28s", "esc to cancel, 5m 3s", "1h 2m 3s".
+const SCREEN_ELAPSED = /\besc to cancel, (?:(\d+)h )?(?:(\d+)m )?(\d+)s\b/i;
+function screenElapsedMs(text: string): number | null {
+  const m = SCREEN_ELAPSED.exec(text);
+  if (!m) return null;
+  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3])) * 1000;
+}
+
+// The first line of an answer or a tool call in the turn (gemini `✦ word…`, claude/copilot `● …`).
+const ANSWER_LINE = /^[✦●⏺]\s*\S/;
+/** Whether the turn shows any output: an answer line between the user's prompt echo and the busy
+ * line. A counter that keeps running over a streaming answer is work, not a stall. */
+function answerSince(lines: BottomLine[], busyLine: number): boolean {
+  for (let i = busyLine - 1; i >= 0; i--) {
+    const t = lines[i]!.text;
+    if (ANSWER_LINE.test(t)) return true;
+    if (PROMPT_ECHO.test(t)) return false;
+  }
+  return false;
+}
+
 function fmtAge(ms: number): string {
   const m = Math.floor(ms / 60_000);
   if (m < 1) return `${Math.round(ms / 1000)}s`;
@@ -297,6 +318,21 @@ export function detect(input: DetectInput): Detection | null {
   // Elapsed-time rule: only for an agent that should be working (or that nothing else explains).
   if (!input.dead && (!claim || claim.state === 'running')) {
     const stallAfter = input.stallAfterMs ?? DEFAULT_STALL_MS;
+    // The CLI's own clock on its busy line (gemini "Thinking... (esc to cancel, 6m 2s)", which it keeps
+    // showing while it retries a failing request in silence): that long on one request with nothing
+    // below it is no progress, even when the supervisor has not watched that long (it restarted).
+    const elapsed =
+      pane.running && !answerSince(lines, pane.running.line) ? screenElapsedMs(pane.running.detail) : null;
+    if (elapsed !== null && elapsed >= stallAfter)
+      return {
+        state: 'stalled',
+        evidence: {
+          source: 'pane',
+          detail: `${pane.running!.detail} (no output for ${fmtAge(elapsed)})`,
+          at,
+        },
+        reason: 'no_progress',
+      };
     const since = input.lastProgressAt ?? input.lastOutputAt;
     if (since) {
       const quiet = input.now.getTime() - since.getTime();
