@@ -106,7 +106,8 @@ export function hookState(e: HookEvent): DetectedState | null {
 function stopReason(e: HookEvent, state: DetectedState): { reason?: DetectReason } {
   const err = e.error;
   if (state === 'rate_limited')
-    return err === 'throttled' || (e.message && errorKind(e.message) === 'throttled')
+    // Only a hook's message is re-read: the stream and transcript parsers already chose the kind.
+    return err === 'throttled' || (!e.source && e.message && errorKind(e.message) === 'throttled')
       ? { reason: 'throttled' }
       : {};
   if (state === 'idle') return { reason: err === 'network' ? 'network' : 'api_error' };
