@@ -5,7 +5,8 @@ import { builtinPatterns } from '../../agents/patterns.js';
 import { detect, type Detection } from '../../detect/index.js';
 import { endReasonOf } from '../../detect/endReason.js';
 import { transcriptEvent } from '../../agents/transcripts.js';
-import type { HookEvent } from '../../agents/hooks.js';
+import { parseHookLine, type HookEvent } from '../../agents/hooks.js';
+import { HOOK_MEMORY } from '../../supervisor/paneWatch.js';
 import { ERROR_LABELS, type Capture, type TruthLabel } from './capture.js';
 
 // Loading a vendor's patterns reads and compiles its files: once per vendor, not once per capture.
@@ -80,11 +81,11 @@ const END_LABEL = {
  * `stream` is not fed: it is a file the conformance harness kept through `tee`, which the product
  * never has (the same lines on the pane are read as pane text). */
 export function sourceEvents(c: Capture): HookEvent[] {
-  const hooks = c.hooks ?? [];
-  const fromTranscript = (c.transcript?.tail ?? [])
-    .map((l) => transcriptEvent(c.vendor, l))
-    .filter((e): e is HookEvent => e !== null);
-  return [...hooks, ...fromTranscript].sort((a, b) => a.at.localeCompare(b.at));
+  const hooks = (c.hooks ?? []).map((h) => parseHookLine(JSON.stringify(h)));
+  const fromTranscript = (c.transcript?.tail ?? []).map((l) => transcriptEvent(c.vendor, l));
+  const events = [...hooks, ...fromTranscript].filter((e): e is HookEvent => e !== null);
+  // PaneWatch keeps the newest HOOK_MEMORY events, oldest first.
+  return events.sort((a, b) => a.at.localeCompare(b.at)).slice(-HOOK_MEMORY);
 }
 
 /** The detector's answer as the product shows it, in truth labels. A live pane: liveLabel. A dead
