@@ -80,7 +80,14 @@ export function toHookEvent(vendor: string, raw: string, now: Date): HookEvent {
       ? str((input as Record<string, unknown>).command, MAX_MESSAGE)
       : undefined;
   if (command) ev.command = command;
-  const message = str(p.message, MAX_MESSAGE) ?? str(p['last-assistant-message'], MAX_MESSAGE);
+  // Claude's StopFailure names the error kind only (`rate_limit` for a quota and for a 429 alike);
+  // its last_assistant_message is what the user saw ("You've hit your session limit · resets 6pm",
+  // "Request rejected (429)"), which tells them apart and carries the reset.
+  const failureText =
+    ev.event === 'StopFailure'
+      ? (str(p.last_assistant_message, MAX_MESSAGE) ?? str(p.error_details, MAX_MESSAGE))
+      : undefined;
+  const message = str(p.message, MAX_MESSAGE) ?? str(p['last-assistant-message'], MAX_MESSAGE) ?? failureText;
   if (message) ev.message = message;
   return ev;
 }

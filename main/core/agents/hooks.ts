@@ -144,14 +144,18 @@ export async function readHookEvents(runDir: string, sinceBytes = 0): Promise<Ho
     sinceBytes,
     MAX_READ_BYTES,
   );
-  const events: HookEvent[] = [];
-  for (const line of lines) {
-    try {
-      const ev = JSON.parse(line) as HookEvent;
-      if (ev && typeof ev.event === 'string' && typeof ev.at === 'string') events.push(ev);
-    } catch {
-      // a line torn by a crash mid-append: skip it, the next ones are whole
-    }
-  }
+  const events = lines.map(parseHookLine).filter((e): e is HookEvent => e !== null);
   return { events, nextOffset };
+}
+
+/** One line of events.jsonl, or null when it is not a whole event. The supervisor's reader and the
+ * conformance scorer share it. */
+export function parseHookLine(line: string): HookEvent | null {
+  try {
+    const ev = JSON.parse(line) as HookEvent;
+    return ev && typeof ev.event === 'string' && typeof ev.at === 'string' ? ev : null;
+  } catch {
+    // a line torn by a crash mid-append: skip it, the next ones are whole
+    return null;
+  }
 }

@@ -68,6 +68,72 @@ const cases: [string, string, string | null, string | null][] = [
     'rate_limit',
   ],
   ['a torn line', '{"timestamp":"2026', null, null],
+  // A 429 is the server limiting requests, not the account's usage limit: a throttle.
+  [
+    '429 error',
+    ev('error', { message: 'exceeded retry limit, last status: 429 Too Many Requests' }),
+    'StopFailure',
+    'throttled',
+  ],
+  // task_complete of a failed turn names the error (codex 0.169, real shape from the conformance captures).
+  [
+    'turn ended on the usage limit',
+    ev('task_complete', {
+      last_agent_message: null,
+      error: {
+        message: 'You’ve hit your usage limit. … try again at 7:08 PM.',
+        codex_error_info: 'usage_limit_exceeded',
+      },
+    }),
+    'StopFailure',
+    'rate_limit',
+  ],
+  [
+    'turn ended on a lost login',
+    ev('task_complete', { error: { message: 'refresh token expired', codex_error_info: 'unauthorized' } }),
+    'StopFailure',
+    'authentication_failed',
+  ],
+  [
+    'turn ended after retries of a 429',
+    ev('task_complete', {
+      error: {
+        message: 'x',
+        codex_error_info: { response_too_many_failed_attempts: { http_status_code: 429 } },
+      },
+    }),
+    'StopFailure',
+    'throttled',
+  ],
+  [
+    'turn ended after retries of a 503',
+    ev('task_complete', {
+      error: {
+        message: 'x',
+        codex_error_info: { response_too_many_failed_attempts: { http_status_code: 503 } },
+      },
+    }),
+    'StopFailure',
+    'api_error',
+  ],
+  [
+    'turn ended with no answer at all',
+    ev('task_complete', { error: { message: 'x', codex_error_info: 'response_stream_connection_failed' } }),
+    'StopFailure',
+    'network',
+  ],
+  [
+    'turn ended on the server being overloaded',
+    ev('task_complete', { error: { codex_error_info: 'server_overloaded' } }),
+    'StopFailure',
+    'api_error',
+  ],
+  [
+    'a clean turn end',
+    ev('task_complete', { error: null, last_agent_message: 'hi' }),
+    'agent-turn-complete',
+    null,
+  ],
 ];
 
 for (const [what, line, event, error] of cases) {

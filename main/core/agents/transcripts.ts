@@ -42,8 +42,14 @@ export function codexEvent(line: string): HookEvent | null {
     case 'patch_apply_begin':
       return { ...base, event: 'PreToolUse', tool: short(p.type) };
     case 'task_complete':
-    case 'turn_complete':
-      return { ...base, event: 'agent-turn-complete' };
+    case 'turn_complete': {
+      // A turn that ended on an error carries it (`error.codex_error_info`): the turn is over, but on a
+      // limit, a lost login or an outage, not on an answer.
+      const err = obj(p.error);
+      const kind = err ? codexErrorKind(err) : null;
+      if (!kind) return { ...base, event: 'agent-turn-complete' };
+      return { ...base, event: 'StopFailure', error: kind, message: short(err?.message) };
+    }
     case 'exec_approval_request':
     case 'apply_patch_approval_request':
     case 'request_user_input':
@@ -51,10 +57,9 @@ export function codexEvent(line: string): HookEvent | null {
     case 'error':
     case 'stream_error': {
       const message = short(p.message) ?? '';
-      if (/usage limit|rate limit|too many requests|\b429\b/i.test(message))
-        return { ...base, event: 'StopFailure', error: 'rate_limit', message };
-      if (/\b401\b|unauthori[sz]ed|log ?in|api key|token (?:has )?expired/i.test(message))
-        return { ...base, event: 'StopFailure', error: 'authentication_failed', message };
+      const kind = messageKind(message);
+      if (kind === 'rate_limit' || kind === 'throttled' || kind === 'authentication_failed')
+        return { ...base, event: 'StopFailure', error: kind, message };
       return null; // other errors are retried by codex itself; the screen and the stall rule judge them
     }
     case 'token_count': {
@@ -83,6 +88,48 @@ export function codexEvent(line: string): HookEvent | null {
   }
 }
 
+/** A codex error message: the account's usage limit ("You've hit your usage limit") apart from the
+ * server limiting requests (429, "Too Many Requests", "rate limit"): only the first is a quota. */
+function messageKind(message: string): string | null {
+  if (/usage limit|quota/i.test(message)) return 'rate_limit';
+  if (/too many requests|rate[ _-]?limit|\b429\b/i.test(message)) return 'throttled';
+  if (/\b401\b|unauthori[sz]ed|log ?in|api key|token (?:has )?expired/i.test(message))
+    return 'authentication_failed';
+  return null;
+}
+
+/** `codex_error_info` of a failed turn (codex 0.169: a string, or `{kind: {http_status_code}}`), in
+ * the StopFailure vocabulary; the message decides when the kind is not one we know. */
+function codexErrorKind(err: Json): string | null {
+  const info = err.codex_error_info;
+  const name = typeof info === 'string' ? info : Object.keys(obj(info) ?? {})[0];
+  const status = obj(obj(info)?.[name ?? ''])?.http_status_code;
+  switch (name) {
+    case 'usage_limit_exceeded':
+      return 'rate_limit';
+    case 'unauthorized':
+      return 'authentication_failed';
+    case 'server_overloaded':
+    case 'internal_server_error':
+      return 'api_error';
+    case 'http_connection_failed':
+    case 'response_stream_connection_failed':
+    case 'response_stream_disconnected':
+    case 'response_too_many_failed_attempts':
+      if (status === 429) return 'throttled';
+      if (status === 401) return 'authentication_failed';
+      return typeof status === 'number' ? 'api_error' : 'network';
+    default:
+      return messageKind(typeof err.message === 'string' ? err.message : '') ?? (name ? 'api_error' : null);
+  }
+}
+
+/** One transcript line of `agent` -> the event it means (null: none, or a vendor whose transcript is
+ * not read). The supervisor's reader and the conformance scorer share it. */
+export function transcriptEvent(agent: AgentName | string, line: string): HookEvent | null {
+  return agent === 'codex' ? codexEvent(line) : null;
+}
+
 export interface TranscriptRead {
   events: HookEvent[];
   nextOffset: number;
@@ -94,9 +141,9 @@ export async function readTranscript(
   file: string,
   offset: number,
 ): Promise<TranscriptRead> {
-  const parse = agent === 'codex' ? codexEvent : () => null;
   const { lines, nextOffset } = await tailLines(file, offset, MAX_READ_BYTES);
-  return { events: lines.map(parse).filter((e): e is HookEvent => e !== null), nextOffset };
+  const events = lines.map((l) => transcriptEvent(agent, l)).filter((e): e is HookEvent => e !== null);
+  return { events, nextOffset };
 }
 
 /** The transcript of the session this run started: the newest codex rollout for the repo written

@@ -13,6 +13,8 @@ const cases: [string, string | null][] = [
   ["You're being rate limited by the API", 'rate_limited'],
   ['demo agent (rate limited scenario): a simulated coding agent', null],
   ['Implementing the rate limited HTTP client', null],
+  // Google's UNAUTHENTICATED wording (gemini with an expired OAuth token, conformance captures).
+  ['Error: Request had invalid authentication credentials. Expected OAuth 2 access token', 'auth_failed'],
   ['Adding a rate_limited flag to the config', null],
 ];
 

@@ -8,7 +8,9 @@ import { patternId, type VendorPatterns } from '../agents/patterns.js';
 import type { HookEvent } from '../agents/hookSink.js';
 import { paneHits, type Hit, type PaneHits } from './hits.js';
 import { parseResetAt } from './resetAt.js';
+import { errorKind } from './structured.js';
 import { bottomLines, type BottomLine } from './screen.js';
+import { streamBlocker, type StreamBlocker } from './streamScreen.js';
 
 export type DetectedState = 'waiting' | 'idle' | 'running' | 'rate_limited' | 'auth_failed' | 'stalled';
 
@@ -98,26 +100,39 @@ export function hookState(e: HookEvent): DetectedState | null {
   }
 }
 
-/** The reason a StopFailure carries: a throttle on rate_limited; on idle the network, or else an API
- * error (a StopFailure that is neither a limit nor a login stopped the turn on one). */
-function stopReason(err: string | undefined, state: DetectedState): { reason?: DetectReason } {
-  if (state === 'rate_limited') return err === 'throttled' ? { reason: 'throttled' } : {};
+/** The reason a StopFailure carries: a throttle on rate_limited (named so, or a `rate_limit` whose
+ * message is a 429 rather than a quota: claude sends `rate_limit` for both); on idle the network, or
+ * else an API error (a StopFailure that is neither a limit nor a login stopped the turn on one). */
+function stopReason(e: HookEvent, state: DetectedState): { reason?: DetectReason } {
+  const err = e.error;
+  if (state === 'rate_limited')
+    // Only a hook's message is re-read: the stream and transcript parsers already chose the kind.
+    return err === 'throttled' || (!e.source && e.message && errorKind(e.message) === 'throttled')
+      ? { reason: 'throttled' }
+      : {};
   if (state === 'idle') return { reason: err === 'network' ? 'network' : 'api_error' };
   return {};
 }
 
-function fromHooks(events: readonly HookEvent[] | undefined): Claim | null {
+function fromHooks(input: DetectInput): Claim | null {
+  const events = input.hookEvents;
   if (!events) return null;
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
     const state = hookState(e);
     if (!state) continue;
     const extra = e.notificationType ?? e.error ?? e.tool;
+    // A limit's own message may say when it lifts ("resets 6:37pm (UTC)").
+    const resetAt =
+      e.resetAt ??
+      (state === 'rate_limited' && e.message
+        ? (parseResetAt(e.message, { now: input.now, timeZone: input.timeZone }) ?? undefined)
+        : undefined);
     return {
       state,
       evidence: { source: e.source ?? 'hook', detail: extra ? `${e.event} (${extra})` : e.event, at: e.at },
-      ...(e.resetAt ? { resetAt: e.resetAt } : {}),
-      ...(e.event === 'StopFailure' ? stopReason(e.error, state) : {}),
+      ...(resetAt ? { resetAt } : {}),
+      ...(e.event === 'StopFailure' ? stopReason(e, state) : {}),
     };
   }
   return null;
@@ -198,6 +213,47 @@ function resetOf(hit: Hit, lines: BottomLine[], input: DetectInput): string | un
 const RESET_LOOKAHEAD = 6;
 const RESET_CUE = /\b(?:resets?|retry|try again|available)\b/i;
 
+/** A stream event's error as a claim: a limit or a lost login as such; an API or network error being
+ * retried is `stalled` on it, one the stream ended on (`result` with is_error) `idle` on it. */
+function streamClaim(s: StreamBlocker, input: DetectInput): Claim {
+  const at = input.now.toISOString();
+  const opts = { now: input.now, timeZone: input.timeZone };
+  const evidence = { source: 'pane', detail: s.detail, at, pattern: 'stream-json' };
+  switch (s.cat) {
+    case 'rate_limited': {
+      const resetAt = s.resetAt ?? parseResetAt(s.detail, opts) ?? undefined;
+      return { state: 'rate_limited', evidence, ...(resetAt ? { resetAt } : {}) };
+    }
+    case 'throttled':
+      return { state: 'rate_limited', evidence, reason: 'throttled' };
+    case 'auth_failed':
+      return { state: 'auth_failed', evidence };
+    default:
+      return { state: s.retrying ? 'stalled' : 'idle', evidence, reason: s.cat };
+  }
+}
+
+// A busy line's elapsed counter: "esc to cancel, 28s", "esc to cancel, 5m 3s", "1h 2m 3s".
+const SCREEN_ELAPSED = /\besc to cancel, (?:(\d+)h )?(?:(\d+)m )?(\d+)s\b/i;
+function screenElapsedMs(text: string): number | null {
+  const m = SCREEN_ELAPSED.exec(text);
+  if (!m) return null;
+  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3])) * 1000;
+}
+
+// The first line of an answer or a tool call in the turn (gemini `✦ word…`, claude/copilot `● …`).
+const ANSWER_LINE = /^[✦●⏺]\s*\S/;
+/** Whether the turn shows any output: an answer line between the user's prompt echo and the busy
+ * line. A counter that keeps running over a streaming answer is work, not a stall. */
+function answerSince(lines: BottomLine[], busyLine: number): boolean {
+  for (let i = busyLine - 1; i >= 0; i--) {
+    const t = lines[i]!.text;
+    if (ANSWER_LINE.test(t)) return true;
+    if (PROMPT_ECHO.test(t)) return false;
+  }
+  return false;
+}
+
 function fmtAge(ms: number): string {
   const m = Math.floor(ms / 60_000);
   if (m < 1) return `${Math.round(ms / 1000)}s`;
@@ -215,9 +271,12 @@ export function detect(input: DetectInput): Detection | null {
     evidence: { source: 'pane', detail: hit.detail, at, ...(hit.pattern ? { pattern: hit.pattern } : {}) },
     ...extra,
   });
-  const hook = fromHooks(input.hookEvents);
+  const hook = fromHooks(input);
   const title = input.dead ? null : fromTitle(input.title, input.patterns, at);
   const blocker = currentBlocker(pane, lines, input.patterns);
+  // A stream-json error event on the pane, unless a screen blocker printed below it is newer.
+  const streamed = streamBlocker(lines, at);
+  const stream = streamed && (!blocker || blocker.hit.line <= streamed.line) ? streamed : null;
   const busy =
     (hook ?? title)?.state === 'running' ||
     (!!pane.running && (!blocker || pane.running.line > blocker.hit.line));
@@ -228,6 +287,8 @@ export function detect(input: DetectInput): Detection | null {
     // StopFailure names the error itself; the screen may still add when the limit lifts.
     const limit = pane.rate_limited ?? pane.throttled;
     claim = { ...hook, resetAt: hook.resetAt ?? (limit ? resetOf(limit, lines, input) : undefined) };
+  } else if (stream) {
+    claim = streamClaim(stream, input);
   } else if (blocker?.cat === 'rate_limited' || blocker?.cat === 'throttled') {
     const resetAt = resetOf(blocker.hit, lines, input);
     claim = paneClaim('rate_limited', blocker.hit, {
@@ -258,6 +319,21 @@ export function detect(input: DetectInput): Detection | null {
   // Elapsed-time rule: only for an agent that should be working (or that nothing else explains).
   if (!input.dead && (!claim || claim.state === 'running')) {
     const stallAfter = input.stallAfterMs ?? DEFAULT_STALL_MS;
+    // The CLI's own clock on its busy line (gemini "Thinking... (esc to cancel, 6m 2s)", which it keeps
+    // showing while it retries a failing request in silence): that long on one request with nothing
+    // below it is no progress, even when the supervisor has not watched that long (it restarted).
+    const elapsed =
+      pane.running && !answerSince(lines, pane.running.line) ? screenElapsedMs(pane.running.detail) : null;
+    if (elapsed !== null && elapsed >= stallAfter)
+      return {
+        state: 'stalled',
+        evidence: {
+          source: 'pane',
+          detail: `${pane.running!.detail} (no output for ${fmtAge(elapsed)})`,
+          at,
+        },
+        reason: 'no_progress',
+      };
     const since = input.lastProgressAt ?? input.lastOutputAt;
     if (since) {
       const quiet = input.now.getTime() - since.getTime();

@@ -22,7 +22,12 @@ export type ErrorKind = 'rate_limit' | 'throttled' | 'authentication_failed' | '
 
 /** What an error message says, for sources that give text only. */
 export function errorKind(message: string): ErrorKind {
-  if (/usage limit|quota|exhausted|insufficient_quota/i.test(message)) return 'rate_limit';
+  if (
+    /usage limit|(?:session|weekly|daily|monthly) limit|hit your limit|quota|exhausted|insufficient_quota/i.test(
+      message,
+    )
+  )
+    return 'rate_limit';
   if (/\b429\b|rate[ _-]?limit|too many requests/i.test(message)) return 'throttled';
   if (/\b401\b|unauthori[sz]ed|authentication|api key|log ?in/i.test(message)) return 'authentication_failed';
   if (/ECONN|ENOTFOUND|ETIMEDOUT|fetch failed|connect/i.test(message)) return 'network';

@@ -157,3 +157,63 @@ test('idleSeconds: a prompt on screen while working counts as idle only after th
   );
   assert.equal((await fresh.look({ ...claude, state: 'waiting' }, T0 + 1_000, false)).state, 'idle');
 });
+
+test('codex: a turn that ended on its usage limit (task_complete error) is rate_limited from the transcript', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync, utimesSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const home = mkdtempSync(join(tmpdir(), 'wc-pwt-'));
+  try {
+    // The rollout lives under the day the run started; the clock is injected (T0), not today's.
+    const start = new Date(T0);
+    const p = (n: number) => String(n).padStart(2, '0');
+    const day = join(
+      home,
+      '.codex',
+      'sessions',
+      String(start.getFullYear()),
+      p(start.getMonth() + 1),
+      p(start.getDate()),
+    );
+    mkdirSync(day, { recursive: true });
+    const at = new Date(T0 + 2_000).toISOString();
+    const line = (o: object) => JSON.stringify({ timestamp: at, ...o });
+    const file = join(day, 'rollout-y.jsonl');
+    // The shape codex 0.169 wrote in the conformance captures (usage_limit scenario).
+    writeFileSync(
+      file,
+      [
+        line({ type: 'session_meta', payload: { id: 'y', cwd: '/r' } }),
+        line({ type: 'event_msg', payload: { type: 'task_started' } }),
+        line({
+          type: 'event_msg',
+          payload: {
+            type: 'task_complete',
+            last_agent_message: null,
+            error: {
+              message: 'You’ve hit your usage limit. … try again at 7:08 PM.',
+              codex_error_info: 'usage_limit_exceeded',
+            },
+          },
+        }),
+        '',
+      ].join('\n'),
+    );
+    utimesSync(file, new Date(T0 + 2_000), new Date(T0 + 2_000));
+    const exec: Executor = async () => ({ stdout: '› Ask Codex to do anything\n', stderr: '', code: 0 });
+    const watch = new PaneWatch(
+      new Tmux('/x.sock', '/dev/null', exec),
+      '/nonexistent',
+      () => STALL_MS,
+      () => {},
+      home,
+    );
+    const { w } = setup();
+    const look = await watch.look({ ...w, agent: 'codex' }, T0 + 3_000, false);
+    assert.equal(look.state, 'rate_limited');
+    assert.equal(look.detection?.evidence.source, 'transcript');
+    assert.equal(look.detection?.evidence.detail, 'StopFailure (rate_limit)');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});

@@ -12,7 +12,7 @@ import type { Clocks } from './clocks.js';
 // because that is when a question or a prompt appears.
 export const CAPTURE = { busyEveryMs: 3_000, settleAfterMs: 1_200 } as const;
 // Hook events kept per pane for the classifier (it wants the recent ones, oldest first).
-const HOOK_MEMORY = 20;
+export const HOOK_MEMORY = 20;
 // How often a transcript not yet written is looked for (a readdir of a day or two of codex sessions).
 const TRANSCRIPT_SEARCH_MS = 5_000;
 
@@ -175,6 +175,7 @@ export class PaneWatch {
       t.transcript.file = await findTranscript(w.agent, {
         cwd: w.repo,
         since: new Date(w.startedAt),
+        now: new Date(now),
         home: this.home,
       }).catch(() => null);
       if (!t.transcript.file) return [];

@@ -4,6 +4,9 @@
 import { builtinPatterns } from '../../agents/patterns.js';
 import { detect, type Detection } from '../../detect/index.js';
 import { endReasonOf } from '../../detect/endReason.js';
+import { transcriptEvent } from '../../agents/transcripts.js';
+import { parseHookLine, type HookEvent } from '../../agents/hooks.js';
+import { HOOK_MEMORY } from '../../supervisor/paneWatch.js';
 import { ERROR_LABELS, type Capture, type TruthLabel } from './capture.js';
 
 // Loading a vendor's patterns reads and compiles its files: once per vendor, not once per capture.
@@ -72,6 +75,19 @@ const END_LABEL = {
   network: 'network',
 } as const;
 
+/** The structured events the live supervisor would have had at the capture's moment, and no more:
+ * its hook sink's events (PaneWatch reads <run>/hooks/events.jsonl) and the transcript lines its
+ * reader parses (transcriptEvent: codex rollouts), oldest first, as PaneWatch merges them. Claude's
+ * `stream` is not fed: it is a file the conformance harness kept through `tee`, which the product
+ * never has (the same lines on the pane are read as pane text). */
+export function sourceEvents(c: Capture): HookEvent[] {
+  const hooks = (c.hooks ?? []).map((h) => parseHookLine(JSON.stringify(h)));
+  const fromTranscript = (c.transcript?.tail ?? []).map((l) => transcriptEvent(c.vendor, l));
+  const events = [...hooks, ...fromTranscript].filter((e): e is HookEvent => e !== null);
+  // PaneWatch keeps the newest HOOK_MEMORY events, oldest first.
+  return events.sort((a, b) => a.at.localeCompare(b.at)).slice(-HOOK_MEMORY);
+}
+
 /** The detector's answer as the product shows it, in truth labels. A live pane: liveLabel. A dead
  * pane is read like the supervisor's endReason (the whole screen, no title, endReasonOf): its reason
  * if it has one, otherwise exit 0 is `done` and any other exit `failed`. */
@@ -79,7 +95,8 @@ export function seenOf(c: Capture): { seen: Seen; resetAt?: string; detail: stri
   const d = detect({
     agent: c.vendor,
     screen: c.screen,
-    ...(c.dead ? { dead: true } : { title: c.title }),
+    // A dead pane's end reason is read from its last screen alone (Detector.endReason).
+    ...(c.dead ? { dead: true } : { title: c.title, hookEvents: sourceEvents(c) }),
     now: new Date(c.capturedAt),
     timeZone: 'UTC',
     patterns: patternsOf(c.vendor),
