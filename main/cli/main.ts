@@ -19,6 +19,7 @@ import { command as mute } from './commands/mute.js';
 import { command as demo } from './commands/demo.js';
 import { command as daemon } from './commands/daemon.js';
 import { command as loop } from './commands/loop.js';
+import { command as pipeline } from './commands/pipeline.js';
 import { command as session } from './commands/session.js';
 import { command as recover } from './commands/recover.js';
 import { command as snapshots } from './commands/snapshots.js';
@@ -45,6 +46,7 @@ const COMMANDS: CommandModule[] = [
   ui,
   demo,
   loop,
+  pipeline,
 ];
 
 export function buildProgram(): Command {

@@ -13,11 +13,15 @@ export const TURN_END = 'turn_end';
  * 401, a 529 or a refused connection printed above its prompt), `stalled`, `failed` and `done`. */
 export const ERROR_REASONS = ['api_error', 'network', 'throttled'] as const;
 
+/** The reason on a change that says a workcell (or loop) has run longer than its stale threshold
+ * (thresholds.staleHours): told once per pass, whatever its state. */
+export const STALE = 'stale';
+
 /** What a notifier subscribes to (`on` in settings): a state, or a reason (`auth_failed` also fires for
  * an agent that EXITED because it is not logged in: state failed, reason auth_failed; `turn_end` for a
  * finished turn; `api_error`/`network` for an idle that stopped on an error). A change matches when its
  * state or its reason is listed. */
-export type NotifyOn = WorkcellState | typeof TURN_END | (typeof ERROR_REASONS)[number];
+export type NotifyOn = WorkcellState | typeof TURN_END | typeof STALE | (typeof ERROR_REASONS)[number];
 
 /** The states a user wants to hear about by default: each one either needs them or ends the run.
  * `idle`, `running`, `starting` and `killed` (the user did it) are noise unless asked for. */
@@ -68,6 +72,8 @@ export const DEFAULT_NOTIFY_ON = [
   // An idle agent is not told by default, but one that stopped on an error is: it needs the user.
   'api_error',
   'network',
+  // Hours past its threshold is money and a machine spent: the user wants to look.
+  STALE,
 ] as const satisfies readonly NotifyOn[];
 
 /** One state change the supervisor observed, as it hands it to the dispatcher. */

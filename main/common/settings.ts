@@ -59,6 +59,12 @@ export interface Thresholds {
   idleSeconds: number;
   /** Seconds with no output and no progress, while it should be working, before `stalled`. */
   stallSeconds: number;
+  /** Hours a workcell pass or a loop may run before it is flagged stale (once: a notification, and
+   * `stale` in its summary). Optional in the type so older settings views (the app's) still build;
+   * absent means DEFAULT_STALE_HOURS. */
+  staleHours?: number;
+  /** Per workcell or loop name: its own stale threshold in hours. */
+  staleHoursFor?: Record<string, number>;
 }
 
 /** When verify.sh runs: at the end of each interactive turn, when the agent exits, or both. */
@@ -102,6 +108,9 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   // and any long build step that prints nothing, and still beats finding out an hour later.
   stallSeconds: 300,
 };
+
+// 2 h: the issue's default; most agent runs end well within it, and one past it is worth a look.
+export const DEFAULT_STALE_HOURS = 2;
 
 export const DEFAULT_LIMITS = {
   // 10 min: a test suite of a large repo fits; a check that hangs longer is broken, and until it ends

@@ -134,6 +134,8 @@ export interface WorkcellSummary {
   resetAt: string | null;
   evidence: Evidence | null;
   muted: boolean;
+  /** Live and past its stale threshold (flagged once, with a notification: housekeeping/stale.ts). */
+  stale?: boolean;
   /** When the shown state began: the persisted one, or the evidence time of a state derived on read. */
   stateSince?: string | null;
   /** Live tmux facts, null when the session is gone. */

@@ -1,4 +1,5 @@
 import { existsSync, promises as fs, statSync } from 'node:fs';
+import { staleMarker } from './housekeeping/stale.js';
 import { join } from 'node:path';
 import {
   NAME_PATTERN,
@@ -191,6 +192,7 @@ export class Engine {
       resetAt: status.resetAt,
       evidence: d.evidence,
       muted: status.muted ?? false,
+      stale: !isEnded(d.state) && existsSync(staleMarker(runDir, status.pass)),
       stateSince:
         d.state === status.state ? (status.stateSince ?? d.evidence?.at ?? null) : (d.evidence?.at ?? null),
       pane: pane

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import { STATES, NAME_PATTERN } from '../common/workcell.js';
-import { DEFAULT_NOTIFY_ON, ERROR_REASONS, NOTIFIER_TYPES, TURN_END } from '../common/notify.js';
+import { DEFAULT_NOTIFY_ON, ERROR_REASONS, NOTIFIER_TYPES, STALE, TURN_END } from '../common/notify.js';
 import {
   DEFAULT_LIMITS,
   DEFAULT_THRESHOLDS,
@@ -46,7 +46,9 @@ const urlSecret = secret.refine((s) => typeof s !== 'string' || isHttpUrl(s), {
 const argv = z
   .array(z.string())
   .min(1, { error: 'expected a non-empty argv array, e.g. ["notify-me", "--flag"]' });
-const on = z.array(z.enum([...STATES, TURN_END, ...ERROR_REASONS])).default(() => [...DEFAULT_NOTIFY_ON]);
+const on = z
+  .array(z.enum([...STATES, TURN_END, STALE, ...ERROR_REASONS]))
+  .default(() => [...DEFAULT_NOTIFY_ON]);
 const base = { name: z.string().min(1).optional(), on };
 
 const notifier = z.discriminatedUnion(
@@ -87,6 +89,8 @@ export const settingsSchema = z.strictObject({
     .strictObject({
       idleSeconds: z.number().positive().default(DEFAULT_THRESHOLDS.idleSeconds),
       stallSeconds: z.number().positive().default(DEFAULT_THRESHOLDS.stallSeconds),
+      staleHours: z.number().positive().optional(),
+      staleHoursFor: z.record(z.string().regex(NAME_PATTERN), z.number().positive()).optional(),
     })
     .default(() => ({ ...DEFAULT_THRESHOLDS })),
   verifyAt: z.enum(VERIFY_AT).default('both'),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { removeStaleOwnerLocks } from '../../core/loop/lockGc.js';
+import { gcWorktrees } from '../../core/loop/worktreeGc.js';
 import { describeEnded } from '../../core/processes.js';
 import { engineFor, fail, printJson, type CommandModule } from '../context.js';
 import { parseDuration } from '../duration.js';
@@ -37,7 +38,16 @@ export const command: CommandModule = {
         if (!r.ok) return fail(r.error, o.json);
         // Loop, pipeline and worktree locks whose owner is dead (never by age).
         const locks = removeStaleOwnerLocks(c.dir);
-        if (o.json) return printJson({ ...r.value, staleLocks: locks });
+        // Worktrees of merged workcell/ branches: listed, removed with --remove (never an unmerged
+        // branch's, never one a live workcell or runner uses).
+        const worktrees = await gcWorktrees(c.engine, o.remove === true);
+        if (o.json) return printJson({ ...r.value, staleLocks: locks, worktrees });
+        for (const w of worktrees)
+          process.stdout.write(
+            w.action === 'removable'
+              ? `worktree ${w.path} can go (${w.why}): gc --remove removes it\n`
+              : `${w.action === 'removed' ? 'removed' : 'kept'} worktree ${w.path}: ${w.why}\n`,
+          );
         for (const l of locks)
           process.stdout.write(`removed stale lock ${l.lock} (its owner, ${l.owner}, is dead)\n`);
         for (const { name, ended } of r.value.reaped)

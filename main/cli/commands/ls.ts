@@ -11,7 +11,8 @@ export const command: CommandModule = {
       .description('list every workcell with its state (one tmux call for all)')
       .option('--json', 'print JSON')
       .option('--group <by>', 'group the rows: repo')
-      .action(async (o: { json?: boolean; group?: string }) => {
+      .option('--resources', "each live workcell's CPU and memory, its child processes included (Linux)")
+      .action(async (o: { json?: boolean; group?: string; resources?: boolean }) => {
         if (o.group !== undefined && o.group !== 'repo')
           return fail(
             { code: 'BAD_ARGS', message: `--group ${o.group}: only --group repo is known` },
@@ -33,6 +34,11 @@ export const command: CommandModule = {
         // beside the others, never in their way; what to do goes to stderr.
         for (const p of problems)
           process.stderr.write(`workcell: ${p.name} is ${p.state}: ${p.reason}; ${p.fix}\n`);
+        if (o.resources)
+          return showResources(
+            workcells.filter((w) => !isEnded(w.state)),
+            o.json,
+          );
         if (o.json) return printJson([...workcells, ...problems]);
         if (workcells.length + problems.length === 0) {
           process.stderr.write(
@@ -52,3 +58,16 @@ export const command: CommandModule = {
       });
   },
 };
+
+async function showResources(live: { name: string; runDir: string }[], json?: boolean): Promise<void> {
+  const { sampleUsage } = await import('../../core/housekeeping/resources.js');
+  const usage = await sampleUsage(live);
+  if (!usage) return fail({ code: 'BAD_ARGS', message: 'ls --resources reads /proc: Linux only' }, json);
+  if (json) return printJson(usage);
+  const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+  const rows = usage.map(
+    (u) =>
+      `${u.name.padEnd(24)} ${`${u.cpuPercent.toFixed(1)}%`.padStart(7)} ${mb(u.rssBytes).padStart(10)}  ${u.pids.length} process(es)`,
+  );
+  process.stdout.write(`${['NAME'.padEnd(24) + '     CPU        RSS', ...rows].join('\n')}\n`);
+}

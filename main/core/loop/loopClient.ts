@@ -10,7 +10,7 @@ import type { ControlDir } from '../paths.js';
 import { err, ok, type Result } from '../result.js';
 import { git } from './evidence.js';
 import { LOOP_DEFAULTS, LoopFiles, newLoopState, type LoopDefinition, type LoopState } from './loopState.js';
-import { acquireOwner, describeOwner, releaseOwner, type LockResult } from './ownerLock.js';
+import { acquireOwner, describeOwner, releaseOwner, type LockKind, type LockResult } from './ownerLock.js';
 import { parsePrd } from './prd.js';
 
 const LOOP_MAIN = fileURLToPath(new URL('./loopMain.js', import.meta.url));
@@ -142,9 +142,19 @@ export async function stopLoop(dir: ControlDir, name: string): Promise<Result<vo
   return ok(undefined);
 }
 
-/** Starts the detached runner and hands it the lock this process holds; resolves once it has it. */
+/** Starts the detached loop runner and hands it the lock this process holds. */
 async function spawnRunner(dir: ControlDir, files: LoopFiles, s: LoopState): Promise<Result<LoopState>> {
-  const child = spawn(process.execPath, [LOOP_MAIN, s.name], {
+  const r = await spawnHeldRunner(dir, { main: LOOP_MAIN, kind: 'loop', key: s.name, log: files.log });
+  return r.ok ? ok(s) : r;
+}
+
+/** Starts a detached runner (a loop's or a pipeline's) and hands it the lock this process holds;
+ * resolves once the runner says (its first stdout line) it has it. */
+export async function spawnHeldRunner(
+  dir: ControlDir,
+  o: { main: string; kind: LockKind; key: string; log: string },
+): Promise<Result<void>> {
+  const child = spawn(process.execPath, [o.main, o.key], {
     detached: true,
     stdio: ['ignore', 'pipe', 'ignore'],
     env: { ...process.env, WORKCELLS_HOME: dir.root, WORKCELL_LOOP_HANDOVER: String(process.pid) },
@@ -163,8 +173,8 @@ async function spawnRunner(dir: ControlDir, files: LoopFiles, s: LoopState): Pro
   child.unref();
   const reply = line ? (JSON.parse(line) as { ok: boolean; message?: string }) : null;
   if (!reply?.ok) {
-    releaseOwner(dir, 'loop', s.name);
-    return err('BUSY', reply?.message ?? `the loop runner did not start: see ${files.log}`);
+    releaseOwner(dir, o.kind, o.key);
+    return err('BUSY', reply?.message ?? `the ${o.kind} runner did not start: see ${o.log}`);
   }
-  return ok(s);
+  return ok(undefined);
 }

@@ -14,6 +14,7 @@ import { LOOP_DEFAULTS, LoopFiles } from './loopState.js';
 import { ParallelRunner } from './parallel.js';
 import { LoopRunner } from './loopRunner.js';
 import { acquireOwner, describeOwner, releaseOwner } from './ownerLock.js';
+import { userNotifier } from './notifyUser.js';
 
 const name = process.argv[2] ?? '';
 const dir = ControlDir.fromEnv();
@@ -44,6 +45,8 @@ if (!state || !lock || !lock.ok) {
   process.stdout.write(`${JSON.stringify({ ok: true, pid: process.pid })}\n`);
   log(`runner ${process.pid} holds loop ${name}`);
   const engine = new Engine(dir, new Tmux(dir.socket, dir.tmuxConf));
+  const notice = userNotifier(dir, log);
+  const next = `workcell loop --status ${name}`;
   const runner =
     (state.parallel ?? 1) > 1
       ? new ParallelRunner(engine, files, {
@@ -51,7 +54,20 @@ if (!state || !lock || !lock.ok) {
           staggerMs: state.staggerMs ?? LOOP_DEFAULTS.staggerMs,
           pollMs: 100,
         })
-      : new LoopRunner(engine, files, { notify: (t, b) => log(`NOTICE ${t}: ${b}`) });
+      : new LoopRunner(engine, files, {
+          // LoopRunner calls this only when the breaker opens.
+          notify: (title, body) =>
+            notice({
+              name,
+              state: 'failed',
+              reason: 'loop_breaker_open',
+              title,
+              body,
+              next,
+              id: `loop:${name}:breaker:${new Date().toISOString()}`,
+              at: new Date(),
+            }),
+        });
   const stop = () => {
     releaseOwner(dir, 'loop', name);
     process.exit(143);
@@ -61,6 +77,18 @@ if (!state || !lock || !lock.ok) {
   try {
     const end = await runner.run();
     log(`loop ${name} ${end.status}${end.statusReason ? `: ${end.statusReason}` : ''}`);
+    // The end of a loop the user did not stop (the breaker already told them of itself).
+    if (end.status === 'done' || end.status === 'max_reached')
+      await notice({
+        name,
+        state: end.status === 'done' ? 'done' : 'failed',
+        reason: `loop_${end.status}`,
+        title: `loop ${name} ${end.status === 'done' ? 'finished' : 'stopped at its maximum'}`,
+        body: `${end.statusReason ?? end.status}.`,
+        next,
+        id: `loop:${name}:${end.status}:${end.updatedAt}`,
+        at: new Date(),
+      });
   } catch (e) {
     log(`runner failed (a bug, please report it): ${(e as Error).stack ?? String(e)}`);
     process.exitCode = 1;

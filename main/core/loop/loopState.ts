@@ -50,6 +50,9 @@ export interface LoopDefinition {
   timeoutMs: number;
   /** For vendor agents: their non-interactive mode, so an iteration ends when the agent is done. */
   headless: boolean;
+  /** A pipeline stage's objective and inputs (handoffs, output files of earlier stages): every
+   * iteration's brief carries it in full, where the checklist item is one line. */
+  context?: string | null;
 }
 
 export interface IterationRecord {

@@ -2,6 +2,7 @@
 // long it ran, the question or the error (meaningful lines only), reset times in the user's zone, and
 // the next step that works for its state. Pure, so every channel says the same thing and the table test pins it down.
 import {
+  STALE,
   isTurnEnd,
   verifyOutcome,
   type NotifyMessage,
@@ -93,6 +94,7 @@ const TURN_TEXT: Record<VerifyOutcome, string> = {
 export function headline(change: StateChange): string {
   if (isTurnEnd(change)) return TURN_TEXT[verifyOutcome(change)];
   if (exitedLoggedOut(change)) return 'lost its login and exited';
+  if (change.reason === STALE) return 'has been running longer than its stale threshold';
   switch (change.state) {
     case 'starting':
       return 'is starting';

@@ -28,6 +28,7 @@ import { verifyTurn } from './turnVerify.js';
 import { notifiedInTimeline } from './timelineNotified.js';
 import type { Clock } from '../../common/lifecycle.js';
 import { Recoverer } from '../recovery/recoverer.js';
+import { StaleWatch } from '../housekeeping/stale.js';
 
 export type { SupervisorChange } from './changeReporter.js';
 
@@ -96,6 +97,7 @@ export class Supervisor {
   private readonly logs: LogRotation;
   /** Checkpoints and vendor session records, fed by every reconcile (continuity/keeper.ts). */
   private readonly keeper: ContinuityKeeper;
+  private readonly stale: StaleWatch;
   /** The recovery playbook (issue 11): parks limited workcells, resumes them, holds lost logins. */
   readonly recovery: Recoverer | null;
 
@@ -142,6 +144,11 @@ export class Supervisor {
         });
       },
     });
+    this.stale = new StaleWatch(
+      dir,
+      () => this.settings.thresholds,
+      (c) => void this.dispatcher.notify(c),
+    );
     this.reporter = new ChangeReporter({
       capture: (names, lines) => this.server.capture(names, lines),
       seen: new SeenLedger(dir),
@@ -417,6 +424,10 @@ export class Supervisor {
     for (const name of this.goneDue.keys()) if (!this.goneSince.has(name)) this.goneDue.delete(name);
     for (const name of this.unsaved.keys()) if (!present.has(name)) this.unsaved.delete(name);
     void this.keeper.observe(out, now);
+    // Workcells and loops past their stale threshold: flagged once (a marker, then a notification).
+    await Promise.all([this.stale.observe(out, now), this.stale.observeLoops(now)]).catch((e: Error) =>
+      this.log(`stale check: ${e.message}`),
+    );
     this.scheduleDue(now);
     const key = JSON.stringify(out);
     if (key !== this.snapshotKey) {

@@ -1,0 +1,68 @@
+// Per-workcell CPU and memory, children included (MCP servers, dev servers, test runners): the
+// processes are found by the workcell's recorded process group and tree (processes.ts membersOf,
+// proc.json), never by name, then read from /proc. CPU is the share of one core over a short window
+// (two reads); memory is the sum of the members' resident sets (shared pages counted per process, so
+// it is an upper bound). Linux only: elsewhere null.
+import { readFileSync } from 'node:fs';
+import { liveIn, readProcRecord, scanProcesses, type ProcTable } from '../processes.js';
+
+// /proc reports CPU time in USER_HZ ticks, which the kernel fixes at 100 per second for userspace on
+// every architecture Linux supports today (sysconf(_SC_CLK_TCK)).
+const TICKS_PER_SECOND = 100;
+
+export interface Usage {
+  name: string;
+  pids: number[];
+  /** Percent of one core over the window (200 = two cores busy). */
+  cpuPercent: number;
+  rssBytes: number;
+}
+
+/** utime + stime of one process in ticks, and its resident set in bytes; null once it is gone. */
+export function readUsage(pid: number): { ticks: number; rss: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat
+      .slice(stat.lastIndexOf(')') + 1)
+      .trim()
+      .split(/\s+/);
+    // Fields 14 and 15 (utime, stime): rest[N - 3].
+    const ticks = Number(rest[11]) + Number(rest[12]);
+    const vm = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { ticks, rss: vm ? Number(vm[1]) * 1024 : 0 };
+  } catch {
+    // ENOENT: it exited between the table and this read
+    return null;
+  }
+}
+
+/** Samples every given workcell's process tree twice, `windowMs` apart. */
+export async function sampleUsage(
+  workcells: readonly { name: string; runDir: string }[],
+  windowMs = 500,
+  table?: ProcTable,
+): Promise<Usage[] | null> {
+  if (process.platform !== 'linux') return null;
+  const procs = table ?? (await scanProcesses());
+  const members = await Promise.all(
+    workcells.map(async (w) => {
+      const rec = await readProcRecord(w.runDir);
+      return { name: w.name, pids: rec ? liveIn(procs, rec).map((p) => p.pid) : [] };
+    }),
+  );
+  const first = members.map((m) => new Map(m.pids.map((p) => [p, readUsage(p)?.ticks ?? null])));
+  await new Promise((r) => setTimeout(r, windowMs));
+  return members.map((m, i) => {
+    let ticks = 0;
+    let rss = 0;
+    for (const pid of m.pids) {
+      const now = readUsage(pid);
+      const before = first[i]!.get(pid);
+      if (!now) continue;
+      rss += now.rss;
+      if (before !== null && before !== undefined) ticks += now.ticks - before;
+    }
+    const cpuPercent = Math.round((ticks / TICKS_PER_SECOND / (windowMs / 1000)) * 1000) / 10;
+    return { name: m.name, pids: m.pids, cpuPercent, rssBytes: rss };
+  });
+}
