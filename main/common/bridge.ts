@@ -133,6 +133,11 @@ export const TOKEN_PROTOCOL_PREFIX = 'workcell.token.';
  * opens a 0600 file that redirects to it, never the URL itself (argv is readable by every local user). */
 export const TOKEN_FRAGMENT = 'token';
 
+/** `/#workcell=NAME` opens the dashboard on that workcell's detail (a notification's link; see
+ * dashboardLink in main/core/notify/format.ts). Such a tab has no token of its own and asks an open
+ * dashboard tab for it (renderer/lib/tokenShare.ts). */
+export const WORKCELL_FRAGMENT = 'workcell';
+
 /** Set on a 403 whose token was rotated (`workcell ui --rotate-token`): `token-rotated`. The page then
  * says to reopen it from `workcell ui` instead of a bare "forbidden". */
 export const REFUSAL_HEADER = 'X-Workcell-Refusal';

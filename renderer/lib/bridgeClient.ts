@@ -36,15 +36,29 @@ let pageToken: string | null = null;
 /** Takes a token handed over in the URL fragment and drops it from the address bar. Call once, before
  * anything reads `location.hash` (the peek route shares it). */
 export function adoptHandedToken(): void {
-  const token = new URLSearchParams(location.hash.slice(1)).get(TOKEN_FRAGMENT);
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get(TOKEN_FRAGMENT);
   if (!token) return;
+  keepToken(token);
+  // Whatever else the fragment says (`workcell=NAME`) stays for the dashboard to read.
+  params.delete(TOKEN_FRAGMENT);
+  const rest = params.toString();
+  history.replaceState(null, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+}
+
+/** Keeps a token for this tab (handed over in the fragment, or by another tab: tokenShare.ts). */
+export function keepToken(token: string): void {
   pageToken = token;
   try {
     sessionStorage.setItem(TOKEN_KEY, token);
   } catch {
     // storage disabled or full: pageToken still serves this page
   }
-  history.replaceState(null, '', `${location.pathname}${location.search}`);
+}
+
+/** This tab's token, if it has one (none in the app's windows: the preload hands it over). */
+export function tabToken(): string | null {
+  return storedToken();
 }
 
 function storedToken(): string | null {
