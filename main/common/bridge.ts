@@ -24,6 +24,8 @@ export const ROUTES = {
   events: '/events',
   peek: (name: string) => `/peek/${encodeURIComponent(name)}`,
   control: (name: string) => `/control/${encodeURIComponent(name)}`,
+  /** GET: SettingsView (secrets as where they live, never values); POST: SettingsPatch (settingsApi.ts). */
+  settings: '/api/settings',
 } as const;
 
 export const WORKCELL_ACTIONS = ['kill', 'resume', 'mute', 'reply', 'prompt'] as const;
