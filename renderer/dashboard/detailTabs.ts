@@ -9,7 +9,6 @@ import type { Result } from '../../main/common/result.js';
 import type { WorkcellSummary } from '../../main/common/workcell.js';
 import { api } from '../lib/bridgeClient.js';
 import { h } from '../lib/dom.js';
-import { STATE_LABEL } from '../lib/format.js';
 
 export const DETAIL_TABS = ['now', 'log', 'diff', 'verify', 'brief', 'handoff', 'events', 'status'] as const;
 export type DetailTab = (typeof DETAIL_TABS)[number];
@@ -73,7 +72,8 @@ function timesList(d: WorkcellDetail, now: number): HTMLElement {
       h(
         'li',
         {},
-        h('span', { class: `st-name state-${t.state}` }, STATE_LABEL[t.state]),
+        // The glance's words ("waiting for you"), as in the list.
+        h('span', { class: `st-name state-${t.state}` }, GLANCE_LABEL[t.state]),
         h('span', { class: 'st-bar', style: `--w:${Math.max(2, Math.round((100 * t.ms) / total))}%` }),
         h('span', { class: 'st-ms' }, shortDuration(t.ms)),
       ),
