@@ -127,6 +127,10 @@ test('urgency order, the verify-failed state, "for", title and favicon; screensh
   await expect(page.getByTestId('row-edits-notes').getByTestId('verify')).toHaveText('verified');
   await expect(page.getByTestId('row-fix-login').getByTestId('since')).toHaveText(/^for \d+s$/);
 
+  // A rate-limited row says when it goes on, in local and relative time ("resets in 2 hours").
+  await expect(page.getByTestId('row-limited').getByTestId('paused-until')).toHaveText(
+    /^paused until \d{1,2}:\d\d [ap]m \(in (1 h \d+ m|2 h)\)$/,
+  );
   // 3 need you: waiting, failed, verify failed (rate-limited resumes on its own).
   await expect(page).toHaveTitle('(3) Session Supervisor');
   await expect(page.locator('link[rel="icon"]')).toHaveAttribute('data-count', '3');

@@ -4,6 +4,7 @@
 import type { WorkcellDetail } from '../../main/common/bridge.js';
 import type { LogTail, WorkcellDiff } from '../../main/common/detailApi.js';
 import { forText, GLANCE_LABEL, glanceStateOf, shortDuration } from '../../main/common/glance.js';
+import { pausedUntilText } from '../../main/common/pausedUntil.js';
 import { timeInStates } from '../../main/common/stateTimes.js';
 import type { Result } from '../../main/common/result.js';
 import type { WorkcellSummary } from '../../main/common/workcell.js';
@@ -94,7 +95,11 @@ export function nowTab(d: WorkcellDetail, isCurrent: () => boolean, now = Date.n
       : w.reason
         ? h('p', { class: 'now-reason' }, w.reason)
         : null,
-    w.resetAt ? h('p', {}, `Resets at ${new Date(w.resetAt).toLocaleString()}`) : null,
+    pausedUntilText(w, { now })
+      ? h('p', { class: 'paused', testid: 'detail-paused-until' }, pausedUntilText(w, { now }))
+      : w.resetAt
+        ? h('p', {}, `Resets at ${new Date(w.resetAt).toLocaleString()}`)
+        : null,
     // Where the reply box goes (another part of issue 10 mounts it here).
     g === 'waiting' ? h('div', { id: 'reply-slot', testid: 'reply-slot' }) : null,
     h('h3', {}, 'Time in each state'),
