@@ -12,6 +12,7 @@ import { PeekView } from '../peek/peekView.js';
 import { DetailView, type DetailAction } from './detailView.js';
 import { guardAccess } from './accessGuard.js';
 import { keysOverlay } from './keysOverlay.js';
+import { renderLoops } from './loopsView.js';
 import { matches, orderRows, renderList, type ListFilter } from './listView.js';
 import { NewWorkcellForm } from './newWorkcellForm.js';
 
@@ -45,6 +46,8 @@ export class DashboardApp {
   /** What makes the states below untrustworthy (no supervisor, broken settings), above the list. */
   private readonly notices = h('div', { class: 'notices', testid: 'notices', role: 'status' });
   private readonly counts: HTMLElement;
+  /** Loops as groups with progress, above the list (loopsView.ts). */
+  private readonly loops = h('section', { class: 'loops', testid: 'loops', hidden: true });
   private readonly empty: HTMLElement;
 
   constructor(private readonly root: HTMLElement) {
@@ -169,6 +172,7 @@ export class DashboardApp {
         h(
           'div',
           { class: 'list-pane' },
+          this.loops,
           h(
             'table',
             { class: 'list' },
@@ -193,12 +197,26 @@ export class DashboardApp {
       this.keys,
     );
     document.addEventListener('keydown', (e) => this.onKey(e));
-    setInterval(() => this.renderList(), AGE_TICK_MS);
+    setInterval(() => {
+      this.renderList();
+      void this.refreshLoops();
+    }, AGE_TICK_MS);
+    void this.refreshLoops();
     this.connectEvents(RECONNECT.firstMs);
     this.followHash();
     window.addEventListener('hashchange', () => this.followHash());
     // Lend this tab's token to a tab opened from a notification's link (tokenShare.ts).
     offerToken(tabToken, () => this.live);
+  }
+
+  private async refreshLoops(): Promise<void> {
+    const r = await api.loops();
+    if (!r.ok) return; // the list's own connection state says what is wrong
+    renderLoops(this.loops, r.value, (name) => {
+      this.selected = name;
+      this.renderList();
+      void this.openDetail(name);
+    });
   }
 
   /** `#/peek/NAME` opens a peek; `#workcell=NAME` (a notification's link) opens that detail. */

@@ -19,6 +19,7 @@ import {
   type WorkcellDetail,
 } from '../../main/common/bridge.js';
 import type { SettingsPatch, SettingsView } from '../../main/common/ipc.js';
+import { LOOPS_ROUTE, type LoopView } from '../../main/common/loopView.js';
 import type { Prompt } from '../../main/common/prompt.js';
 import type { WorkcellStatus, WorkcellSummary } from '../../main/common/workcell.js';
 import { appApi } from './appApi.js';
@@ -169,6 +170,7 @@ export const api = {
   log: (name: string) => call<LogTail>('GET', DETAIL_ROUTES.log(name)),
   diff: (name: string) => call<WorkcellDiff>('GET', DETAIL_ROUTES.diff(name)),
   prompt: (name: string) => call<Prompt>('GET', ROUTES.action(name, 'prompt')),
+  loops: () => call<LoopView[]>('GET', LOOPS_ROUTE),
   /** The settings page in a browser (main/core/bridge/settingsApi.ts). */
   settings: () => call<SettingsView>('GET', ROUTES.settings),
   saveSettings: (patch: SettingsPatch) => call<SettingsView>('POST', ROUTES.settings, patch),
