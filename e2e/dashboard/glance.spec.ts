@@ -127,6 +127,10 @@ test('urgency order, the verify-failed state, "for", title and favicon; screensh
   await expect(page.getByTestId('row-edits-notes').getByTestId('verify')).toHaveText('verified');
   await expect(page.getByTestId('row-fix-login').getByTestId('since')).toHaveText(/^for \d+s$/);
 
+  // A rate-limited row says when it goes on, in local and relative time ("resets in 2 hours").
+  await expect(page.getByTestId('row-limited').getByTestId('paused-until')).toHaveText(
+    /^paused until \d{1,2}:\d\d [ap]m \(in (1 h \d+ m|2 h)\)$/,
+  );
   // 3 need you: waiting, failed, verify failed (rate-limited resumes on its own).
   await expect(page).toHaveTitle('(3) Session Supervisor');
   await expect(page.locator('link[rel="icon"]')).toHaveAttribute('data-count', '3');
@@ -158,7 +162,9 @@ test('urgency order, the verify-failed state, "for", title and favicon; screensh
   await expect(page.getByTestId('detail-name')).toHaveText('fix-login');
   await expect(page.getByTestId('question')).toContainText('Apply the migration to prod? (y/n)');
   await expect(page.getByTestId('state-times')).toBeVisible();
+  await expect(page.getByTestId('state-times')).toContainText('waiting for you');
   await expect(page.locator('#reply-slot')).toHaveCount(1);
+  await expect(page.getByTestId('reply-box')).toBeVisible();
   await page.screenshot({ path: join(SHOTS, 'detail-waiting.png') });
   await page.getByTestId('row-claims-done').click();
   await expect(page.getByTestId('verify-head')).toHaveText('verify failed');
@@ -277,6 +283,34 @@ test('the detail always shows the clicked row: 50 quick clicks under live update
   await expect(page.getByTestId('confirm-kill')).toHaveText(`Kill ${last}`);
 });
 
+test('Resume asks first, names the workcell, and resumes only that one', async ({ page, home, ui }) => {
+  home.startFake('back-again', '--print', 'working', '--sleep', '120000');
+  home.startFake('stays-down', '--print', 'working', '--sleep', '120000');
+  home.workcell('kill', 'back-again');
+  home.workcell('kill', 'stays-down');
+  await page.goto(ui.launchUrl);
+  await expect(page.getByTestId('row-back-again')).toHaveAttribute('data-state', 'killed');
+  await page.getByTestId('row-back-again').dblclick();
+  await expect(page.getByTestId('detail-name')).toHaveText('back-again');
+  await page.getByTestId('action-resume').click();
+  await expect(page.getByTestId('confirm-resume')).toHaveText('Resume back-again');
+  await page.getByTestId('confirm-cancel').click();
+  await expect(page.getByTestId('confirm')).toHaveCount(0);
+  await expect(page.getByTestId('row-back-again')).toHaveAttribute('data-state', 'killed');
+  // Another row is clicked while the confirmation is open: it must not carry over to that workcell.
+  await page.getByTestId('action-resume').click();
+  await page.getByTestId('row-stays-down').click();
+  await expect(page.getByTestId('detail-name')).toHaveText('stays-down');
+  await expect(page.getByTestId('confirm')).toHaveCount(0);
+  await page.getByTestId('row-back-again').click();
+  await page.getByTestId('action-resume').click();
+  await page.getByTestId('confirm-resume').click();
+  await expect(page.getByTestId('row-back-again')).toHaveAttribute('data-state', 'running', {
+    timeout: 15_000,
+  });
+  await expect(page.getByTestId('row-stays-down')).toHaveAttribute('data-state', 'killed');
+});
+
 test('800 px: the header and the list fit, the detail opens beside them', async ({ page, home, ui }) => {
   mkdirSync(SHOTS, { recursive: true });
   await page.setViewportSize({ width: 800, height: 600 });
@@ -303,5 +337,11 @@ test('800 px: the header and the list fit, the detail opens beside them', async 
   expect(o.header).toBeLessThanOrEqual(0);
   await expect(page.getByTestId('settings-link')).toBeVisible();
   await expect(page.getByTestId('action-kill')).toBeInViewport();
+  // The longest state with its time is not cut; the last line gives way to the detail.
+  const state = page.getByTestId('row-claims-done').locator('td.col-state');
+  await expect(state).toContainText('done · verify failed');
+  await expect(state).toContainText('for');
+  expect(await state.evaluate((td) => td.scrollWidth - td.clientWidth)).toBeLessThanOrEqual(0);
+  await expect(page.locator('th.col-last')).toBeHidden();
   await page.screenshot({ path: join(SHOTS, 'narrow-800.png') });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { defaultSettings, type Settings } from '../common/settings.js';
 import { parseSettings } from '../core/settings.js';
 import { SecretStore, type Cipher } from './secretStore.js';
-import { applyPatch, notifierView, parsePatch, type StoreSecret } from './settingsModel.js';
+import { applyPatch, notifierView, parsePatch, type StoreSecret } from '../common/settingsModel.js';
 
 const noStore: StoreSecret = () => ({ ok: false, error: { code: 'BAD_SETTINGS', message: 'no store' } });
 const fakeStore = (): StoreSecret & { calls: string[] } => {

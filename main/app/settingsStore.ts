@@ -9,7 +9,7 @@ import type { ControlDir } from '../core/paths.js';
 import { loadSettings, parseSettings } from '../core/settings.js';
 import { getLaunchAtLogin, setLaunchAtLogin } from './loginItem.js';
 import { SecretStore, type Cipher } from './secretStore.js';
-import { applyPatch, notifierView, parsePatch } from './settingsModel.js';
+import { applyPatch, notifierView, parsePatch } from '../common/settingsModel.js';
 import { displayArgv, presetsFor } from './terminalCommand.js';
 
 export const NO_KEYRING =

@@ -24,6 +24,8 @@ export const ROUTES = {
   events: '/events',
   peek: (name: string) => `/peek/${encodeURIComponent(name)}`,
   control: (name: string) => `/control/${encodeURIComponent(name)}`,
+  /** GET: SettingsView (secrets as where they live, never values); POST: SettingsPatch (settingsApi.ts). */
+  settings: '/api/settings',
 } as const;
 
 export const WORKCELL_ACTIONS = ['kill', 'resume', 'mute', 'reply', 'prompt'] as const;
@@ -132,6 +134,11 @@ export const TOKEN_PROTOCOL_PREFIX = 'workcell.token.';
  * agent's dev server on :3000) would receive it. `workcell ui` prints this URL on its own stdout and
  * opens a 0600 file that redirects to it, never the URL itself (argv is readable by every local user). */
 export const TOKEN_FRAGMENT = 'token';
+
+/** `/#workcell=NAME` opens the dashboard on that workcell's detail (a notification's link; see
+ * dashboardLink in main/core/notify/format.ts). Such a tab has no token of its own and asks an open
+ * dashboard tab for it (renderer/lib/tokenShare.ts). */
+export const WORKCELL_FRAGMENT = 'workcell';
 
 /** Set on a 403 whose token was rotated (`workcell ui --rotate-token`): `token-rotated`. The page then
  * says to reopen it from `workcell ui` instead of a bare "forbidden". */

@@ -24,3 +24,24 @@ export async function guardAccess(root: HTMLElement): Promise<void> {
     ),
   );
 }
+
+/** A tab with no token, and no open dashboard tab to ask (a notification's link opened in a fresh
+ * browser window): say how to get one instead of a dashboard that cannot load anything. */
+export function showNoToken(root: HTMLElement): void {
+  shown = true;
+  document.title = 'Open the dashboard first · Session Supervisor';
+  root.replaceChildren(
+    h(
+      'main',
+      { class: 'access-denied', testid: 'no-token', role: 'alert' },
+      h('h1', {}, 'Open the dashboard from ', h('code', {}, 'workcell ui'), ' first'),
+      h(
+        'p',
+        {},
+        'This tab has no access token, and no dashboard tab is open in this browser to lend it one. Run ',
+        h('code', {}, 'workcell ui'),
+        ' (or open the URL it printed), keep that tab open, then open this link again.',
+      ),
+    ),
+  );
+}

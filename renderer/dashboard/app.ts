@@ -1,16 +1,18 @@
 // The dashboard: live list (from /events), filters, detail pane, peek, new-workcell form, keyboard.
-import { ROUTES, type FleetFrame } from '../../main/common/bridge.js';
+import { ROUTES, WORKCELL_FRAGMENT, type FleetFrame } from '../../main/common/bridge.js';
 import { compareUrgency, GLANCE_LABEL, glanceClassOf, needsYouCount } from '../../main/common/glance.js';
 import { STATES, type WorkcellSummary } from '../../main/common/workcell.js';
 import { appApi } from '../lib/appApi.js';
-import { api, openSocket } from '../lib/bridgeClient.js';
+import { api, openSocket, tabToken } from '../lib/bridgeClient.js';
 import { byTestId, h, isTyping } from '../lib/dom.js';
 import { showNeedsYou } from '../lib/favicon.js';
 import { initTheme } from '../lib/theme.js';
+import { offerToken } from '../lib/tokenShare.js';
 import { PeekView } from '../peek/peekView.js';
 import { DetailView, type DetailAction } from './detailView.js';
 import { guardAccess } from './accessGuard.js';
 import { keysOverlay } from './keysOverlay.js';
+import { renderLoops } from './loopsView.js';
 import { matches, orderRows, renderList, type ListFilter } from './listView.js';
 import { NewWorkcellForm } from './newWorkcellForm.js';
 
@@ -31,6 +33,8 @@ export class DashboardApp {
   private readonly keys = keysOverlay();
   private readonly groupSelect: HTMLSelectElement;
   private selected: string | null = null;
+  /** The /events socket is open: the bridge holding this port accepted this tab's token. */
+  private live = false;
   private peek: PeekView | null = null;
   private readonly detail = new DetailView((a, w) => void this.act(a, w));
   private readonly form = new NewWorkcellForm((name) => {
@@ -42,6 +46,8 @@ export class DashboardApp {
   /** What makes the states below untrustworthy (no supervisor, broken settings), above the list. */
   private readonly notices = h('div', { class: 'notices', testid: 'notices', role: 'status' });
   private readonly counts: HTMLElement;
+  /** Loops as groups with progress, above the list (loopsView.ts). */
+  private readonly loops = h('section', { class: 'loops', testid: 'loops', hidden: true });
   private readonly empty: HTMLElement;
 
   constructor(private readonly root: HTMLElement) {
@@ -166,6 +172,7 @@ export class DashboardApp {
         h(
           'div',
           { class: 'list-pane' },
+          this.loops,
           h(
             'table',
             { class: 'list' },
@@ -190,10 +197,39 @@ export class DashboardApp {
       this.keys,
     );
     document.addEventListener('keydown', (e) => this.onKey(e));
-    setInterval(() => this.renderList(), AGE_TICK_MS);
+    setInterval(() => {
+      this.renderList();
+      void this.refreshLoops();
+    }, AGE_TICK_MS);
+    void this.refreshLoops();
     this.connectEvents(RECONNECT.firstMs);
+    this.followHash();
+    window.addEventListener('hashchange', () => this.followHash());
+    // Lend this tab's token to a tab opened from a notification's link (tokenShare.ts).
+    offerToken(tabToken, () => this.live);
+  }
+
+  private async refreshLoops(): Promise<void> {
+    const r = await api.loops();
+    if (!r.ok) return; // the list's own connection state says what is wrong
+    renderLoops(this.loops, r.value, (name) => {
+      this.selected = name;
+      this.renderList();
+      void this.openDetail(name);
+    });
+  }
+
+  /** `#/peek/NAME` opens a peek; `#workcell=NAME` (a notification's link) opens that detail. */
+  private followHash(): void {
     const m = /^#\/peek\/([^/]+)$/.exec(location.hash);
-    if (m) this.openPeek(decodeURIComponent(m[1]!));
+    if (m) return this.openPeek(decodeURIComponent(m[1]!));
+    const name = new URLSearchParams(location.hash.slice(1)).get(WORKCELL_FRAGMENT);
+    if (!name) return;
+    // Dropped from the address bar, so the same link clicked again is a hashchange again.
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
+    this.selected = name;
+    this.renderList();
+    void this.openDetail(name);
   }
 
   /** The rows as shown: filtered, in urgency order (grouped by repo when asked). */
@@ -231,6 +267,7 @@ export class DashboardApp {
 
   private onEventsSocket(ws: WebSocket, delay: number): void {
     ws.onopen = () => {
+      this.live = true;
       delay = RECONNECT.firstMs;
       this.conn.textContent = 'live';
       this.conn.className = 'conn live';
@@ -253,6 +290,7 @@ export class DashboardApp {
       if (this.detail.name) void this.openDetail(this.detail.name, undefined, true);
     };
     ws.onclose = () => {
+      this.live = false;
       void guardAccess(this.root);
       this.conn.textContent = 'reconnecting';
       this.conn.className = 'conn down';

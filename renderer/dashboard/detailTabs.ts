@@ -4,12 +4,12 @@
 import type { WorkcellDetail } from '../../main/common/bridge.js';
 import type { LogTail, WorkcellDiff } from '../../main/common/detailApi.js';
 import { forText, GLANCE_LABEL, glanceStateOf, shortDuration } from '../../main/common/glance.js';
+import { pausedUntilText } from '../../main/common/pausedUntil.js';
 import { timeInStates } from '../../main/common/stateTimes.js';
 import type { Result } from '../../main/common/result.js';
 import type { WorkcellSummary } from '../../main/common/workcell.js';
 import { api } from '../lib/bridgeClient.js';
 import { h } from '../lib/dom.js';
-import { STATE_LABEL } from '../lib/format.js';
 
 export const DETAIL_TABS = ['now', 'log', 'diff', 'verify', 'brief', 'handoff', 'events', 'status'] as const;
 export type DetailTab = (typeof DETAIL_TABS)[number];
@@ -73,7 +73,8 @@ function timesList(d: WorkcellDetail, now: number): HTMLElement {
       h(
         'li',
         {},
-        h('span', { class: `st-name state-${t.state}` }, STATE_LABEL[t.state]),
+        // The glance's words ("waiting for you"), as in the list.
+        h('span', { class: `st-name state-${t.state}` }, GLANCE_LABEL[t.state]),
         h('span', { class: 'st-bar', style: `--w:${Math.max(2, Math.round((100 * t.ms) / total))}%` }),
         h('span', { class: 'st-ms' }, shortDuration(t.ms)),
       ),
@@ -94,7 +95,11 @@ export function nowTab(d: WorkcellDetail, isCurrent: () => boolean, now = Date.n
       : w.reason
         ? h('p', { class: 'now-reason' }, w.reason)
         : null,
-    w.resetAt ? h('p', {}, `Resets at ${new Date(w.resetAt).toLocaleString()}`) : null,
+    pausedUntilText(w, { now })
+      ? h('p', { class: 'paused', testid: 'detail-paused-until' }, pausedUntilText(w, { now }))
+      : w.resetAt
+        ? h('p', {}, `Resets at ${new Date(w.resetAt).toLocaleString()}`)
+        : null,
     // Where the reply box goes (another part of issue 10 mounts it here).
     g === 'waiting' ? h('div', { id: 'reply-slot', testid: 'reply-slot' }) : null,
     h('h3', {}, 'Time in each state'),

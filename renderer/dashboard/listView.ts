@@ -1,6 +1,7 @@
 // The live list of workcells: one dense row each, in urgency order (optionally grouped by repo), the
 // state as glyph + words + "for 12m", the evidence on hover.
 import { groupByRepo, matchesStateFilter, sortByUrgency } from '../../main/common/glance.js';
+import { pausedUntilText } from '../../main/common/pausedUntil.js';
 import type { WorkcellSummary } from '../../main/common/workcell.js';
 import { h } from '../lib/dom.js';
 import { age, repoShort, sinceTag, STATE_LABEL, statePill, verifyLabel } from '../lib/format.js';
@@ -33,6 +34,7 @@ function row(
   onSelect: (name: string, open: boolean) => void,
 ): HTMLTableRowElement {
   const v = verifyLabel(w);
+  const paused = pausedUntilText(w, { now });
   return h(
     'tr',
     {
@@ -59,7 +61,12 @@ function row(
       age(w.startedAt, w.endedAt, now),
     ),
     h('td', { class: `verify col-verify ${v.cls}`, testid: 'verify' }, v.text),
-    h('td', { class: 'last', title: w.lastLine, testid: 'last-line' }, w.lastLine),
+    h(
+      'td',
+      { class: 'last col-last', title: w.lastLine, testid: 'last-line' },
+      // A rate-limited row says when it goes on; its last line is the limit message (on hover).
+      paused ? h('span', { class: 'paused', testid: 'paused-until' }, paused) : w.lastLine,
+    ),
   );
 }
 

@@ -1,16 +1,48 @@
-// The Settings window (Electron only): reads and saves through window.workcellApp (preload), which
-// validates with the core's schema. DOM built with textContent, never innerHTML: values are user text.
+// The Settings window: in the app it reads and saves through window.workcellApp (preload); in a plain
+// browser through the bridge's /api/settings with the dashboard tab's token (tokenShare.ts). Both
+// validate with the core's schema. DOM built with textContent, never innerHTML: values are user text.
 import {
   SECRET_FIELDS,
   type NotifierPatch,
+  type SettingsPatch,
   type NotifierView,
   type SettingsView,
 } from '../../main/common/ipc.js';
 import { NOTIFIER_TYPES, DEFAULT_NOTIFY_ON } from '../../main/common/notify.js';
 import { STATES, type WorkcellState } from '../../main/common/workcell.js';
+import type { Result } from '../../main/common/result.js';
 import { appApi } from '../lib/appApi.js';
+import { api as bridgeApi, keepToken, tabToken } from '../lib/bridgeClient.js';
+import { askForToken } from '../lib/tokenShare.js';
 
-const api = appApi();
+interface Backend {
+  getSettings(): Promise<SettingsView | string>;
+  saveSettings(patch: SettingsPatch): Promise<Result<SettingsView>>;
+  /** Launch at login is the app's (the OS login item); a browser page hides it. */
+  inApp: boolean;
+}
+
+/** The app's preload, else the bridge with a token borrowed from an open dashboard tab; a string says
+ * why there is none. */
+async function backend(): Promise<Backend | string> {
+  const app = appApi();
+  if (app)
+    return { getSettings: () => app.getSettings(), saveSettings: (p) => app.saveSettings(p), inApp: true };
+  if (!tabToken()) {
+    const token = await askForToken();
+    if (!token)
+      return 'Open the dashboard from `workcell ui` first, then open Settings from it (⚙): this tab has no access token.';
+    keepToken(token);
+  }
+  return {
+    getSettings: async () => {
+      const r = await bridgeApi.settings();
+      return r.ok ? r.value : r.error.message;
+    },
+    saveSettings: (p) => bridgeApi.saveSettings(p),
+    inApp: false,
+  };
+}
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -177,11 +209,14 @@ function status(text: string, error = false): void {
 }
 
 async function init(): Promise<void> {
-  if (!api) {
-    status('Settings are edited in the desktop app; in a browser, edit settings.json directly.', true);
-    return;
-  }
-  render(await api.getSettings());
+  const api = await backend();
+  if (typeof api === 'string') return status(api, true);
+  const first = await api.getSettings();
+  if (typeof first === 'string') return status(first, true);
+  render(first);
+  const login = byId<HTMLInputElement>('login');
+  const loginLabel = login.closest('section');
+  if (!api.inApp && loginLabel) loginLabel.hidden = true;
   byId('add-notifier').addEventListener('click', () => {
     const fresh: NotifierView = {
       type: 'desktop',
@@ -206,7 +241,7 @@ async function init(): Promise<void> {
         stallSeconds: Number(byId<HTMLInputElement>('stall').value),
       },
       terminalArgv: byId<HTMLTextAreaElement>('terminal-argv').value.split('\n'),
-      launchAtLogin: byId<HTMLInputElement>('login').checked,
+      ...(api.inApp ? { launchAtLogin: byId<HTMLInputElement>('login').checked } : {}),
     };
     void api.saveSettings(patch).then(
       (r) => {

@@ -18,6 +18,8 @@ import {
   type WorkcellAction,
   type WorkcellDetail,
 } from '../../main/common/bridge.js';
+import type { SettingsPatch, SettingsView } from '../../main/common/ipc.js';
+import { LOOPS_ROUTE, type LoopView } from '../../main/common/loopView.js';
 import type { Prompt } from '../../main/common/prompt.js';
 import type { WorkcellStatus, WorkcellSummary } from '../../main/common/workcell.js';
 import { appApi } from './appApi.js';
@@ -36,15 +38,29 @@ let pageToken: string | null = null;
 /** Takes a token handed over in the URL fragment and drops it from the address bar. Call once, before
  * anything reads `location.hash` (the peek route shares it). */
 export function adoptHandedToken(): void {
-  const token = new URLSearchParams(location.hash.slice(1)).get(TOKEN_FRAGMENT);
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get(TOKEN_FRAGMENT);
   if (!token) return;
+  keepToken(token);
+  // Whatever else the fragment says (`workcell=NAME`) stays for the dashboard to read.
+  params.delete(TOKEN_FRAGMENT);
+  const rest = params.toString();
+  history.replaceState(null, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+}
+
+/** Keeps a token for this tab (handed over in the fragment, or by another tab: tokenShare.ts). */
+export function keepToken(token: string): void {
   pageToken = token;
   try {
     sessionStorage.setItem(TOKEN_KEY, token);
   } catch {
     // storage disabled or full: pageToken still serves this page
   }
-  history.replaceState(null, '', `${location.pathname}${location.search}`);
+}
+
+/** This tab's token, if it has one (none in the app's windows: the preload hands it over). */
+export function tabToken(): string | null {
+  return storedToken();
 }
 
 function storedToken(): string | null {
@@ -154,6 +170,10 @@ export const api = {
   log: (name: string) => call<LogTail>('GET', DETAIL_ROUTES.log(name)),
   diff: (name: string) => call<WorkcellDiff>('GET', DETAIL_ROUTES.diff(name)),
   prompt: (name: string) => call<Prompt>('GET', ROUTES.action(name, 'prompt')),
+  loops: () => call<LoopView[]>('GET', LOOPS_ROUTE),
+  /** The settings page in a browser (main/core/bridge/settingsApi.ts). */
+  settings: () => call<SettingsView>('GET', ROUTES.settings),
+  saveSettings: (patch: SettingsPatch) => call<SettingsView>('POST', ROUTES.settings, patch),
   reply: (name: string, req: ReplyRequest) =>
     call<{ chars: number; key: string | null }>('POST', ROUTES.action(name, 'reply'), req),
 };

@@ -28,7 +28,7 @@ export function sendJson(res: ServerResponse, result: BridgeResult<unknown>): vo
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage): Promise<Result<unknown>> {
+export async function readBody(req: IncomingMessage): Promise<Result<unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -18,6 +18,8 @@ import type { BridgeEngine } from './engineApi.js';
 import { COMMON_HEADERS, serveStatic } from './staticFiles.js';
 import { REFUSAL_HEADER } from '../../common/bridge.js';
 import { openTermSession, type TermSession } from './termSession.js';
+import { handleSettingsApi } from './settingsApi.js';
+import { loopsRoute } from './loopsApi.js';
 
 export interface BridgeOptions {
   engine: BridgeEngine;
@@ -165,6 +167,9 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     }
     const route = async (): Promise<void> => {
       if (isApi) {
+        if (await handleSettingsApi(engine.dir, req, res, path)) return;
+        const loops = await loopsRoute(engine.dir, req.method ?? 'GET', path);
+        if (loops) return sendJson(res, loops);
         if (!(await handleApi(engine, req, res, path))) refuse(res, 404, 'no such route');
         return;
       }

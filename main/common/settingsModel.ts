@@ -1,4 +1,5 @@
-// Settings as the settings window sees them, and a window's patch applied back onto settings.json.
+// Settings as the settings window (the app's, or the settings page in a browser through the bridge)
+// sees them, and a window's patch applied back onto settings.json.
 // Pure (no electron, no fs): storing a secret is passed in. The result is validated by the core's
 // schema (main/core/settings.ts) before anything is written.
 import {
@@ -7,12 +8,12 @@ import {
   type NotifierPatch,
   type NotifierView,
   type SettingsPatch,
-} from '../common/ipc.js';
-import { NOTIFIER_TYPES, type NotifierType } from '../common/notify.js';
-import type { NotifierSettings, Secret, Settings } from '../common/settings.js';
-import { TELEGRAM_DEFAULT_API_BASE } from '../common/settings.js';
-import { err, type Result } from '../common/result.js';
-import { STATES } from '../common/workcell.js';
+} from './ipc.js';
+import { NOTIFIER_TYPES, type NotifierType } from './notify.js';
+import type { NotifierSettings, Secret, Settings } from './settings.js';
+import { TELEGRAM_DEFAULT_API_BASE } from './settings.js';
+import { err, type Result } from './result.js';
+import { STATES } from './workcell.js';
 import { z } from 'zod';
 
 export type ModelResult<T> = Result<T>;
