@@ -181,6 +181,18 @@ export class Recoverer {
     await this.arm(now);
   }
 
+  /** When a schedule next needs a step; null when only something else can unblock it. One that was
+   * due at the step's `now` and is still scheduled was held back by something other than time (another
+   * of its vendor being confirmed, a login hold, policy suggest, not in the fleet): re-stepping at once
+   * would spin (each step re-arms a timer that is already due) without ever firing it. The confirm
+   * deadline of the blocking one, a fleet change or the MAX_TIMER_MS poll steps it instead. */
+  private wakeOf(l: LimitSchedule, stepNow: number): number | null {
+    if (l.state !== 'scheduled')
+      return Date.parse(l.firedAt ?? new Date(stepNow).toISOString()) + RECOVERY.confirmWithinMs;
+    const t = Math.max(Date.parse(l.dueAt), this.gate.get(l.vendor) ?? 0);
+    return t <= stepNow ? null : t;
+  }
+
   private async observe(
     w: WorkcellSummary,
     rec: RecoveryRecord,
@@ -523,12 +535,8 @@ export class Recoverer {
     let next = now + MAX_TIMER_MS;
     for (const n of this.active) {
       const l = (await readRecovery(this.o.dir, n)).limit;
-      if (!l) continue;
-      const t =
-        l.state === 'scheduled'
-          ? Math.max(Date.parse(l.dueAt), this.gate.get(l.vendor) ?? 0)
-          : Date.parse(l.firedAt ?? new Date(now).toISOString()) + RECOVERY.confirmWithinMs;
-      next = Math.min(next, t);
+      const t = l ? this.wakeOf(l, now) : null;
+      if (t !== null) next = Math.min(next, t);
     }
     for (const since of this.lostSince.values()) next = Math.min(next, since + LOST_SETTLE_MS);
     if (this.stopped) return;
