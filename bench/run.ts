@@ -3,12 +3,15 @@
 import { benchLs } from './ls.js';
 import { benchPeek } from './peek.js';
 import { benchDaemon } from './daemon.js';
+import { benchRecovery } from './recovery.js';
 
 const parts: Record<string, () => Promise<unknown>> = {
   ls: () => benchLs(),
   peek: () => benchPeek(),
   // `npm run bench -- daemon` (100 and 500); WORKCELL_BENCH_COUNTS=100 for one size.
   daemon: () => benchDaemon((process.env.WORKCELL_BENCH_COUNTS ?? '100,500').split(',').map(Number)),
+  // `npm run bench -- recovery`: reset -> working again, recover -> rewritten brief (WORKCELL_BENCH_RUNS).
+  recovery: () => benchRecovery(),
 };
 
 const wanted = process.argv.slice(2);

@@ -36,3 +36,29 @@ test('stateLabel: the age of waiting/idle/stalled, none for running or an unknow
   assert.equal(stateLabel(w({ state: 'waiting' }), NOW), 'waiting');
   assert.equal(stateLabel(w({ state: 'failed', exitCode: 2 }), NOW), 'failed (2)');
 });
+
+test('stateLabel (status, explain): a scheduled resume is said after the state, in the given zone', () => {
+  const recovery = {
+    state: 'scheduled' as const,
+    resumeAt: new Date(NOW + 110 * 60_000).toISOString(),
+    attempt: 1,
+    how: 'relaunch' as const,
+    resetSource: 'structured' as const,
+  };
+  assert.equal(
+    stateLabel(w({ state: 'rate_limited', resetAt: null, recovery }), NOW, 'Asia/Tokyo'),
+    'rate_limited, paused until 10:50 pm (in 1 h 50 m)',
+  );
+  assert.equal(
+    stateLabel(
+      w({ state: 'rate_limited', resetAt: null, recovery: { ...recovery, resetSource: 'estimated' } }),
+      NOW,
+      'UTC',
+    ),
+    'rate_limited, paused until 1:50 pm (in 1 h 50 m; reset time unknown, looking again then)',
+  );
+  assert.equal(
+    stateLabel(w({ state: 'failed', exitCode: 1, recovery }), NOW + 111 * 60_000, 'UTC'),
+    'failed (1), resuming now (due 1:50 pm, attempt 1 of 2)',
+  );
+});

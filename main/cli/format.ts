@@ -1,4 +1,5 @@
 import type { WorkcellSummary } from '../common/workcell.js';
+import { pausedText } from '../core/recovery/summary.js';
 
 export function age(iso: string | null, now = Date.now()): string {
   if (!iso) return '-';
@@ -20,11 +21,13 @@ export function verifyLabel(w: WorkcellSummary): string {
 // States whose age is the news: how long it has waited, sat idle, made no progress.
 const AGED = new Set(['waiting', 'idle', 'stalled', 'auth_failed', 'orphaned']);
 
-export function stateLabel(w: WorkcellSummary, now = Date.now()): string {
-  if (w.state === 'failed') return w.signal ? `failed (${w.signal})` : `failed (${w.exitCode})`;
-  if (w.state === 'rate_limited' && w.resetAt) return `rate_limited until ${w.resetAt}`;
-  if (AGED.has(w.state) && w.stateSince) return `${w.state} ${age(w.stateSince, now)}`;
-  return w.state;
+/** `timeZone`: where "paused until 3:10 pm" is read (undefined: the machine's own; tests pass one). */
+export function stateLabel(w: WorkcellSummary, now = Date.now(), timeZone?: string): string {
+  const paused = w.recovery ? `, ${pausedText(w.name, w.recovery, { now, timeZone })}` : '';
+  if (w.state === 'failed') return `${w.signal ? `failed (${w.signal})` : `failed (${w.exitCode})`}${paused}`;
+  if (w.state === 'rate_limited' && w.resetAt) return `rate_limited until ${w.resetAt}${paused}`;
+  if (AGED.has(w.state) && w.stateSince) return `${w.state} ${age(w.stateSince, now)}${paused}`;
+  return `${w.state}${paused}`;
 }
 
 /** A plain aligned table; long last lines are cut to the terminal width. */

@@ -109,3 +109,40 @@ test('--group repo: a heading per repo, groups by their most urgent member', () 
   );
   assert.doesNotMatch(lines[0]!, /REPO/);
 });
+
+test('a scheduled resume: "paused until" in the reader\'s zone, relative to now; suggest and confirming say so', () => {
+  const rec = (over: Partial<NonNullable<WorkcellSummary['recovery']>> = {}) =>
+    w('parked', {
+      state: 'rate_limited',
+      resetAt: new Date(NOW + 110 * 60_000).toISOString(),
+      recovery: {
+        state: 'scheduled',
+        resumeAt: new Date(NOW + 110 * 60_000).toISOString(),
+        attempt: 1,
+        how: 'continue',
+        resetSource: 'parsed',
+        ...over,
+      },
+    });
+  const cell = (x: WorkcellSummary, timeZone: string) =>
+    renderLs([x], [], { now: NOW, width: 200, color: false, timeZone }).split('\n')[1]!;
+  // 13:50 UTC is 2:50 pm in London (BST) and 9:50 am in New York (EDT) on 1 June.
+  assert.match(cell(rec(), 'Europe/London'), /paused until 2:50 pm \(in 1 h 50 m\)/);
+  assert.match(cell(rec(), 'America/New_York'), /paused until 9:50 am \(in 1 h 50 m\)/);
+  assert.match(cell(rec(), 'UTC'), /paused until 1:50 pm \(in 1 h 50 m\)/);
+  // A longer note is cut in the table (status and explain print it whole).
+  assert.match(
+    cell(rec({ resetSource: 'estimated' }), 'UTC'),
+    /paused until 1:50 pm \(in 1 h 50 m; [^ ]*… {2}parked/,
+  );
+  assert.match(cell(rec({ how: 'suggest' }), 'UTC'), /limit resets 1:50 pm \(in 1 h 50 m\): the…/);
+  assert.match(
+    cell(rec({ state: 'confirming', resumeAt: new Date(NOW - 60_000).toISOString() }), 'UTC'),
+    /resumed at 11:59 am: confirming/,
+  );
+  // Without a schedule the state cell is what it was.
+  assert.match(
+    cell(w('plain', { state: 'rate_limited', resetAt: rec().resetAt }), 'UTC'),
+    /resets in 1h 50m/,
+  );
+});

@@ -14,6 +14,7 @@ import {
 } from '../common/glance.js';
 import type { ListingProblem, WorkcellSummary } from '../common/workcell.js';
 import { age } from './format.js';
+import { pausedText } from '../core/recovery/summary.js';
 
 export interface LsOptions {
   now: number;
@@ -21,6 +22,8 @@ export interface LsOptions {
   width: number | null;
   color: boolean;
   group?: 'repo';
+  /** Where "paused until 3:10 pm" is read (undefined: the machine's own zone; tests pass one). */
+  timeZone?: string;
 }
 
 /** SGR colours per class, the dashboard's hues in the 16 colours every terminal has. */
@@ -39,7 +42,8 @@ const paint = (on: boolean, sgr: string, s: string): string => (on && s ? `\x1b[
  * squeezing it (the old table cut it to 13 characters on a 100-column terminal). */
 const MIN_LAST = 30;
 /** Long cells are cut with … so one long name or repo cannot push every other row to the right. */
-const MAX_CELL = { name: 28, repo: 24, state: 34 } as const;
+// state: "paused until Tue 3:10 pm (in 1 h 50 m)" and its glyph fit.
+const MAX_CELL = { name: 28, repo: 24, state: 42 } as const;
 
 function cut(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`;
@@ -50,8 +54,10 @@ function repoShort(repo: string): string {
   return parts.slice(-2).join('/') || repo;
 }
 
-function stateCell(w: WorkcellSummary, now: number): string {
+function stateCell(w: WorkcellSummary, now: number, timeZone?: string): string {
   const g = glanceStateOf(w);
+  // A scheduled resume says more than the state word: when work starts again by itself.
+  if (w.recovery) return `${GLANCE_ICON[g]} ${pausedText(w.name, w.recovery, { now, timeZone })}`;
   let label = GLANCE_LABEL[g];
   if (w.state === 'failed')
     label += w.signal ? ` (${w.signal})` : w.exitCode !== null ? ` (${w.exitCode})` : '';
@@ -74,7 +80,7 @@ export function renderLs(
   o: LsOptions,
 ): string {
   const cellsOf = (w: WorkcellSummary): Record<Col, string> => ({
-    STATE: cut(stateCell(w, o.now), MAX_CELL.state),
+    STATE: cut(stateCell(w, o.now, o.timeZone), MAX_CELL.state),
     NAME: cut(w.name, MAX_CELL.name),
     AGENT: w.agent,
     REPO: cut(repoShort(w.repo), MAX_CELL.repo),

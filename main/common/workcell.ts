@@ -114,6 +114,21 @@ export interface WorkcellStatus {
   session?: string;
 }
 
+/** A scheduled (or just fired) usage-limit resume, as `ls`, the tray and the dashboard show it. */
+export interface RecoverySummary {
+  /** scheduled: waiting for resumeAt; confirming: fired at resumeAt, waiting to see the limit gone. */
+  state: 'scheduled' | 'confirming';
+  /** ISO time the resume fires (reset + jitter, or a backoff) or fired. */
+  resumeAt: string;
+  /** Which automatic attempt in this limit window it is (at most 2). */
+  attempt: number;
+  /** continue: a continue turn typed into the live agent; relaunch: the agent exited, a new pass;
+   * suggest: policy suggest, nothing fires by itself (`workcell recover NAME` does it). */
+  how: 'continue' | 'relaunch' | 'suggest';
+  /** Where the reset time came from; estimated: none was named, this is a capped backoff. */
+  resetSource: 'structured' | 'parsed' | 'estimated';
+}
+
 /** What `ls`, the tray and the dashboard show for one workcell. */
 export interface WorkcellSummary {
   name: string;
@@ -138,6 +153,10 @@ export interface WorkcellSummary {
   stale?: boolean;
   /** When the shown state began: the persisted one, or the evidence time of a state derived on read. */
   stateSince?: string | null;
+  /** A usage-limit resume recovery has scheduled or is confirming (runs/<name>/recovery.json), null
+   * when none; absent from producers that do not read it. The tray and dashboard show it as "paused
+   * until 3:10 pm (in 1 h 50 m)". */
+  recovery?: RecoverySummary | null;
   /** Live tmux facts, null when the session is gone. */
   /** activity: epoch seconds of the last output (tmux #{window_activity}). */
   pane: { pid: number; dead: boolean; width: number; height: number; title: string; activity: number } | null;

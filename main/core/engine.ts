@@ -28,6 +28,9 @@ import { LAUNCH_GRACE_MS, deriveState } from './reconcile.js';
 import { err, ok, type Result } from './result.js';
 import { BrokenRunError, brokenRun, ghostSession, unreadable } from './runCheck.js';
 import { RunStore } from './runStore.js';
+import { recoverySummaryOf } from './recovery/summary.js';
+import { recoverySettings } from './recovery/guard.js';
+import { loadSettings } from './settings.js';
 import { Transitions } from './transition.js';
 import type { Reply, ReplyOutcome, ReplySource } from './reply.js';
 import type { StartOptions } from './start.js';
@@ -193,6 +196,10 @@ export class Engine {
       evidence: d.evidence,
       muted: status.muted ?? false,
       stale: !isEnded(d.state) && existsSync(staleMarker(runDir, status.pass)),
+      recovery: await recoverySummaryOf(this.dir, status, !isEnded(d.state) && !!pane && !pane.dead, () => {
+        const st = loadSettings(this.dir);
+        return recoverySettings(st.ok ? st.value : null).policy;
+      }),
       stateSince:
         d.state === status.state ? (status.stateSince ?? d.evidence?.at ?? null) : (d.evidence?.at ?? null),
       pane: pane

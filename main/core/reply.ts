@@ -2,6 +2,7 @@
 // pane, recorded in events.jsonl. Text goes through `send-keys -l` after `--`, as one argv element, so
 // tmux neither looks keys up nor parses options in it; nothing here ever passes through a shell.
 import { isEnded, validateName } from '../common/workcell.js';
+import { cancelOnInput } from './recovery/input.js';
 import { err, ok, type Result } from './result.js';
 import type { RunStore } from './runStore.js';
 import { escapeTmuxArg, type Tmux } from './tmux.js';
@@ -141,6 +142,9 @@ export async function sendReply(
       `${name} has ended (${s.state}): there is no agent to reply to. Read it with \`workcell peek ${name}\`, or continue it with \`workcell resume ${name}\``,
     );
   }
+  // Before typing: once the user answers, a scheduled "continue" from recovery would land on top of it
+  // (and cancelling first means the daemon cannot fire in between).
+  await cancelOnInput(deps.store.dir, name, `reply from the ${by}`);
   const r = await deps.tmux.run(replyArgv(name, reply));
   if (!r.ok)
     return err(

@@ -2,6 +2,13 @@ import type { Command } from 'commander';
 import { isEnded } from '../../common/workcell.js';
 import { engineFor, fail, printJson, warnIfUnsupervised, type CommandModule } from '../context.js';
 import { age, stateLabel, verifyLabel } from '../format.js';
+import { pausedText } from '../../core/recovery/summary.js';
+
+const HOW = {
+  continue: 'a continue turn typed into the live agent',
+  relaunch: 'a new pass: the agent exited',
+  suggest: 'policy suggest: nothing fires by itself',
+} as const;
 
 export const command: CommandModule = {
   register(program: Command, ctx) {
@@ -30,6 +37,7 @@ export const command: CommandModule = {
             state: w.state,
             evidence: w.evidence,
             resetAt: w.resetAt,
+            recovery: w.recovery ?? null,
             reason: w.reason,
             verify: w.verify,
             verified: w.verified,
@@ -46,6 +54,10 @@ export const command: CommandModule = {
         else lines.push('  no evidence recorded');
         if (w.reason) lines.push(`  reason   ${w.reason}`);
         if (w.resetAt) lines.push(`  resets   ${w.resetAt}`);
+        if (w.recovery)
+          lines.push(
+            `  recovery ${pausedText(name, w.recovery, { now: Date.now() })} (attempt ${w.recovery.attempt} of 2, ${HOW[w.recovery.how]}; \`workcell recover ${name} --cancel\` cancels it)`,
+          );
         lines.push(`  verify   ${verifyLabel(w)}`);
         if (w.pane)
           lines.push(

@@ -10,6 +10,10 @@ import { tmuxEnv } from '../tmux.js';
 import { err, ok, type Result } from '../result.js';
 import type { BridgeEngine } from './engineApi.js';
 import { BufferedFlow, FlowController } from './flowControl.js';
+import { cancelOnInput } from '../recovery/input.js';
+
+// A resume scheduled while someone types is rare; a file read per keystroke is not worth it.
+const CANCEL_CHECK_MS = 3_000;
 
 export interface WindowSize {
   cols: number;
@@ -138,12 +142,24 @@ export async function openTermSession(
   });
   proc.onExit(() => session.close('the tmux client exited (workcell ended or detached)'));
 
+  // Keys typed here are the user taking the workcell over: a scheduled recovery resume is cancelled
+  // (recovery/input.ts). Looked at on the first key and then at most every few seconds, not per key.
+  let lastCancelCheck = 0;
+  const cancelResumeOnInput = () => {
+    const now = Date.now();
+    if (now - lastCancelCheck < CANCEL_CHECK_MS) return;
+    lastCancelCheck = now;
+    void cancelOnInput(engine.dir, name, 'the take-control terminal');
+  };
   ws.on('message', (data: RawData, isBinary: boolean) => {
     if (closed) return;
     if (isBinary) {
       // Read-only: every byte of input is dropped here, whatever the client sends (tmux -r would also
       // ignore keys, but a peek must not even reach it).
-      if (!readOnly) proc.write(toBuffer(data));
+      if (!readOnly) {
+        proc.write(toBuffer(data));
+        cancelResumeOnInput();
+      }
       return;
     }
     const frame = parseClientFrame(data);

@@ -216,10 +216,19 @@ export async function relaunch(
     await audit(d, w.name, 'gave-up', `resume failed: ${r.error.message}`);
     return r;
   }
-  const detail = r.value.evidence?.detail ?? '';
-  const from = /vendor session/.test(detail)
-    ? 'by vendor session id'
-    : 'from artifacts (brief.md, handoff.md): not the old conversation';
+  // Said as it is, from the engine's own `resumed` event (the status's evidence may already be the
+  // supervisor's next look): the vendor conversation by its id, a new one briefed from the artifacts,
+  // or (a plain command, which has no conversation) the same command again. Never a blank start called
+  // a resume.
+  const events = await d.engine.store.readEvents(w.name).catch(() => []);
+  const ev = events.findLast((e) => e.type === 'resumed' && e.pass === r.value.pass);
+  const detail = String(ev?.how ?? r.value.evidence?.detail ?? '');
+  const from =
+    ev?.kind === 'vendor'
+      ? 'by vendor session id'
+      : ev?.kind === 'artifacts'
+        ? 'from artifacts (brief.md, handoff.md): not the old conversation'
+        : 'as a rerun: a plain command has no conversation to reopen, it runs again';
   const how = `${detail}; resumed ${from}`;
   await audit(
     d,

@@ -106,3 +106,21 @@ export function budgetAllows(
     return `budget: ${all.length} automatic restart(s) in this home in the last minute (at most ${s.homePerMinute})`;
   return null;
 }
+
+/** When the budgets next allow one more automatic restart (now when they already do): a workcell held
+ * back by them is looked at again then, not left waiting for the user (a killed tmux server ends every
+ * workcell at once, and the home budget lets one restart through per minute). */
+export function budgetFreeAt(
+  rec: RecoveryRecord,
+  home: HomeRecovery,
+  now: number,
+  s: RecoverySettings,
+): number {
+  const mine = (rec.restarts ?? []).filter((t) => now - t < 5 * 60_000).sort((a, b) => a - b);
+  const all = home.restarts.filter((t) => now - t < 60_000).sort((a, b) => a - b);
+  let at = now;
+  if (mine.length >= s.restartsPer5Min)
+    at = Math.max(at, mine[mine.length - s.restartsPer5Min]! + 5 * 60_000);
+  if (all.length >= s.homePerMinute) at = Math.max(at, all[all.length - s.homePerMinute]! + 60_000);
+  return at;
+}

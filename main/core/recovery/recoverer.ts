@@ -19,6 +19,7 @@ import { partialReason } from './brief.js';
 import { diagnose, isLost } from './diagnose.js';
 import {
   budgetAllows,
+  budgetFreeAt,
   errorKeyOf,
   policyOf,
   progressKeyOf,
@@ -76,6 +77,9 @@ export class Recoverer {
   /** Names with an open limit schedule (read from disk at start, kept up to date after). */
   private readonly active = new Set<string>();
   private readonly lostSince = new Map<string, number>();
+  /** name -> when the restart budgets let its held-back relaunch through (looked at again then). */
+  private readonly budgetAt = new Map<string, number>();
+  private readonly budgetTold = new Set<string>();
   private readonly clock: Clock;
   private readonly rand: () => number;
   private readonly d: ActDeps;
@@ -160,6 +164,10 @@ export class Recoverer {
     const s = recoverySettings(this.o.settings());
     const home = await readHome(this.o.dir);
     const homeKey = JSON.stringify(home);
+    for (const n of [...this.budgetAt.keys()])
+      if (!this.fleet.some((w) => w.name === n && isEnded(w.state))) this.budgetAt.delete(n);
+    for (const n of [...this.lostSince.keys()])
+      if (!this.fleet.some((w) => w.name === n && isLost(w))) this.lostSince.delete(n);
     for (const w of this.fleet) {
       const interesting =
         this.active.has(w.name) ||
@@ -169,7 +177,7 @@ export class Recoverer {
         !!home.authHold[w.agent];
       if (!interesting) continue;
       const key = `${w.pass}|${w.state}|${stateMark(w)}|${w.reason}|${w.resetAt}`;
-      const settling = this.lostSince.has(w.name);
+      const settling = this.lostSince.has(w.name) || this.budgetAt.has(w.name);
       if (this.seen.get(w.name) === key && !this.active.has(w.name) && !settling && !home.authHold[w.agent])
         continue;
       this.seen.set(w.name, key);
@@ -181,6 +189,18 @@ export class Recoverer {
     await this.arm(now);
   }
 
+  /** When a schedule next needs a step; null when only something else can unblock it. One that was
+   * due at the step's `now` and is still scheduled was held back by something other than time (another
+   * of its vendor being confirmed, a login hold, policy suggest, not in the fleet): re-stepping at once
+   * would spin (each step re-arms a timer that is already due) without ever firing it. The confirm
+   * deadline of the blocking one, a fleet change or the MAX_TIMER_MS poll steps it instead. */
+  private wakeOf(l: LimitSchedule, stepNow: number): number | null {
+    if (l.state !== 'scheduled')
+      return Date.parse(l.firedAt ?? new Date(stepNow).toISOString()) + RECOVERY.confirmWithinMs;
+    const t = Math.max(Date.parse(l.dueAt), this.gate.get(l.vendor) ?? 0);
+    return t <= stepNow ? null : t;
+  }
+
   private async observe(
     w: WorkcellSummary,
     rec: RecoveryRecord,
@@ -189,6 +209,8 @@ export class Recoverer {
     now: number,
     s: RecoverySettings,
   ): Promise<void> {
+    // Re-set below while a budget still holds its relaunch back (a stale entry would re-arm a due timer).
+    this.budgetAt.delete(w.name);
     if (policy === 'off') return;
     const l = rec.limit;
     if (authFailed(w)) return this.hold(w, rec, home);
@@ -455,8 +477,9 @@ export class Recoverer {
       // Only once it has stayed lost a moment (its wrapper may still be writing the exit record).
       const since = this.lostSince.get(w.name) ?? now;
       this.lostSince.set(w.name, since);
+      // Kept once settled (until it is resumed or no longer lost): a relaunch held back by a budget must
+      // not wait out the settle delay again.
       if (now - since < LOST_SETTLE_MS) return;
-      this.lostSince.delete(w.name);
     }
     const st = await this.o.engine.store.readStatus(w.name);
     if (!st) return;
@@ -474,23 +497,27 @@ export class Recoverer {
     const rec2 = withPass(rec);
     const plan = diagnose({ w, rec: rec2, home, policy: policy as never, partial, hasBrief: brief !== null });
     if (plan.action !== 'resume' && plan.action !== 'resume_rewritten' && plan.action !== 'wait') return;
+    const over = plan.action === 'wait' || !plan.automatic ? null : budgetAllows(rec2, home, now, s);
+    if (over) {
+      // Held back by a budget: not decided for this pass yet (no actedPass), looked at again when the
+      // budget frees, and said once.
+      this.budgetAt.set(w.name, budgetFreeAt(rec2, home, now, s));
+      const told = `${w.name}:${w.pass}`;
+      if (!this.budgetTold.has(told) && this.budgetTold.add(told))
+        await audit(
+          this.d,
+          w.name,
+          'wait',
+          `${plan.diagnosis}: ${over}; trying again when it allows, or \`workcell recover ${w.name}\` to do it now`,
+        );
+      return;
+    }
     await updateRecovery(this.o.dir, w.name, withPass);
     if (plan.action === 'wait' || !plan.automatic) {
       const what = plan.action === 'wait' ? 'wait' : 'suggest';
       // Audited (explain, dashboard), not told again: the end it follows was just notified, with its
       // verify result and the next step, and one message per end is the promise (issue 7).
       await audit(this.d, w.name, what, `${plan.diagnosis}: ${plan.detail}`);
-      return;
-    }
-    const over = budgetAllows(rec2, home, now, s);
-    if (over) {
-      await audit(
-        this.d,
-        w.name,
-        'wait',
-        `${plan.diagnosis}: ${over}; \`workcell recover ${w.name}\` to do it now`,
-      );
-      this.tell(w, `budget:${w.pass}`, over);
       return;
     }
     home.restarts = [...home.restarts.filter((t) => now - t < 60_000), now];
@@ -520,18 +547,17 @@ export class Recoverer {
   private async arm(now: number): Promise<void> {
     this.timer?.dispose();
     this.timer = null;
-    if (this.stopped || (this.active.size === 0 && this.lostSince.size === 0)) return;
+    if (this.stopped || (this.active.size === 0 && this.lostSince.size === 0 && this.budgetAt.size === 0))
+      return;
     let next = now + MAX_TIMER_MS;
     for (const n of this.active) {
       const l = (await readRecovery(this.o.dir, n)).limit;
-      if (!l) continue;
-      const t =
-        l.state === 'scheduled'
-          ? Math.max(Date.parse(l.dueAt), this.gate.get(l.vendor) ?? 0)
-          : Date.parse(l.firedAt ?? new Date(now).toISOString()) + RECOVERY.confirmWithinMs;
-      next = Math.min(next, t);
+      const t = l ? this.wakeOf(l, now) : null;
+      if (t !== null) next = Math.min(next, t);
     }
-    for (const since of this.lostSince.values()) next = Math.min(next, since + LOST_SETTLE_MS);
+    for (const since of this.lostSince.values())
+      if (since + LOST_SETTLE_MS > now) next = Math.min(next, since + LOST_SETTLE_MS);
+    for (const at of this.budgetAt.values()) next = Math.min(next, at);
     if (this.stopped) return;
     // From the clock's time now, not the step's start: time may have moved while the step worked (a
     // fake clock advanced past several due times at once, or a real one during a slow relaunch).
