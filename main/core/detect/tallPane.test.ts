@@ -38,7 +38,16 @@ test('a tall dead pane: the one line at the top survives the excerpt and is the 
       'the pane to die',
     );
     assert.equal(pane.deadStatus, 1);
-    const excerpt = (await tmux.captureDead(['tall'], 40)).get('tall') ?? '';
+    // tmux marks the pane dead when its process exits; the last bytes on the pty may be read a moment
+    // later (seen once on CI), so look until they are there.
+    const excerpt = await waitFor(
+      async () => {
+        const e = (await tmux.captureDead(['tall'], 40)).get('tall') ?? '';
+        return /Not logged in/.test(e) ? e : undefined;
+      },
+      5_000,
+      'the dead pane to show its output',
+    );
     assert.match(excerpt, /^Not logged in · Please run \/login$/m, excerpt);
     assert.match(excerpt, /Pane is dead \(status 1,/, 'tmux printed its line 58 rows below');
     const d = detect({

@@ -1,6 +1,14 @@
 // Test fixture: a temp WORKCELLS_HOME with its own private tmux server, and a leak check on teardown
 // (every session and process a test started is gone afterwards). Used by integration tests only.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, realpathSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -65,11 +73,18 @@ export async function leakedProcesses(home: TestHome, timeoutMs = 3_000): Promis
 /** A killed tmux server leaves its panes' wrappers alive (they trap SIGHUP to record the exit) and
  * with them the agents: end the process groups this home started, and only those. */
 export function killOrphans(root: string): void {
-  const out = execFileSync('ps', ['-eo', 'pgid=,args='], { encoding: 'utf8' });
+  // /proc, not `ps`: ps prints a newline in a path (a hostile home name) as `?`, so a wrapper under such
+  // a home was never found and its finisher kept writing into a directory being removed (ENOTEMPTY).
+  const wrap = join(root, 'bin', 'wrap.sh');
   const groups = new Set<number>();
-  for (const line of out.split('\n')) {
-    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
-    if (m && m[2]!.includes(join(root, 'bin', 'wrap.sh'))) groups.add(Number(m[1]));
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(wrap)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      groups.add(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])); // field 5: pgrp
+    } catch {
+      // the process ended while we looked
+    }
   }
   for (const g of groups) {
     try {
