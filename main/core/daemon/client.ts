@@ -97,6 +97,11 @@ export class DaemonViewer {
   readonly onFrame = new Emitter<DaemonFrame>();
   readonly onClose = new Emitter<void>();
   private sock: Socket | null = null;
+  /** Settles on the daemon's `hello` (or after 2 s): frames and the close wait for it, so nothing we
+   * send can race the daemon still setting up this connection (a hand-over followed at once by a
+   * close was lost that way on CI). */
+  private greeted: Promise<void> = Promise.resolve();
+  private greet: () => void = () => undefined;
 
   /** Connects, retrying briefly while the daemon is still starting (its socket not listening yet:
    * ECONNREFUSED or ENOENT; found by CI, where `workcell ui` died of it). */
@@ -120,6 +125,10 @@ export class DaemonViewer {
       sock.once('connect', () => {
         const v = new DaemonViewer();
         v.sock = sock;
+        v.greeted = new Promise<void>((r) => {
+          v.greet = r;
+          setTimeout(r, 2_000).unref();
+        });
         // After connecting, a socket error (the daemon killed) is just the end of the stream.
         sock.on('error', () => sock.destroy());
         sock.on('close', () => v.onClose.fire());
@@ -127,7 +136,9 @@ export class DaemonViewer {
         rl.on('error', () => undefined); // re-emitted socket errors: handled above
         rl.on('line', (line) => {
           try {
-            v.onFrame.fire(JSON.parse(line) as DaemonFrame);
+            const f = JSON.parse(line) as DaemonFrame;
+            if (f.type === 'hello') v.greet();
+            v.onFrame.fire(f);
           } catch {
             // a torn line from a daemon killed mid-write: skip it
           }
@@ -162,18 +173,21 @@ export class DaemonViewer {
   }
 
   private send(frame: ViewerFrame): void {
-    if (this.sock && !this.sock.destroyed) this.sock.write(`${JSON.stringify(frame)}\n`);
+    void this.greeted.then(() => {
+      if (this.sock && !this.sock.destroyed) this.sock.write(`${JSON.stringify(frame)}\n`);
+    });
   }
 
   /** Ends the connection after what was written has gone out (a destroy() right after write() can
    * drop it: a keychain hand-over followed by close() was lost that way under load). */
   close(): void {
     const sock = this.sock;
-    if (sock && !sock.destroyed) {
+    this.onFrame.dispose();
+    if (!sock || sock.destroyed) return;
+    void this.greeted.then(() => {
       sock.end(() => sock.destroy());
       setTimeout(() => sock.destroy(), 2_000).unref(); // a peer that never reads: do not linger
-    }
-    this.onFrame.dispose();
+    });
   }
 }
 
