@@ -78,12 +78,17 @@ test(
       // What reaches the outer pane after C-b C-b d: the outer's default send-prefix passes one C-b on, then d
       // (send-keys writes to the pane directly, past the outer key table).
       t('send-keys', '-t', '=outer:', 'C-b', 'd');
-      await waitFor(
-        () => t('display-message', '-p', '-t', '=outer:', '#{pane_dead}').trim() === '1',
+      // tmux marks the pane dead when its pty closes and records the exit status when it reaps the
+      // child, a moment later: wait for the status, not only for pane_dead (CI saw '' here).
+      const status = await waitFor(
+        () => {
+          const s = t('display-message', '-p', '-t', '=outer:', '#{pane_dead}:#{pane_dead_status}').trim();
+          return /^1:\d+$/.test(s) ? s.slice(2) : null;
+        },
         10_000,
-        'the attach to end',
+        'the attach to end with its exit status',
       );
-      assert.equal(t('display-message', '-p', '-t', '=outer:', '#{pane_dead_status}').trim(), '0');
+      assert.equal(status, '0');
       assert.equal(t('has-session', '-t', '=outer'), ''); // the outer session is still there
     } finally {
       try {

@@ -5,6 +5,7 @@ import { appendLine, readJson, writeJsonAtomic } from './fsutil.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
 import { err, ok, type Result } from './result.js';
 import { checkExit, checkKilled, checkStatus, readRecord } from './runCheck.js';
+import { withFileLock } from './fileLock.js';
 
 /** What the in-pane wrapper writes once, the moment the agent exits. */
 export interface ExitRecord {
@@ -24,7 +25,6 @@ export interface KilledRecord {
 // writer killed mid-update (SIGKILL, full disk) never wedges a workcell.
 // Only a held lock is waited for (up to ~10 s): proper-lockfile would retry ENOSPC and EACCES as well,
 // which turned a full disk into half a minute of retries per status write.
-const LOCK = { stale: 10_000, waitMs: 10_000, stepMs: { min: 5, max: 50 } } as const;
 
 export class RunStore {
   constructor(readonly dir: ControlDir) {}
@@ -96,33 +96,14 @@ export class RunStore {
     name: string,
     mutate: (s: WorkcellStatus) => WorkcellStatus | null,
   ): Promise<WorkcellStatus | null> {
-    const runDir = this.dir.runDir(name);
-    // Loaded on first write (it patches fs through graceful-fs, ~100 ms): readers never pay for it.
-    const lockfile = (await import('proper-lockfile')).default;
-    const opts = { stale: LOCK.stale, retries: 0, lockfilePath: join(runDir, '.status.lock') };
-    const deadline = Date.now() + LOCK.waitMs;
-    let step: number = LOCK.stepMs.min;
-    let release: () => Promise<void>;
-    for (;;) {
-      try {
-        release = await lockfile.lock(runDir, opts);
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) throw e;
-        await new Promise((r) => setTimeout(r, step));
-        step = Math.min(step * 2, LOCK.stepMs.max);
-      }
-    }
-    try {
+    return withFileLock(this.dir.runDir(name), { file: '.status.lock' }, async () => {
       const current = await this.readStatus(name);
       if (!current) return null;
       const next = mutate(current);
       if (!next) return current;
       await this.writeStatus(next);
       return next;
-    } finally {
-      await release();
-    }
+    });
   }
 
   async appendEvent(name: string, event: Omit<WorkcellEvent, 'at'> & { at?: string }): Promise<void> {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { NAME_PATTERN } from '../../common/workcell.js';
 import { readJson, writeJsonAtomic } from '../fsutil.js';
 import type { ControlDir } from '../paths.js';
+import { withFileLock } from '../fileLock.js';
 import { err, ok, type Result } from '../result.js';
 
 export interface SessionMember {
@@ -34,28 +35,10 @@ export function validateSessionName(name: string): Result<string> {
 const fileOf = (dir: ControlDir, name: string) => join(dir.sessions, `${name}.json`);
 
 // Several `start --session X` at once add members to one file: a short lock around the read-modify-write.
-const LOCK = { stale: 10_000, waitMs: 10_000, stepMs: 20 } as const;
-
 /** Adds (or replaces, by workcell name) one member. */
 export async function addMember(dir: ControlDir, name: string, m: SessionMember): Promise<void> {
-  const lockfile = (await import('proper-lockfile')).default;
   const path = fileOf(dir, name);
-  const deadline = Date.now() + LOCK.waitMs;
-  let release: () => Promise<void>;
-  for (;;) {
-    try {
-      release = await lockfile.lock(dir.sessions, {
-        stale: LOCK.stale,
-        retries: 0,
-        lockfilePath: join(dir.sessions, `.${name}.lock`),
-      });
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, LOCK.stepMs));
-    }
-  }
-  try {
+  await withFileLock(dir.sessions, { file: `.${name}.lock` }, async () => {
     const cur = (await readJson<NamedSession>(path).catch(() => null)) ?? {
       name,
       createdAt: m.spawnedAt,
@@ -63,9 +46,7 @@ export async function addMember(dir: ControlDir, name: string, m: SessionMember)
     };
     cur.members = [...cur.members.filter((x) => x.workcell !== m.workcell), m];
     await writeJsonAtomic(path, cur);
-  } finally {
-    await release();
-  }
+  });
 }
 
 export async function readSession(dir: ControlDir, name: string): Promise<Result<NamedSession>> {

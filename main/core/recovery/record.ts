@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { AgentName } from '../../common/workcell.js';
 import { readJson, writeJsonAtomic } from '../fsutil.js';
 import type { ControlDir } from '../paths.js';
+import { withFileLock } from '../fileLock.js';
 
 export const RECOVERY_FILE = 'recovery.json';
 export const POLICIES = ['auto', 'suggest', 'off'] as const;
@@ -76,7 +77,6 @@ export async function readRecovery(dir: ControlDir, name: string): Promise<Recov
 
 // The same lock discipline as status.json (runStore.ts): short, stale after 10 s so a writer killed
 // mid-update never wedges a workcell.
-const LOCK = { stale: 10_000, waitMs: 10_000 } as const;
 
 /** Locked read-modify-write; `mutate` returns the new record or null to leave it. Returns what is on
  * disk afterwards. */
@@ -87,28 +87,13 @@ export async function updateRecovery(
 ): Promise<RecoveryRecord> {
   const runDir = dir.runDir(name);
   await mkdir(runDir, { recursive: true, mode: 0o700 });
-  const lockfile = (await import('proper-lockfile')).default;
-  const opts = { stale: LOCK.stale, retries: 0, lockfilePath: join(runDir, '.recovery.lock') };
-  const deadline = Date.now() + LOCK.waitMs;
-  let release: () => Promise<void>;
-  for (;;) {
-    try {
-      release = await lockfile.lock(runDir, opts);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  try {
+  return withFileLock(runDir, { file: '.recovery.lock' }, async () => {
     const cur = await readRecovery(dir, name);
     const next = mutate(cur);
     if (!next) return cur;
     await writeJsonAtomic(pathOf(dir, name), next);
     return next;
-  } finally {
-    await release();
-  }
+  });
 }
 
 /** Moves the limit schedule `id` from `from` to `to` only if it is still there: the one way a firing

@@ -86,9 +86,22 @@ test('the tmux server killed under 3 running workcells: one notification per wor
       names.map((n) => changes.filter((c) => c.name === n).map((c) => c.state)),
       names.map(() => ['failed']),
     );
+    // The finisher writes status.json, then appends its 'state' event once the status lock is released:
+    // the supervisor can tell the change in between, so the timeline is waited for, then checked whole.
+    const timeline = async (n: string) =>
+      (await engine.store.readEvents(n)).filter((e) => e.type === 'state').map((e) => e.state);
     for (const n of names) {
-      const told = (await engine.store.readEvents(n)).filter((e) => e.type === 'state').map((e) => e.state);
-      assert.equal(told.at(-1), 'failed', `${n}: ${JSON.stringify(told)}`);
+      await waitFor(
+        async () => (await timeline(n)).at(-1) === 'failed',
+        10_000,
+        `${n}'s timeline to say failed`,
+      );
+      const told = await timeline(n);
+      assert.deepEqual(
+        told.filter((s) => s !== 'running' && s !== 'starting'),
+        ['failed'],
+        `${n}: ${JSON.stringify(told)}`,
+      );
     }
   } finally {
     await sup.stop();
