@@ -95,12 +95,16 @@ export class RunStore {
   async updateStatus(
     name: string,
     mutate: (s: WorkcellStatus) => WorkcellStatus | null,
+    /** Runs inside the lock after `mutate` chose a change and before status.json is written: the
+     * transition appends its timeline events here, so whoever sees the new status finds its event. */
+    beforeWrite?: (next: WorkcellStatus, current: WorkcellStatus) => Promise<void>,
   ): Promise<WorkcellStatus | null> {
     return withFileLock(this.dir.runDir(name), { file: '.status.lock' }, async () => {
       const current = await this.readStatus(name);
       if (!current) return null;
       const next = mutate(current);
       if (!next) return current;
+      await beforeWrite?.(next, current);
       await this.writeStatus(next);
       return next;
     });

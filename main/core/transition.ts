@@ -53,44 +53,48 @@ export class Transitions {
 
   async transition(name: string, r: TransitionRequest): Promise<TransitionOutcome> {
     let outcome: TransitionOutcome = { applied: false, status: null, why: 'no such workcell' };
-    await this.store.updateStatus(name, (s) => {
-      if (r.when && !r.when(s)) {
-        outcome = { applied: false, status: s, why: 'condition no longer holds' };
-        return null;
-      }
-      if (r.to && !r.newPass && !allowed(s, r.to, r.evidence)) {
-        outcome = { applied: false, status: s, why: `${s.state} -> ${r.to} is not a valid move` };
-        return null;
-      }
-      const next: WorkcellStatus = {
-        ...s,
-        ...r.patch,
-        ...(r.to ? { state: r.to } : {}),
-        ...(r.to && r.to !== s.state ? { stateSince: this.now().toISOString() } : {}),
-        ...(r.evidence !== undefined ? { evidence: r.evidence } : {}),
-      };
-      if (JSON.stringify(next) === JSON.stringify(s)) {
-        outcome = { applied: false, status: s, why: 'nothing changed' };
-        return null;
-      }
-      outcome = { applied: true, status: next, from: s.state };
-      return next;
-    });
+    await this.store.updateStatus(
+      name,
+      (s) => {
+        if (r.when && !r.when(s)) {
+          outcome = { applied: false, status: s, why: 'condition no longer holds' };
+          return null;
+        }
+        if (r.to && !r.newPass && !allowed(s, r.to, r.evidence)) {
+          outcome = { applied: false, status: s, why: `${s.state} -> ${r.to} is not a valid move` };
+          return null;
+        }
+        const next: WorkcellStatus = {
+          ...s,
+          ...r.patch,
+          ...(r.to ? { state: r.to } : {}),
+          ...(r.to && r.to !== s.state ? { stateSince: this.now().toISOString() } : {}),
+          ...(r.evidence !== undefined ? { evidence: r.evidence } : {}),
+        };
+        if (JSON.stringify(next) === JSON.stringify(s)) {
+          outcome = { applied: false, status: s, why: 'nothing changed' };
+          return null;
+        }
+        outcome = { applied: true, status: next, from: s.state };
+        return next;
+      },
+      // The event first, then status.json (DESIGN: validate, append, write): a reader that sees the
+      // new state finds its event in the timeline. A crash between the two leaves the event and the
+      // old status, and the retried transition appends it again: a repeated line, never a missing one.
+      async (next, s) => {
+        if (r.to !== undefined && s.state !== r.to)
+          await this.store.appendEvent(name, {
+            type: 'state',
+            from: s.state,
+            state: next.state,
+            evidence: next.evidence ?? undefined,
+            ...(next.reason ? { reason: next.reason } : {}),
+            ...(next.resetAt ? { resetAt: next.resetAt } : {}),
+          });
+        if (r.event) await this.store.appendEvent(name, r.event);
+      },
+    );
     const done = outcome as TransitionOutcome; // assigned inside the locked callback
-    if (done.applied) {
-      const { status, from } = done;
-      const stateChanged = r.to !== undefined && from !== r.to;
-      if (stateChanged)
-        await this.store.appendEvent(name, {
-          type: 'state',
-          from,
-          state: status.state,
-          evidence: status.evidence ?? undefined,
-          ...(status.reason ? { reason: status.reason } : {}),
-          ...(status.resetAt ? { resetAt: status.resetAt } : {}),
-        });
-      if (r.event) await this.store.appendEvent(name, r.event);
-    }
     return done;
   }
 }
