@@ -49,3 +49,24 @@ test('a lock whose folder is removed under it (gc --remove, a removed home) ends
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('two different locks on one folder, held at once in one process, are released each on its own', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wc-lock-'));
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown) => uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  try {
+    await withFileLock(dir, { file: '.status.lock', staleMs: 2000 }, async () => {
+      await withFileLock(dir, { file: '.recovery.lock', staleMs: 2000 }, async () => sleep(50));
+      // The inner release must leave the outer lock in place and refreshed.
+      await sleep(1300);
+    });
+    // Both are free again: each can be taken at once.
+    await withFileLock(dir, { file: '.status.lock', waitMs: 0 }, async () => undefined);
+    await withFileLock(dir, { file: '.recovery.lock', waitMs: 0 }, async () => undefined);
+    assert.deepEqual(uncaught, []);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

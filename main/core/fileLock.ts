@@ -27,6 +27,11 @@ export async function withFileLock<T>(dir: string, o: FileLockOptions, fn: () =>
     stale: o.staleMs ?? FILE_LOCK.staleMs,
     retries: 0,
     lockfilePath: join(dir, o.file),
+    // The lock is keyed by its own file, not by `dir`: proper-lockfile keeps one table entry per
+    // locked path, so two locks on one run dir (status and recovery) held at once in one process
+    // shared an entry and one release tore down the other's ("Lock is already released", then a
+    // crash in its refresh timer).
+    realpath: false,
     onCompromised: () => {
       compromised = true;
     },
@@ -36,7 +41,7 @@ export async function withFileLock<T>(dir: string, o: FileLockOptions, fn: () =>
   let release: () => Promise<void>;
   for (;;) {
     try {
-      release = await lockfile.lock(dir, opts);
+      release = await lockfile.lock(join(dir, o.file), opts);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) throw e;
