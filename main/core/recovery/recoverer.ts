@@ -61,6 +61,9 @@ export interface RecovererOptions {
 const OPEN: LimitSchedule['state'][] = ['scheduled', 'firing', 'confirming'];
 const isLimited = (w: WorkcellSummary) =>
   w.state === 'rate_limited' || (isEnded(w.state) && w.reason === 'rate_limited');
+/** Ended, but its pane still runs the finisher (verify.sh, the git summary, the handoff): not decided
+ * yet (the verify result may still come) and not resumable yet (resume refuses a finishing workcell). */
+const finishing = (w: WorkcellSummary) => isEnded(w.state) && w.pane !== null && !w.pane.dead;
 const authFailed = (w: WorkcellSummary) =>
   w.state === 'auth_failed' || (isEnded(w.state) && w.reason === 'auth_failed');
 
@@ -176,7 +179,9 @@ export class Recoverer {
         isEnded(w.state) ||
         !!home.authHold[w.agent];
       if (!interesting) continue;
-      const key = `${w.pass}|${w.state}|${stateMark(w)}|${w.reason}|${w.resetAt}`;
+      // The verify result and the finisher's pane are in it: a pass is marked done before its verify.sh
+      // reports (finish.ts), and only a finished pass (pane closed) can be resumed.
+      const key = `${w.pass}|${w.state}|${stateMark(w)}|${w.reason}|${w.resetAt}|${w.verified}|${finishing(w)}`;
       const settling = this.lostSince.has(w.name) || this.budgetAt.has(w.name);
       if (this.seen.get(w.name) === key && !this.active.has(w.name) && !settling && !home.authHold[w.agent])
         continue;
@@ -472,7 +477,7 @@ export class Recoverer {
     now: number,
     s: RecoverySettings,
   ): Promise<void> {
-    if (rec.actedPass === w.pass) return;
+    if (rec.actedPass === w.pass || finishing(w)) return;
     if (isLost(w)) {
       // Only once it has stayed lost a moment (its wrapper may still be writing the exit record).
       const since = this.lostSince.get(w.name) ?? now;
