@@ -88,12 +88,22 @@ export async function updateRecovery(
   const runDir = dir.runDir(name);
   await mkdir(runDir, { recursive: true, mode: 0o700 });
   const lockfile = (await import('proper-lockfile')).default;
-  const opts = { stale: LOCK.stale, retries: 0, lockfilePath: join(runDir, '.recovery.lock') };
+  // The lock's target is recovery.json, not the run dir: proper-lockfile keeps its held locks in one
+  // table keyed by the target, and runStore.ts locks the run dir (.status.lock). Two locks on one key in
+  // one process (the supervisor writing status while the recoverer writes this) made the first release
+  // drop the other's entry: "Lock is already released", then a crash in its mtime update timer.
+  // realpath off: recovery.json need not exist yet. Other processes still meet at the same lockfile.
+  const opts = {
+    stale: LOCK.stale,
+    retries: 0,
+    realpath: false,
+    lockfilePath: join(runDir, '.recovery.lock'),
+  };
   const deadline = Date.now() + LOCK.waitMs;
   let release: () => Promise<void>;
   for (;;) {
     try {
-      release = await lockfile.lock(runDir, opts);
+      release = await lockfile.lock(pathOf(dir, name), opts);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) throw e;
