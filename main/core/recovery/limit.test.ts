@@ -282,6 +282,45 @@ test('three limited workcells of one vendor wake one at a time: the canary first
   for (const n of ['c1', 'c2', 'c3']) assert.equal(turns(n), 1);
 });
 
+test('a supervisor restarted mid-stagger keeps the gap: the gate is on disk, the next one waits it out, none is forgotten', async () => {
+  for (const n of ['g1', 'g2'])
+    await start(n, ['--ask', BANNER, '--clear', '--print', `${n} working again`, '--sleep', '60000']);
+  await supervise();
+  const names = ['g1', 'g2'];
+  const states = async () => Promise.all(names.map(async (n) => (await limitOf(n))?.state));
+  await waitFor(async () => (await states()).every((x) => x === 'scheduled'), 15_000, 'both parked');
+  await settle();
+  clock.advance(60_000);
+  await waitFor(async () => (await states()).includes('resumed'), 15_000, 'canary confirmed');
+  const confirmedAt = clock.now();
+  // The daemon goes away mid-stagger and a new one starts (same home, same clock).
+  await sup!.stop();
+  sup = null;
+  const gate = JSON.parse(readFileSync(join(home.dir.state, 'recovery-gate.json'), 'utf8')) as Record<
+    string,
+    number
+  >;
+  assert.equal(gate.command, confirmedAt + 20_000, 'the gate is on disk');
+  await supervise();
+  await settle();
+  clock.advance(19_000);
+  await sup!.recovery!.kick();
+  assert.equal(
+    (await states()).filter((x) => x === 'scheduled').length,
+    1,
+    'the gap holds across the restart',
+  );
+  clock.advance(1_000);
+  await waitFor(
+    async () => (await states()).every((x) => x === 'resumed'),
+    15_000,
+    'the second, after the gap',
+  );
+  const fired = await Promise.all(names.map(async (n) => Date.parse((await limitOf(n))!.firedAt!)));
+  assert.ok(Math.abs(fired[0]! - fired[1]!) >= 20_000, `staggered: ${fired.map((t) => t - T0)}`);
+  for (const n of names) assert.equal(turns(n), 1);
+});
+
 test('a login error: held with the vendor fix, the vendor breaker holds its other workcells, no restart loop', async () => {
   await start('auth', ['--print', 'Error: not logged in. Please log in again.', '--sleep', '60000']);
   await start('other', ['--print', 'ok', '--exit', '0'], 'auto');
