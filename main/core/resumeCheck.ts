@@ -41,7 +41,7 @@ export async function confirmResume(
   tmux: Tmux,
   store: RunStore,
   name: string,
-  o: { timeoutMs?: number; pollMs?: number } = {},
+  o: { timeoutMs?: number; pollMs?: number; signal?: AbortSignal } = {},
 ): Promise<ResumeCheck> {
   const runDir = dir.runDir(name);
   const rec = JSON.parse(
@@ -100,6 +100,8 @@ export async function confirmResume(
         verdict: 'confirmed',
         detail: `${rec.kind === 'artifacts' ? 'resumed from artifacts' : 'command running again'}: the agent is ${s.state}`,
       });
+    // Stopped (the daemon shutting down): no verdict, nothing recorded.
+    if (o.signal?.aborted) return { verdict: 'unconfirmed', detail: 'the check was stopped' };
     if (Date.now() >= deadline)
       return done({
         verdict: 'unconfirmed',

@@ -170,6 +170,7 @@ export async function fireLimit(
             attempts: l.attempts + 1,
             seenSince: stateMark(w),
             seenPass: w.pass,
+            check: undefined, // a fresh look for this firing (JSON drops it)
           },
         }
       : null,

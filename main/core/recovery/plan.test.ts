@@ -5,7 +5,15 @@ import type { WorkcellStatus, WorkcellSummary } from '../../common/workcell.js';
 import { openItems, partialReason, remainingBrief } from './brief.js';
 import { diagnose, type DiagnoseInput } from './diagnose.js';
 import { breakerOpen, budgetAllows, RECOVERY_DEFAULTS } from './guard.js';
-import { continueTurn, dueOf, objectiveOf, readLimitScreen, RECOVERY, resetSourceOf } from './plan.js';
+import {
+  continueTurn,
+  dueOf,
+  limitAfterTurn,
+  objectiveOf,
+  readLimitScreen,
+  RECOVERY,
+  resetSourceOf,
+} from './plan.js';
 
 const NOW = Date.UTC(2030, 0, 2, 13, 20, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -74,6 +82,21 @@ test('the continue turn says why work stopped and names the objective', () => {
     'structured',
   );
   assert.equal(resetSourceOf({ resetAt: null, evidence: null }), 'estimated');
+});
+
+test('limitAfterTurn: a limit line below our continue turn, or on a screen the turn was cleared from, is the limit back', () => {
+  const limit = [/usage limit/i];
+  const turn = continueTurn('Fix it');
+  const banner = "You've hit your usage limit · resets 3pm";
+  const table: [string, boolean][] = [
+    [`${banner}\n> ${turn}`, false], // the turn typed below the old banner: not back (yet)
+    [`${banner}\n> ${turn}\n● Working on it`, false],
+    [`> ${turn}\n${banner}`, true], // the limit answered the turn
+    [banner, true], // redrawn without the turn: the banner is new
+    [`> ${turn}\nall done`, false],
+    ['', false],
+  ];
+  for (const [screen, want] of table) assert.equal(limitAfterTurn(screen, limit), want, screen);
 });
 
 test('breaker: 3 passes with no progress or 5 with the same error open it; budgets count per workcell and per home', () => {

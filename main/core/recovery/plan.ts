@@ -118,7 +118,21 @@ export function readLimitScreen(screen: string): LimitScreen {
 /** The turn that resumes a live agent: says why work stopped, never a bare "continue". */
 export function continueTurn(objective: string | null): string {
   const obj = (objective ?? '').replace(/\s+/g, ' ').trim().slice(0, 400);
-  return `Your usage limit has reset; continue the task from where you stopped${obj ? `: ${obj}` : '.'}`;
+  return `${CONTINUE_MARK}; continue the task from where you stopped${obj ? `: ${obj}` : '.'}`;
+}
+/** How the continue turn begins: the check after a firing finds it on screen by this. */
+export const CONTINUE_MARK = 'Your usage limit has reset';
+
+/** The limit back on screen after a continue turn: a limit line below the turn we typed, or on a
+ * screen the agent has cleared since (the turn is no longer on it). */
+export function limitAfterTurn(screen: string, limit: readonly RegExp[]): boolean {
+  let banner = -1;
+  let turn = -1;
+  screen.split('\n').forEach((t, i) => {
+    if (limit.some((re) => re.test(t))) banner = i;
+    if (t.includes(CONTINUE_MARK)) turn = i;
+  });
+  return banner > turn;
 }
 
 /** The objective line of a brief (the first non-empty line after an "Objective" heading, else the

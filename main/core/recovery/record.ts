@@ -54,6 +54,17 @@ export interface LimitSchedule {
   seenPass?: number;
   /** Why it is cancelled / given up, or what confirmed it. */
   note?: string;
+  /** What the check after the firing found (confirm.ts); absent while it still looks. */
+  check?: LimitCheck;
+}
+
+/** working: the agent works again and the limit stayed away; limited: the limit is still there;
+ * mismatch: a relaunch opened another (blank) conversation; waiting: a dialog blocks the resume;
+ * not_working: neither working nor limited within the deadline (or it ended). */
+export interface LimitCheck {
+  verdict: 'working' | 'limited' | 'mismatch' | 'waiting' | 'not_working';
+  detail: string;
+  at: string;
 }
 
 export interface RecoveryRecord {

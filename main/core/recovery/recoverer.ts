@@ -16,7 +16,9 @@ import { RUN_FILES, type ControlDir } from '../paths.js';
 import type { Tmux } from '../tmux.js';
 import { audit, fireLimit, relaunch, type ActDeps } from './act.js';
 import { partialReason } from './brief.js';
+import { checkLimitGone } from './confirm.js';
 import { diagnose, isLost } from './diagnose.js';
+import { readGate, writeGate, type Gate } from './gate.js';
 import {
   budgetAllows,
   budgetFreeAt,
@@ -56,11 +58,16 @@ export interface RecovererOptions {
   /** In [0,1): the jitter after a reset. Injected for tests. */
   rand?: () => number;
   notify?: (change: StateChange) => void;
+  /** How long a resumed agent must keep working before it counts (confirm.ts CONFIRM.holdMs). */
+  confirmHoldMs?: number;
 }
 
 const OPEN: LimitSchedule['state'][] = ['scheduled', 'firing', 'confirming'];
 const isLimited = (w: WorkcellSummary) =>
   w.state === 'rate_limited' || (isEnded(w.state) && w.reason === 'rate_limited');
+/** Ended, but its pane still runs the finisher (verify.sh, the git summary, the handoff): not decided
+ * yet (the verify result may still come) and not resumable yet (resume refuses a finishing workcell). */
+const finishing = (w: WorkcellSummary) => isEnded(w.state) && w.pane !== null && !w.pane.dead;
 const authFailed = (w: WorkcellSummary) =>
   w.state === 'auth_failed' || (isEnded(w.state) && w.reason === 'auth_failed');
 
@@ -70,8 +77,12 @@ export class Recoverer {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  /** vendor -> earliest time the next limited workcell of it may fire (after a canary worked). */
-  private readonly gate = new Map<AgentName, number>();
+  /** vendor -> earliest time the next limited workcell of it may fire (after a canary worked); a
+   * copy of state/recovery-gate.json, loaded at start and written on every change. */
+  private gate: Gate = new Map();
+  /** name -> the check of a fired resume running beside the step (confirm.ts). */
+  private readonly checking = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
   /** name -> the fleet facts last looked at: an unchanged ended workcell is not re-read every reconcile. */
   private readonly seen = new Map<string, string>();
   /** Names with an open limit schedule (read from disk at start, kept up to date after). */
@@ -123,6 +134,7 @@ export class Recoverer {
             : null,
         );
     }
+    this.gate = await readGate(this.o.dir);
     this.o.log(`recovery: ${this.active.size} scheduled resume(s) loaded`);
     void this.kick();
   }
@@ -156,7 +168,44 @@ export class Recoverer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.dispose();
+    this.abort.abort();
     await this.running;
+    await Promise.all(this.checking.values());
+  }
+
+  private async setGate(vendor: AgentName, at: number): Promise<void> {
+    this.gate.set(vendor, at);
+    await writeGate(this.o.dir, this.gate, this.clock.now());
+  }
+
+  /** Starts the check of a fired resume (once per workcell at a time); its verdict lands in the
+   * record and the step after it acts on it. */
+  private startCheck(name: string, l: LimitSchedule): void {
+    if (this.checking.has(name) || this.stopped) return;
+    const deps = {
+      dir: this.o.dir,
+      tmux: this.o.tmux,
+      store: this.o.engine.store,
+      signal: this.abort.signal,
+      holdMs: this.o.confirmHoldMs,
+    };
+    this.o.log(`recovery: ${name}: checking that the resume worked`);
+    const p = checkLimitGone(deps, name, l)
+      .then(async (c) => {
+        if (this.abort.signal.aborted) return; // stopped: the next daemon checks again from the start
+        this.o.log(`recovery: ${name}: check: ${c.verdict}: ${c.detail}`);
+        await updateRecovery(this.o.dir, name, (r) =>
+          r.limit?.id === l.id && r.limit.state === 'confirming'
+            ? { ...r, limit: { ...r.limit, check: c } }
+            : null,
+        );
+      })
+      .catch((e: Error) => this.o.log(`recovery: ${name}: check failed: ${e.message}`))
+      .finally(() => {
+        this.checking.delete(name);
+        void this.kick();
+      });
+    this.checking.set(name, p);
   }
 
   private async step(): Promise<void> {
@@ -176,7 +225,9 @@ export class Recoverer {
         isEnded(w.state) ||
         !!home.authHold[w.agent];
       if (!interesting) continue;
-      const key = `${w.pass}|${w.state}|${stateMark(w)}|${w.reason}|${w.resetAt}`;
+      // The verify result and the finisher's pane are in it: a pass is marked done before its verify.sh
+      // reports (finish.ts), and only a finished pass (pane closed) can be resumed.
+      const key = `${w.pass}|${w.state}|${stateMark(w)}|${w.reason}|${w.resetAt}|${w.verified}|${finishing(w)}`;
       const settling = this.lostSince.has(w.name) || this.budgetAt.has(w.name);
       if (this.seen.get(w.name) === key && !this.active.has(w.name) && !settling && !home.authHold[w.agent])
         continue;
@@ -193,10 +244,11 @@ export class Recoverer {
    * due at the step's `now` and is still scheduled was held back by something other than time (another
    * of its vendor being confirmed, a login hold, policy suggest, not in the fleet): re-stepping at once
    * would spin (each step re-arms a timer that is already due) without ever firing it. The confirm
-   * deadline of the blocking one, a fleet change or the MAX_TIMER_MS poll steps it instead. */
+   * check of the blocking one (it kicks when done), a fleet change or the MAX_TIMER_MS poll steps it
+   * instead. */
   private wakeOf(l: LimitSchedule, stepNow: number): number | null {
-    if (l.state !== 'scheduled')
-      return Date.parse(l.firedAt ?? new Date(stepNow).toISOString()) + RECOVERY.confirmWithinMs;
+    // Being confirmed: the check beside the step kicks when it has its verdict (real time, not this clock).
+    if (l.state !== 'scheduled') return null;
     const t = Math.max(Date.parse(l.dueAt), this.gate.get(l.vendor) ?? 0);
     return t <= stepNow ? null : t;
   }
@@ -298,49 +350,44 @@ export class Recoverer {
     await audit(this.d, w.name, 'cancel', `scheduled resume cancelled: ${why}`);
   }
 
-  /** Did the resume work? Working again (a state begun after the action, not a limit) confirms it; the
-   * limit back (or nothing changed within confirmWithinMs) parks it again with backoff, twice at most. */
+  /** Did the resume work? The check beside the step (confirm.ts) says: working again with the limit
+   * gone confirms it; the limit back (or not working within the deadline) parks it again with backoff,
+   * twice at most; a blank conversation or a blocking dialog waits for the user. */
   private async confirm(
     w: WorkcellSummary,
     l: LimitSchedule,
     now: number,
     s: RecoverySettings,
   ): Promise<void> {
-    const moved = w.pass !== l.seenPass || stateMark(w) !== (l.seenSince ?? null);
-    const working =
-      moved &&
-      !isLimited(w) &&
-      w.evidence?.source !== 'engine' &&
-      ['running', 'waiting', 'idle', 'done'].includes(w.state);
-    const overdue = now - Date.parse(l.firedAt ?? new Date(now).toISOString()) >= RECOVERY.confirmWithinMs;
-    if (working) {
+    const c = l.check;
+    if (!c) return this.startCheck(w.name, l);
+    if (c.verdict === 'working') {
       await updateRecovery(this.o.dir, w.name, (r) =>
         r.limit?.id === l.id
-          ? {
-              ...r,
-              limit: {
-                ...r.limit,
-                state: 'resumed',
-                pass: w.pass,
-                note: `confirmed: ${w.state} (${w.evidence?.detail ?? ''})`,
-              },
-            }
+          ? { ...r, limit: { ...r.limit, state: 'resumed', pass: w.pass, note: `confirmed: ${c.detail}` } }
           : null,
       );
       this.active.delete(w.name);
-      this.gate.set(w.agent, now + s.staggerSeconds * 1000);
-      await audit(
-        this.d,
-        w.name,
-        'resumed',
-        `limit gone, agent ${w.state} again (${w.evidence?.source ?? '?'}: ${w.evidence?.detail ?? ''})`,
-      );
+      await this.setGate(w.agent, now + s.staggerSeconds * 1000);
+      await audit(this.d, w.name, 'resumed', `limit gone, agent working again: ${c.detail}`);
       return;
     }
-    if (!((moved && isLimited(w)) || overdue || (isEnded(w.state) && moved))) return;
-    const why = isLimited(w)
-      ? 'the limit is still there'
-      : `not working again within ${RECOVERY.confirmWithinMs / 1000} s (${w.state})`;
+    if (c.verdict === 'mismatch' || c.verdict === 'waiting') {
+      const why =
+        c.verdict === 'mismatch'
+          ? `the relaunch opened another conversation, so it is not a resume (${c.detail}): \`workcell attach ${w.name}\` to see it`
+          : `${c.detail}: answer it in the workcell (\`workcell attach ${w.name}\`)`;
+      await updateRecovery(this.o.dir, w.name, (r) =>
+        r.limit?.id === l.id
+          ? { ...r, limit: { ...r.limit, state: 'gave_up', pass: w.pass, note: why } }
+          : null,
+      );
+      this.active.delete(w.name);
+      await audit(this.d, w.name, 'gave-up', why);
+      this.tell(w, `gave-up:${l.id}`, why);
+      return;
+    }
+    const why = c.verdict === 'limited' ? 'the limit is still there' : c.detail;
     if (l.attempts >= RECOVERY.attemptsPerWindow) {
       await updateRecovery(this.o.dir, w.name, (r) =>
         r.limit?.id === l.id
@@ -472,7 +519,7 @@ export class Recoverer {
     now: number,
     s: RecoverySettings,
   ): Promise<void> {
-    if (rec.actedPass === w.pass) return;
+    if (rec.actedPass === w.pass || finishing(w)) return;
     if (isLost(w)) {
       // Only once it has stayed lost a moment (its wrapper may still be writing the exit record).
       const since = this.lostSince.get(w.name) ?? now;
