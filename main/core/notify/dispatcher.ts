@@ -20,6 +20,7 @@ import { NotifiedLedger, LEDGER } from './ledger.js';
 import { buildNotifiers, type ConfiguredNotifier } from './registry.js';
 import { Redactor, makeSecretResolver, registerInlineSecrets, type Keychain } from './secrets.js';
 import { failed, type NotifierFactories, type SendResult } from './types.js';
+import { trace } from '../trace.js';
 
 export interface RetryPolicy {
   /** Total tries per notifier, the first included. */
@@ -197,9 +198,11 @@ export class NotificationDispatcher {
         at,
         reported: reported ? (key) => reported(change, key) : undefined,
       });
+      trace(this.log, 'claimed', change.name);
       const fresh = new Set(claimed.value);
       for (const t of targets) if (fresh.has(t.key)) this.lane(t).push({ t, msg });
       await claimed.durable;
+      trace(this.log, 'durable', change.name);
     } catch (e) {
       // A bug or an unwritable state/ directory: the supervisor must keep running; say so and move on.
       this.log(`notify: ${change.id} not sent: ${(e as Error).stack ?? String(e)}`);
@@ -291,6 +294,7 @@ export class NotificationDispatcher {
     const msg = members.length === 1 ? members[0]! : formatDigest(members);
     let attempts = 0;
     let last: SendResult = failed('not attempted', false);
+    trace(this.log, 'send', members.map((m) => m.name).join(','));
     while (attempts < this.retry.attempts) {
       attempts++;
       last = await this.attempt(t, msg);
@@ -299,6 +303,7 @@ export class NotificationDispatcher {
       await abortableSleep(delay, this.shutdown.signal);
       if (this.shutdown.signal.aborted) break;
     }
+    trace(this.log, 'sent', members.map((m) => m.name).join(','));
     const stopped = !last.ok && this.shutdown.signal.aborted;
     const who = { notifier: t.key, notifierType: t.type, attempts };
     const digest = members.length > 1 ? { digest: members.length } : {};
