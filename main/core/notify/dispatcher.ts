@@ -15,7 +15,7 @@ import type { ControlDir } from '../paths.js';
 import { formatDigest } from './digest.js';
 import { dashboardOrigin } from '../bridge/stableBridge.js';
 import { formatMessage, testChange, type FormatContext } from './format.js';
-import { BURST, ChannelLane } from './lane.js';
+import { burstTiming, ChannelLane } from './lane.js';
 import { NotifiedLedger, LEDGER } from './ledger.js';
 import { buildNotifiers, type ConfiguredNotifier } from './registry.js';
 import { Redactor, makeSecretResolver, registerInlineSecrets, type Keychain } from './secrets.js';
@@ -63,7 +63,8 @@ export interface DispatcherOptions {
   clock?: () => number;
   /** The burst window's timers (a fake in tests). */
   timers?: Clock;
-  /** Changes within this many ms after a send are held and sent as one digest. Default BURST.windowMs. */
+  /** Changes within this many ms after a send are held and sent as one digest once they settle (see
+   * ChannelLane), at most this long. Default BURST.windowMs. */
   burstWindowMs?: number;
   /** Re-send the pending sends of a dead predecessor on construction (default true). `resume()` does
    * the same on demand and returns when they are handed to the channels. */
@@ -273,8 +274,8 @@ export class NotificationDispatcher {
   private lane(t: ConfiguredNotifier): ChannelLane<Item> {
     let lane = this.lanes.get(t.key);
     if (!lane) {
-      const windowMs = this.opts.burstWindowMs ?? BURST.windowMs;
-      lane = new ChannelLane<Item>(windowMs, this.clock, this.opts.timers ?? systemClock, (batch) =>
+      const timing = burstTiming(this.opts.burstWindowMs);
+      lane = new ChannelLane<Item>(timing, this.clock, this.opts.timers ?? systemClock, (batch) =>
         this.deliver(batch).catch((e: Error) => {
           // deliver() contains every expected failure; this is a bug, logged rather than crashing the host.
           this.log(`notify: delivery bug: ${e.stack ?? String(e)}`);
