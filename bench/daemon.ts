@@ -54,8 +54,8 @@ function stages(home: { dir: { root: string; runDir(n: string): string } }, n: n
       const m = marks.find((x) => x.at >= exit - 1 && x.stage === st && x.names.includes(`w${i}`));
       if (m) by.get(st)!.push(m.at - exit);
     }
-    // Full reconciles that started between this exit and its delivery compete with the fast path.
-    const sent = marks.find((x) => x.at >= exit && x.stage === 'sent' && x.names.includes(`w${i}`))?.at;
+    // Full reconciles that started between this exit and its send compete with the fast path.
+    const sent = marks.find((x) => x.at >= exit && x.stage === 'send' && x.names.includes(`w${i}`))?.at;
     if (sent)
       reconciles.push(
         marks.filter((x) => x.stage === 'reconcile' && x.names[0] === 'start' && x.at >= exit && x.at <= sent)
@@ -142,6 +142,13 @@ async function one(count: number): Promise<void> {
       lsMs.push(Number(nowNs() - s) / 1e6);
     }
     console.log(`  ls --json: ${fmt(lsMs)}`);
+    // WORKCELL_BENCH_LS_PROF=DIR: one more `ls --json` with a CPU profile written to DIR.
+    const lsProf = process.env.WORKCELL_BENCH_LS_PROF;
+    if (lsProf)
+      spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${lsProf}`, CLI, 'ls', '--json'], {
+        env,
+        stdio: 'ignore',
+      });
 
     const lines = () => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean) : []);
     const tmux = (args: string[]) =>
