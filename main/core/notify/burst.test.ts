@@ -2,7 +2,7 @@
 // horizon of a lost ledger and the supervisor's "already reported" seam.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, promises as fsp, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlDir } from '../paths.js';
@@ -255,4 +255,37 @@ test('a lost ledger does not replay the past; the supervisor can say what was (n
     [recent.id, saidNotSent.id],
   );
   await d.close();
+});
+
+test('the next message does not wait for the disk write that records the one before', async () => {
+  const { d, sent, timers, dir } = recording(undefined);
+  // Every fsync waits for the gate: a disk that takes its time (800 ms seen on a loaded machine).
+  const probe = await fsp.open(join(dir.root, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+  await probe.close();
+  const sync = proto.sync;
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  proto.sync = async function (this: unknown) {
+    await gate;
+    return sync.call(this);
+  };
+  try {
+    const a = change(timers.now());
+    void d.notify(a);
+    await waitFor(() => sent.length === 1, 2_000, 'the first message (its intent is not on disk yet)');
+    timers.advance(BURST.windowMs);
+    const b = change(timers.now());
+    void d.notify(b);
+    await waitFor(() => sent.length === 2, 2_000, 'the second message while the first outcome is unwritten');
+    open();
+    await d.flush();
+    const ledger = JSON.parse(readFileSync(join(dir.state, 'notified.json'), 'utf8')) as LedgerData;
+    assert.deepEqual(ledger.changes[a.id]?.notifiers, { desktop: 'sent' });
+    assert.deepEqual(ledger.changes[b.id]?.notifiers, { desktop: 'sent' });
+  } finally {
+    proto.sync = sync;
+    open();
+    await d.close();
+  }
 });
