@@ -36,6 +36,37 @@ const exitedAt = (home: { dir: { runDir(n: string): string } }, name: string) =>
   BigInt(readFileSync(join(home.dir.runDir(name), 'exited-at'), 'utf8').trim());
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
 
+// WORKCELL_TRACE=1: the daemon logs `trace <ms> <stage> <names>` along the exit path (main/core/trace.ts);
+// per stage, the p50 of its first time after each single exit, from the exit.
+const STAGES = ['marker', 'fast', 'read', 'told', 'claimed', 'send', 'durable', 'sent'];
+function stages(home: { dir: { root: string; runDir(n: string): string } }, n: number): void {
+  const log = readFileSync(join(home.dir.root, 'daemon', 'daemon.log'), 'utf8');
+  const marks = [...log.matchAll(/ trace (\d+\.\d+) (\S+) (\S+)$/gm)].map((m) => ({
+    at: Number(m[1]),
+    stage: m[2]!,
+    names: m[3]!.split(','),
+  }));
+  const by = new Map<string, number[]>(STAGES.map((s) => [s, []]));
+  const reconciles: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const exit = Number(exitedAt(home, `w${i}`)) / 1e6;
+    for (const st of STAGES) {
+      const m = marks.find((x) => x.at >= exit - 1 && x.stage === st && x.names.includes(`w${i}`));
+      if (m) by.get(st)!.push(m.at - exit);
+    }
+    // Full reconciles that started between this exit and its send compete with the fast path.
+    const sent = marks.find((x) => x.at >= exit && x.stage === 'send' && x.names.includes(`w${i}`))?.at;
+    if (sent)
+      reconciles.push(
+        marks.filter((x) => x.stage === 'reconcile' && x.names[0] === 'start' && x.at >= exit && x.at <= sent)
+          .length,
+      );
+  }
+  const med = (xs: number[]) => (xs.length ? ms(summary(xs).p50) : '-');
+  console.log(`  trace, p50 from the exit: ${STAGES.map((s) => `${s} ${med(by.get(s)!)}`).join(', ')}`);
+  console.log(`  full reconciles started between an exit and its send: ${reconciles.join(' ')}`);
+}
+
 export async function benchDaemon(counts = [100, 500]): Promise<void> {
   for (const n of counts) await one(n);
 }
@@ -111,6 +142,13 @@ async function one(count: number): Promise<void> {
       lsMs.push(Number(nowNs() - s) / 1e6);
     }
     console.log(`  ls --json: ${fmt(lsMs)}`);
+    // WORKCELL_BENCH_LS_PROF=DIR: one more `ls --json` with a CPU profile written to DIR.
+    const lsProf = process.env.WORKCELL_BENCH_LS_PROF;
+    if (lsProf)
+      spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${lsProf}`, CLI, 'ls', '--json'], {
+        env,
+        stdio: 'ignore',
+      });
 
     const lines = () => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean) : []);
     const tmux = (args: string[]) =>
@@ -125,6 +163,7 @@ async function one(count: number): Promise<void> {
       await sleep(1_300);
     }
     console.log(`  exit -> notification, single exits: ${fmt(single)}  (target p50 < 50 ms, p99 < 250 ms)`);
+    if (process.env.WORKCELL_TRACE) stages(home, single.length);
 
     // Bursts: N exits in one tmux call (the same second); time from then to the last notification.
     let next = Number(process.env.WORKCELL_BENCH_SINGLES ?? 15);

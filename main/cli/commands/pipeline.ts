@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { pipelineName, runPipeline } from '../../core/pipeline/pipelineClient.js';
 import { PipelineFiles, type PipelineState } from '../../core/pipeline/pipelineState.js';
 import { describeOwner, ownerAlive, readOwner } from '../../core/loop/ownerLock.js';
 import { ensureSupervised, fail, printJson, type CommandModule } from '../context.js';
@@ -46,6 +45,9 @@ export const command: CommandModule = {
             { code: 'BAD_ARGS', message: 'give the definition file, or --name with --resume' },
             o.json,
           );
+        // Loaded on use: the definition parser pulls in the YAML library, which every other command
+        // (`ls` first) paid for at start-up (~10% of its CPU).
+        const { pipelineName, runPipeline } = await import('../../core/pipeline/pipelineClient.js');
         const r = await runPipeline(dir, {
           file,
           name: o.name,

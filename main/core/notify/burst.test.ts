@@ -2,7 +2,7 @@
 // horizon of a lost ledger and the supervisor's "already reported" seam.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, promises as fsp, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlDir } from '../paths.js';
@@ -10,6 +10,7 @@ import { parseSettings } from '../settings.js';
 import { waitFor } from '../testing/fixture.js';
 import { NotificationDispatcher, type DispatcherOptions } from './dispatcher.js';
 import type { LedgerData } from './ledger.js';
+import { BURST } from './lane.js';
 import { ManualClock } from '../testing/manualClock.js';
 import { startServer, type TestServer } from './testing/httpServer.js';
 import type { NotifyEvent, NotifyMessage, NotifyOn, StateChange } from '../../common/notify.js';
@@ -90,7 +91,7 @@ test('a notifier matches a change by its state or its reason', async () => {
   }
 });
 
-test('a burst: the first at once, the rest as ONE digest when the window closes; audit per change', async () => {
+test('a burst: the first at once, the rest as ONE digest once it settles; audit per change', async () => {
   const { d, sent, events, timers, dir } = recording(undefined);
   const verified = { ran: true, exitCode: 0 };
   const patches: Partial<StateChange>[] = [
@@ -109,11 +110,11 @@ test('a burst: the first at once, the rest as ONE digest when the window closes;
     timers.advance(100);
     await d.notify(c);
   }
-  // 600 ms into the window: the six are held.
+  // 600 ms after the first send: the six are held, behind one timer that follows the latest.
   assert.equal(sent.length, 1);
-  assert.equal(timers.pending, 1, 'one timer for the window');
-  timers.advance(399);
-  assert.equal(sent.length, 1, 'not before the window closes');
+  assert.equal(timers.pending, 1, 'one timer for the burst');
+  timers.advance(BURST.quietMs - 1);
+  assert.equal(sent.length, 1, 'not while changes still come');
   timers.advance(1);
   await waitFor(() => sent.length === 2, 2_000, 'the digest');
   const digest = sent[1]!;
@@ -149,6 +150,42 @@ test('a burst: the first at once, the rest as ONE digest when the window closes;
   await d.notify(change(timers.now()));
   await waitFor(() => sent.length === 3, 2_000, 'a lone change at once');
   assert.equal(sent[2]!.digest, undefined);
+  await d.close();
+});
+
+test('a burst that does not settle leaves when the window closes; sends are never closer than the minimum gap', async () => {
+  const { d, sent, timers } = recording(undefined);
+  const start = timers.now();
+  const turn = () => new Promise((r) => setImmediate(r));
+  await d.notify(change(timers.now()));
+  await waitFor(() => sent.length === 1, 2_000, 'the first change at once');
+  // A change every 100 ms for 1.5 s: never quiet for BURST.quietMs.
+  const sentAt: number[] = [start];
+  for (let i = 0; i < 15; i++) {
+    const before = sent.length;
+    timers.advance(100);
+    if (sent.length > before) sentAt.push(timers.now());
+    await d.notify(change(timers.now()));
+    await turn();
+  }
+  // The first held change came at +100: its digest left when the window after it closed (+1100).
+  assert.deepEqual(sentAt, [start, start + 100 + BURST.windowMs]);
+  assert.equal(sent[1]!.digest?.count, 10);
+  // The rest of the stream leaves once it has settled: a quiet gap after its last change.
+  timers.advance(BURST.quietMs - 1);
+  assert.equal(sent.length, 2);
+  timers.advance(1);
+  assert.equal(sent.length, 3);
+  assert.equal(sent[2]!.digest?.count, 5);
+  // A lone change right after a send waits only for the minimum gap, not for a window.
+  timers.advance(50);
+  await d.notify(change(timers.now()));
+  await turn();
+  timers.advance(BURST.minGapMs - 50 - 1);
+  assert.equal(sent.length, 3, 'not within the minimum gap after a send');
+  timers.advance(1);
+  assert.equal(sent.length, 4);
+  assert.equal(sent[3]!.digest, undefined);
   await d.close();
 });
 
@@ -218,4 +255,37 @@ test('a lost ledger does not replay the past; the supervisor can say what was (n
     [recent.id, saidNotSent.id],
   );
   await d.close();
+});
+
+test('the next message does not wait for the disk write that records the one before', async () => {
+  const { d, sent, timers, dir } = recording(undefined);
+  // Every fsync waits for the gate: a disk that takes its time (800 ms seen on a loaded machine).
+  const probe = await fsp.open(join(dir.root, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+  await probe.close();
+  const sync = proto.sync;
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  proto.sync = async function (this: unknown) {
+    await gate;
+    return sync.call(this);
+  };
+  try {
+    const a = change(timers.now());
+    void d.notify(a);
+    await waitFor(() => sent.length === 1, 2_000, 'the first message (its intent is not on disk yet)');
+    timers.advance(BURST.windowMs);
+    const b = change(timers.now());
+    void d.notify(b);
+    await waitFor(() => sent.length === 2, 2_000, 'the second message while the first outcome is unwritten');
+    open();
+    await d.flush();
+    const ledger = JSON.parse(readFileSync(join(dir.state, 'notified.json'), 'utf8')) as LedgerData;
+    assert.deepEqual(ledger.changes[a.id]?.notifiers, { desktop: 'sent' });
+    assert.deepEqual(ledger.changes[b.id]?.notifiers, { desktop: 'sent' });
+  } finally {
+    proto.sync = sync;
+    open();
+    await d.close();
+  }
 });

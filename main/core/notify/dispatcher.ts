@@ -15,11 +15,12 @@ import type { ControlDir } from '../paths.js';
 import { formatDigest } from './digest.js';
 import { dashboardOrigin } from '../bridge/stableBridge.js';
 import { formatMessage, testChange, type FormatContext } from './format.js';
-import { BURST, ChannelLane } from './lane.js';
+import { burstTiming, ChannelLane } from './lane.js';
 import { NotifiedLedger, LEDGER } from './ledger.js';
 import { buildNotifiers, type ConfiguredNotifier } from './registry.js';
 import { Redactor, makeSecretResolver, registerInlineSecrets, type Keychain } from './secrets.js';
 import { failed, type NotifierFactories, type SendResult } from './types.js';
+import { trace } from '../trace.js';
 
 export interface RetryPolicy {
   /** Total tries per notifier, the first included. */
@@ -62,7 +63,8 @@ export interface DispatcherOptions {
   clock?: () => number;
   /** The burst window's timers (a fake in tests). */
   timers?: Clock;
-  /** Changes within this many ms after a send are held and sent as one digest. Default BURST.windowMs. */
+  /** Changes within this many ms after a send are held and sent as one digest once they settle (see
+   * ChannelLane), at most this long. Default BURST.windowMs. */
   burstWindowMs?: number;
   /** Re-send the pending sends of a dead predecessor on construction (default true). `resume()` does
    * the same on demand and returns when they are handed to the channels. */
@@ -197,9 +199,11 @@ export class NotificationDispatcher {
         at,
         reported: reported ? (key) => reported(change, key) : undefined,
       });
+      trace(this.log, 'claimed', change.name);
       const fresh = new Set(claimed.value);
       for (const t of targets) if (fresh.has(t.key)) this.lane(t).push({ t, msg });
       await claimed.durable;
+      trace(this.log, 'durable', change.name);
     } catch (e) {
       // A bug or an unwritable state/ directory: the supervisor must keep running; say so and move on.
       this.log(`notify: ${change.id} not sent: ${(e as Error).stack ?? String(e)}`);
@@ -270,8 +274,8 @@ export class NotificationDispatcher {
   private lane(t: ConfiguredNotifier): ChannelLane<Item> {
     let lane = this.lanes.get(t.key);
     if (!lane) {
-      const windowMs = this.opts.burstWindowMs ?? BURST.windowMs;
-      lane = new ChannelLane<Item>(windowMs, this.clock, this.opts.timers ?? systemClock, (batch) =>
+      const timing = burstTiming(this.opts.burstWindowMs);
+      lane = new ChannelLane<Item>(timing, this.clock, this.opts.timers ?? systemClock, (batch) =>
         this.deliver(batch).catch((e: Error) => {
           // deliver() contains every expected failure; this is a bug, logged rather than crashing the host.
           this.log(`notify: delivery bug: ${e.stack ?? String(e)}`);
@@ -291,6 +295,7 @@ export class NotificationDispatcher {
     const msg = members.length === 1 ? members[0]! : formatDigest(members);
     let attempts = 0;
     let last: SendResult = failed('not attempted', false);
+    trace(this.log, 'send', members.map((m) => m.name).join(','));
     while (attempts < this.retry.attempts) {
       attempts++;
       last = await this.attempt(t, msg);
@@ -299,6 +304,7 @@ export class NotificationDispatcher {
       await abortableSleep(delay, this.shutdown.signal);
       if (this.shutdown.signal.aborted) break;
     }
+    trace(this.log, 'sent', members.map((m) => m.name).join(','));
     const stopped = !last.ok && this.shutdown.signal.aborted;
     const who = { notifier: t.key, notifierType: t.type, attempts };
     const digest = members.length > 1 ? { digest: members.length } : {};
@@ -317,13 +323,18 @@ export class NotificationDispatcher {
     // Stopped at shutdown: left pending, so the next dispatcher sends it (at least once).
     if (stopped) return;
     const status = last.ok ? 'sent' : 'failed';
-    await Promise.all(
-      members.map((m) =>
-        this.ledger.settle(m.changeId, t.key, status).catch((e: Error) => {
-          // The entry stays "pending": the next start re-sends it (a duplicate, never a loss).
-          this.log(`notify: could not record outcome of ${m.changeId}: ${e.message}`);
-        }),
-      ),
+    // The outcome is written behind (flush and close wait for it): the lane is free for the next
+    // message at once. Awaited here, a burst's digest waited for the fsync that recorded the message
+    // before it (800 ms on a loaded machine). A crash before the write re-sends, never loses.
+    this.track(
+      Promise.all(
+        members.map((m) =>
+          this.ledger.settle(m.changeId, t.key, status).catch((e: Error) => {
+            // The entry stays "pending": the next start re-sends it (a duplicate, never a loss).
+            this.log(`notify: could not record outcome of ${m.changeId}: ${e.message}`);
+          }),
+        ),
+      ).then(() => undefined),
     );
   }
 

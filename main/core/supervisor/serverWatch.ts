@@ -1,7 +1,7 @@
 // Watching the tmux server (one job): the control-mode client and the exit waiter say "something
 // changed", reconnects back off when the server is gone (capped, so a server gone for good costs
 // nothing), a heartbeat notices a machine that slept, and a home that was removed ends supervision.
-import { readdirSync, rmSync, watch } from 'node:fs';
+import { existsSync, readdirSync, rmSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { DisposableStore, Emitter, toDisposable } from '../../common/lifecycle.js';
 import type { ControlDir } from '../paths.js';
@@ -9,6 +9,7 @@ import { textLines, type Tmux } from '../tmux.js';
 import { Backoff } from '../backoff.js';
 import type { Result } from '../result.js';
 import { ControlClient, ExitWaiter, HOME_SESSION, homeGone } from './controlClient.js';
+import { trace } from '../trace.js';
 
 export const SERVER_TIMING = {
   // The wall clock jumping this much past the monotonic clock between heartbeats means the machine slept.
@@ -99,7 +100,13 @@ export class ServerWatch {
     // Markers left while no supervisor ran: the first full reconcile catches those exits up.
     for (const f of readdirSafe(this.dir.exits)) rmSync(join(this.dir.exits, f), { force: true });
     try {
-      const w = watch(this.dir.exits, { persistent: false }, () => this.onPoke.fire('exit'));
+      const w = watch(this.dir.exits, { persistent: false }, (_event, file) => {
+        // Removing a marker once its exit is told is an event too: nothing new, so no wake (it used to
+        // cost a second pass and a full reconcile of every workcell per exit).
+        if (file && !existsSync(join(this.dir.exits, file))) return;
+        trace(this.log, 'marker', String(file));
+        this.onPoke.fire('exit');
+      });
       w.on('error', () => w.close()); // the folder removed (home gone): the heartbeat notices
       this.store.add(toDisposable(() => w.close()));
     } catch {

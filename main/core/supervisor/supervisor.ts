@@ -29,6 +29,7 @@ import { notifiedInTimeline } from './timelineNotified.js';
 import type { Clock } from '../../common/lifecycle.js';
 import { Recoverer } from '../recovery/recoverer.js';
 import { StaleWatch } from '../housekeeping/stale.js';
+import { trace } from '../trace.js';
 
 export type { SupervisorChange } from './changeReporter.js';
 
@@ -175,6 +176,7 @@ export class Supervisor {
     this.onState = this.reporter.onChange.event;
     this.onHomeGone = this.server.onHomeGone.event;
     this.server.onPoke.event((why) => {
+      // An exit is told by the fast path alone; the full reconcile follows it (see request).
       if (why === 'exit') this.exitFastPath();
       void this.request();
     });
@@ -254,6 +256,10 @@ export class Supervisor {
   /** Coalescing: at most one reconcile runs; triggers during it cause exactly one more. */
   request(): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    // While the exit fast path tells an exit, a full reconcile (every status file and a tmux call)
+    // waits for it: run beside it, it held a single exit's notification back (its reads and its tmux
+    // call shared the one event loop and libuv's 4 threads with the exit's).
+    if (this.exitRunning) return this.exitRunning.then(() => this.request());
     if (this.running) {
       this.again = true;
       return this.running;
@@ -280,21 +286,37 @@ export class Supervisor {
   private async reportNewExits(): Promise<void> {
     const marked = new Set(this.clearFinishedMarkers());
     const now = Date.now();
-    const ended: WorkcellSummary[] = [];
     // Only the workcells whose wrapper left a marker: one readdir, not a stat per live workcell (500).
-    // An exit whose marker could not be written is found by the full reconcile that follows.
-    for (const w of this.snapshotList) {
-      if (!marked.has(w.name) || isEnded(w.state) || !existsSync(join(w.runDir, RUN_FILES.exit))) continue;
-      // pane null: the exit record outranks anything tmux could say; keep the pane for the excerpt.
-      const s = await this.engine.summarize(w.name, null, new Date(now));
-      if (s && isEnded(s.state)) ended.push({ ...s, pane: w.pane });
-    }
+    // An exit whose marker could not be written is found by the full reconcile that follows. Read
+    // together: one after the other, a burst's 50 reads queued behind each other's file round trips.
+    const exits = this.snapshotList.filter(
+      (w) => marked.has(w.name) && !isEnded(w.state) && existsSync(join(w.runDir, RUN_FILES.exit)),
+    );
+    const ended = (
+      await Promise.all(
+        exits.map(async (w) => {
+          // pane null: the exit record outranks anything tmux could say; keep the pane for the excerpt.
+          trace(this.log, 'fast', w.name);
+          const s = await this.engine.summarize(w.name, null, new Date(now));
+          trace(this.log, 'read', w.name);
+          return s && isEnded(s.state) ? { ...s, pane: w.pane } : null;
+        }),
+      )
+    ).filter((s): s is WorkcellSummary => s !== null);
     const fresh = ended.filter((w) => this.reporter.isNew(w));
     for (const w of ended) this.reporter.notice(w, now, '');
     await this.reporter.flush();
+    for (const w of ended) trace(this.log, 'told', w.name);
     this.exitsTold(ended);
-    await this.persistAll(fresh);
+    // The status writes (locked, one per exit) go on behind: the next pass of a burst (its stragglers)
+    // and the full reconcile do not wait for them. stop() does.
+    const saving = this.persistAll(fresh).catch((e: Error) =>
+      this.log(`exit record failed: ${e.stack ?? e}`),
+    );
+    this.saving.add(saving);
+    void saving.finally(() => this.saving.delete(saving));
   }
+  private readonly saving = new Set<Promise<void>>();
 
   /** A finisher wakes us with the same marker once verify and the git summary are done (a held
    * completion is released by the reconcile that follows); for an exit already told it is only that.
@@ -355,19 +377,19 @@ export class Supervisor {
       this.exitWake = true;
       return;
     }
-    this.exitRunning = true;
-    void (async () => {
+    this.exitRunning = (async () => {
       do {
         this.exitWake = false;
         await this.reportNewExits().catch((e: Error) => this.log(`exit report failed: ${e.stack ?? e}`));
       } while (this.exitWake && !this.stopped);
-      this.exitRunning = false;
-    })();
+    })().finally(() => (this.exitRunning = null));
   }
-  private exitRunning = false;
+  private exitRunning: Promise<void> | null = null;
 
   private async reconcile(): Promise<void> {
+    trace(this.log, 'reconcile', 'start');
     const r = await this.engine.listing();
+    trace(this.log, 'reconcile', 'listed');
     if (!r.ok) {
       this.log(`tmux: ${r.error.message}`);
       return;
@@ -429,6 +451,7 @@ export class Supervisor {
       this.log(`stale check: ${e.message}`),
     );
     this.scheduleDue(now);
+    trace(this.log, 'reconcile', 'done');
     const key = JSON.stringify(out);
     if (key !== this.snapshotKey) {
       this.snapshotKey = key;
@@ -548,6 +571,8 @@ export class Supervisor {
     this.settingsWatch?.dispose();
     await this.settingsWatch?.settled();
     await this.running;
+    await this.exitRunning;
+    await Promise.all(this.saving);
     await this.keeper.observe([]);
     await this.recovery?.stop();
     await this.clocks.flush();
