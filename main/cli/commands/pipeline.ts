@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { pipelineName, runPipeline } from '../../core/pipeline/pipelineClient.js';
 import { PipelineFiles, type PipelineState } from '../../core/pipeline/pipelineState.js';
 import { describeOwner, ownerAlive, readOwner } from '../../core/loop/ownerLock.js';
 import { ensureSupervised, fail, printJson, type CommandModule } from '../context.js';
@@ -46,6 +45,8 @@ export const command: CommandModule = {
             { code: 'BAD_ARGS', message: 'give the definition file, or --name with --resume' },
             o.json,
           );
+        // Loaded here, not at the top: it brings the yaml parser into every CLI command's start-up.
+        const { pipelineName, runPipeline } = await import('../../core/pipeline/pipelineClient.js');
         const r = await runPipeline(dir, {
           file,
           name: o.name,
