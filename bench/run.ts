@@ -4,6 +4,7 @@ import { benchLs } from './ls.js';
 import { benchPeek } from './peek.js';
 import { benchDaemon } from './daemon.js';
 import { benchRecovery } from './recovery.js';
+import { benchLoop, benchStart } from './start.js';
 
 const parts: Record<string, () => Promise<unknown>> = {
   ls: () => benchLs(),
@@ -12,6 +13,10 @@ const parts: Record<string, () => Promise<unknown>> = {
   daemon: () => benchDaemon((process.env.WORKCELL_BENCH_COUNTS ?? '100,500').split(',').map(Number)),
   // `npm run bench -- recovery`: reset -> working again, recover -> rewritten brief (WORKCELL_BENCH_RUNS).
   recovery: () => benchRecovery(),
+  // `npm run bench -- start`: engine.start's wait and process count, CLI start/resume -> agent running.
+  start: () => benchStart(),
+  // `npm run bench -- loop`: a loop's overhead per iteration beyond the agent and its finisher.
+  loop: () => benchLoop(),
 };
 
 const wanted = process.argv.slice(2);

@@ -30,7 +30,6 @@ import { BrokenRunError, brokenRun, ghostSession, unreadable } from './runCheck.
 import { RunStore } from './runStore.js';
 import { recoverySummaryOf } from './recovery/summary.js';
 import { recoverySettings } from './recovery/guard.js';
-import { loadSettings } from './settings.js';
 import { Transitions } from './transition.js';
 import type { Reply, ReplyOutcome, ReplySource } from './reply.js';
 import type { StartOptions } from './start.js';
@@ -196,10 +195,17 @@ export class Engine {
       evidence: d.evidence,
       muted: status.muted ?? false,
       stale: !isEnded(d.state) && existsSync(staleMarker(runDir, status.pass)),
-      recovery: await recoverySummaryOf(this.dir, status, !isEnded(d.state) && !!pane && !pane.dead, () => {
-        const st = loadSettings(this.dir);
-        return recoverySettings(st.ok ? st.value : null).policy;
-      }),
+      recovery: await recoverySummaryOf(
+        this.dir,
+        status,
+        !isEnded(d.state) && !!pane && !pane.dead,
+        async () => {
+          // Loaded when first needed: settings.js brings zod, ~0.5 s of every CLI command's start-up.
+          const { loadSettings } = await import('./settings.js');
+          const st = loadSettings(this.dir);
+          return recoverySettings(st.ok ? st.value : null).policy;
+        },
+      ),
       stateSince:
         d.state === status.state ? (status.stateSince ?? d.evidence?.at ?? null) : (d.evidence?.at ?? null),
       pane: pane

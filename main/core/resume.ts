@@ -11,7 +11,6 @@ import { ADAPTERS, taskPrompt } from './agents/adapters.js';
 import { prepareHooks, readHookEvents } from './agents/hooks.js';
 import { captureSessionId, transcriptSize, vendorTranscript, type VendorEnv } from './agents/sessionStore.js';
 import { followSession, newSessionId } from './agents/sessionIds.js';
-import { writeCheckpoint } from './continuity/checkpoint.js';
 import { appendJournal } from './continuity/journal.js';
 import { resumeBrief } from './continuity/resumeBrief.js';
 import { exists, writeJsonAtomic } from './fsutil.js';
@@ -236,6 +235,8 @@ export async function resumeWorkcell(
       'AGENT_MISSING',
       `agent ${s.agent}: executable ${JSON.stringify(bin)} not found on PATH: ${s.agent === 'command' ? 'check the program name and PATH' : ADAPTERS[s.agent].install}`,
     );
+  // The new pass's head at start, beside the home check and the archive (it never rejects).
+  const headAtStart = gitHead(s.repo);
   const home = await ensureHome(dir);
   if (!home.ok) return home;
   if (w.pane) await tmux.killSession(w.name); // the dead pane of the last pass; gone already is fine
@@ -308,7 +309,7 @@ export async function resumeWorkcell(
     verify: { ran: false, exitCode: null, at: null },
     vendorSessionId: session.id,
     vendorSession: session,
-    git: { headAtStart: await gitHead(s.repo), headAtEnd: null, commits: null, dirty: null, diffStat: null },
+    git: { headAtStart: await headAtStart, headAtEnd: null, commits: null, dirty: null, diffStat: null },
     reason: null,
     resetAt: null,
     evidence: { source: 'engine', detail: `pass ${s.pass + 1}: ${how}`, at },
@@ -347,6 +348,6 @@ export async function resumeWorkcell(
     { kind: 'resume', name: w.name, repo: s.repo, agent: s.agent, state: st.state, argv, note: how },
     { now: now() },
   );
-  await writeCheckpoint(runDir, st, 'resumed', now());
+  // The checkpoint of the new pass ("resumed") is the daemon keeper's, at its first look (as for start).
   return ok(st);
 }

@@ -5,7 +5,7 @@ import { secretEnvNames } from './agentEnv.js';
 import { ADAPTERS, taskPrompt } from './agents/adapters.js';
 import { prepareHooks } from './agents/hooks.js';
 import { mintedRecord, newSessionId } from './agents/sessionIds.js';
-import { writeCheckpoint, AGENT_STATE_FILE } from './continuity/checkpoint.js';
+import { AGENT_STATE_FILE } from './continuity/checkpoint.js';
 import { appendJournal } from './continuity/journal.js';
 import { addMember, validateSessionName } from './continuity/namedSessions.js';
 import { loadRules, rulesForBrief, saveRulesSnapshot, RULES_FILE } from './continuity/repoRules.js';
@@ -154,6 +154,9 @@ export async function startWorkcell(
   } catch {
     return err('BAD_REPO', `--repo ${repo} does not exist: create it or give an existing repository folder`);
   }
+  // The head at start, asked now so its git process runs beside the checks below instead of after
+  // them (it never rejects: not a repository is null). Taken before the agent exists, as before.
+  const headAtStart = gitHead(repo);
   if (o.session !== undefined) {
     const v = validateSessionName(o.session);
     if (!v.ok) return v;
@@ -203,9 +206,10 @@ export async function startWorkcell(
     );
   }
 
-  const home = await ensureHome(dir);
+  // One tmux process and the home's mkdirs side by side (an absent server is simply no session).
+  const [home, inUse] = await Promise.all([ensureHome(dir), tmux.hasSession(o.name)]);
   if (!home.ok) return home;
-  if (await tmux.hasSession(o.name)) {
+  if (inUse) {
     return err(
       'NAME_IN_USE',
       `a tmux session named ${o.name} already exists on the supervisor's server: pick another name`,
@@ -303,7 +307,7 @@ export async function startWorkcell(
       vendorSessionId: sessionId ?? null,
       vendorSession: mintedRecord(sessionId, now),
       ...(o.session ? { session: o.session } : {}),
-      git: { headAtStart: await gitHead(repo), headAtEnd: null, commits: null, dirty: null, diffStat: null },
+      git: { headAtStart: await headAtStart, headAtEnd: null, commits: null, dirty: null, diffStat: null },
       reason: null,
       resetAt: null,
       evidence: { source: 'engine', detail: 'created', at: now },
@@ -340,7 +344,9 @@ export async function startWorkcell(
       { kind: 'start', name: o.name, repo, agent, state: st.state, argv },
       { now: clock() },
     );
-    await writeCheckpoint(runDir, st, 'started', clock());
+    // No checkpoint here: building one costs three git processes and /proc reads, all on the caller's
+    // path. The daemon's keeper writes the first one ("started") at its first look at this pass
+    // (continuity/keeper.ts); status.json, written above, is all a crash right now needs.
     return ok(st);
   }
 }

@@ -210,8 +210,19 @@ export class Tmux {
     return ok(r.stdout);
   }
 
-  /** Checks presence and version: every command calls this first so a missing tmux is one clear message. */
+  /** Checks presence and version: every command calls this first so a missing tmux is one clear message.
+   * A good answer is kept for this client's life: the CLI checks, then `start` checks again, and each
+   * check was a process on the start path. A failure is asked again (tmux installed meanwhile). */
   async checkVersion(): Promise<Result<string>> {
+    const known = this.versionOk;
+    if (known) return known;
+    const r = await this.readVersion();
+    if (r.ok) this.versionOk = r;
+    return r;
+  }
+  private versionOk: Result<string> | null = null;
+
+  private async readVersion(): Promise<Result<string>> {
     const r = await this.exec(this.bin, ['-V'], { env: tmuxEnv() });
     if (r.spawnError) return err('TMUX_MISSING', `tmux was not found on PATH: ${TMUX_INSTALL_HINT}`);
     const v = r.stdout.trim();

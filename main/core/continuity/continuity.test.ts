@@ -182,6 +182,10 @@ test('claude: id minted, a /clear switch followed, resume reopens the current id
     );
     const next = await r.status('mint');
     assert.deepEqual(next.argv.slice(-4), ['--resume', switched, '--model', 'opus']);
+    // The new pass's first checkpoint is the keeper's, at its next look (resume does not wait for one).
+    await r.observe();
+    const resumedCp = (await readCheckpoint(r.home.dir.runDir('mint')))!;
+    assert.deepEqual([resumedCp.why, resumedCp.pass], ['resumed', 2]);
     process.stdout.write(
       `# workcell resume -> agent running, confirmed: ${res.ms} ms (includes the check)\n`,
     );
@@ -376,7 +380,11 @@ test('checkpoints follow state changes and stay readable after a SIGKILL of ever
       0,
     );
     const runDir = r.home.dir.runDir('cp');
-    assert.equal((await readCheckpoint(runDir))!.why, 'started');
+    // The first checkpoint is the daemon's, at its first look: `start` no longer waits for one.
+    assert.equal(await readCheckpoint(runDir), null, 'start wrote no checkpoint on its own path');
+    await r.observe();
+    const first = (await readCheckpoint(runDir))!;
+    assert.deepEqual([first.why, first.pass, first.state], ['started', 1, 'running']);
     await screenHas(r, 'cp', /source startup/);
     r.send('cp', 'bash sleep 600 &');
     writeFileSync(join(r.repo, 'wip.ts'), 'x');

@@ -1,5 +1,6 @@
 // Continuity made durable while workcells run, piggybacking on the supervisor's reconcile (never a
-// polling loop of its own): a checkpoint at every state change and every few minutes of activity,
+// polling loop of its own): the first checkpoint of every pass (start and resume leave it to the
+// daemon's first look, off their caller's path), one at every state change and every few minutes of activity,
 // the vendor session record following in-session switches (hook SessionStart with a new id), and
 // ids that cannot be chosen captured once the vendor has written them (codex rollout, opencode).
 // Every status write goes through Transitions.
@@ -93,7 +94,15 @@ export class ContinuityKeeper {
     if (!changed && !active) return;
     const s = await this.store.readStatus(w.name);
     if (!s) return;
-    const why = changed ? `state ${seen.state || 'unknown'} -> ${w.state}` : 'activity';
+    // A live pass with no checkpoint of its own yet is one a start or a resume just launched.
+    const why =
+      live && seen.pass !== w.pass
+        ? w.pass === 1
+          ? 'started'
+          : 'resumed'
+        : changed
+          ? `state ${seen.state || 'unknown'} -> ${w.state}`
+          : 'activity';
     if (await writeCheckpoint(w.runDir, s, why, this.o.now?.() ?? new Date(now))) {
       seen.state = w.state;
       seen.pass = w.pass;

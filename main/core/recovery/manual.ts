@@ -4,7 +4,6 @@
 // (a resume-now is claimed in recovery.json, so it never races the daemon's own firing).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadSettings } from '../settings.js';
 import { isEnded, validateName, type WorkcellSummary } from '../../common/workcell.js';
 import type { Engine } from '../engine.js';
 import { exists } from '../fsutil.js';
@@ -27,7 +26,9 @@ function deps(engine: Engine): ActDeps {
   };
 }
 
-function policyDefault(engine: Engine): RecoveryPolicy {
+async function policyDefault(engine: Engine): Promise<RecoveryPolicy> {
+  // Loaded when first needed: settings.js brings zod, and every CLI command imports this module.
+  const { loadSettings } = await import('../settings.js');
   const s = loadSettings(engine.dir);
   return recoverySettings(s.ok ? s.value : null).policy;
 }
@@ -39,7 +40,7 @@ async function planOf(engine: Engine, w: WorkcellSummary): Promise<Plan> {
   const briefPath = join(engine.dir.runDir(w.name), RUN_FILES.brief);
   const brief = (await exists(briefPath)) ? await readFile(briefPath, 'utf8') : null;
   const partial = st && w.state === 'done' ? partialReason(st, brief ?? '') : null;
-  const policy = rec.policy ?? policyDefault(engine);
+  const policy = rec.policy ?? (await policyDefault(engine));
   return diagnose({ w, rec, home, policy, partial, hasBrief: brief !== null });
 }
 

@@ -16,12 +16,12 @@ export async function recoverySummaryOf(
   dir: ControlDir,
   status: Pick<WorkcellStatus, 'name'>,
   live: boolean,
-  defaultPolicy: () => RecoveryPolicy,
+  defaultPolicy: () => RecoveryPolicy | Promise<RecoveryPolicy>,
 ): Promise<RecoverySummary | null> {
   const rec = await readJson<RecoveryRecord>(join(dir.runDir(status.name), RECOVERY_FILE)).catch(() => null);
   const l = rec?.limit;
   if (!l || (l.state !== 'scheduled' && l.state !== 'confirming')) return null;
-  const policy = rec.policy ?? defaultPolicy();
+  const policy = rec.policy ?? (await defaultPolicy());
   return {
     state: l.state,
     resumeAt: l.state === 'confirming' ? (l.firedAt ?? l.dueAt) : l.dueAt,
