@@ -65,8 +65,7 @@ async function main(): Promise<void> {
     keychain: (envName) => settings.secrets.get(envName),
     desktop: desktopNotifier({
       icon: PATHS.icon,
-      openPeek: (n) => windows.openPeek(n),
-      openDashboard: () => windows.openDashboard(),
+      open: (target) => windows.openDashboard(target),
       log,
     }),
   });

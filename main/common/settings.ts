@@ -1,6 +1,7 @@
 // $WORKCELLS_HOME/settings.json as TypeScript types, shared by the core (which validates it with zod in
 // main/core/settings.ts), the CLI and the desktop app's settings window. Pure: no node:*.
 import type { NotifierType, NotifyOn } from './notify.js';
+import type { SoundOn } from './notifySound.js';
 
 /** A secret (webhook URL, bot token) inline, from an environment variable, or from a file (read at
  * send time, so a rotated token needs no restart). Never logged, never written to events. */
@@ -15,6 +16,9 @@ interface NotifierBase {
 
 export interface DesktopNotifierSettings extends NotifierBase {
   type: 'desktop';
+  /** Which of its notifications make a sound (states, reasons, or `verify_failed`); absent means
+   * DEFAULT_SOUND_ON (main/common/notifySound.ts), [] means always silent. */
+  sound?: SoundOn[];
 }
 export interface SlackNotifierSettings extends NotifierBase {
   type: 'slack';

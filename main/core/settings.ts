@@ -14,6 +14,7 @@ import {
   defaultSettings,
   type Settings,
 } from '../common/settings.js';
+import { VERIFY_FAILED } from '../common/notifySound.js';
 import type { ControlDir } from './paths.js';
 import { ok, err, type Result } from './result.js';
 import { parseJsonText, readSettingsText, type FileStamp } from './settingsJson.js';
@@ -54,7 +55,11 @@ const base = { name: z.string().min(1).optional(), on };
 const notifier = z.discriminatedUnion(
   'type',
   [
-    z.strictObject({ type: z.literal('desktop'), ...base }),
+    z.strictObject({
+      type: z.literal('desktop'),
+      ...base,
+      sound: z.array(z.enum([...STATES, TURN_END, STALE, ...ERROR_REASONS, VERIFY_FAILED])).optional(),
+    }),
     z.strictObject({ type: z.literal('slack'), ...base, url: urlSecret }),
     z.strictObject({
       type: z.literal('telegram'),
