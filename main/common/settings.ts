@@ -92,6 +92,10 @@ export interface Settings {
   /** A notes folder (Obsidian, a wiki checkout) that also gets the day's journal lines; null = only
    * $WORKCELLS_HOME/journal/. */
   journalNotesDir: string | null;
+  /** The workcells' tmux prefix key (default C-b). Another one (e.g. "C-a") lets `workcell attach` from
+   * inside the user's own tmux detach with C-a d instead of C-b C-b d (main/core/attachKeys.ts). Takes
+   * effect when the workcells' tmux server next starts. */
+  attachPrefix?: string;
   /** Workcell names whose notifications are silenced. */
   muted: string[];
   /** The recovery playbook's defaults (issue 11; main/core/recovery/guard.ts RECOVERY_DEFAULTS). */
