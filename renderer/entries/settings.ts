@@ -151,7 +151,8 @@ function notifierRow(view: NotifierView, index: number, remove: (r: Row) => void
         fieldsBox.append(el('label', {}, forget, ' forget the stored secret'));
     }
   };
-  const showSound = (): void => void (soundBox.hidden = typeSelect.value !== 'desktop');
+  // Inline style: the .states class sets display, which would override the hidden attribute.
+  const showSound = (): void => void (soundBox.style.display = typeSelect.value === 'desktop' ? '' : 'none');
   typeSelect.addEventListener('change', renderFields);
   typeSelect.addEventListener('change', showSound);
   renderFields();
