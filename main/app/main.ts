@@ -13,6 +13,7 @@ import { openInTerminal } from './openTerminal.js';
 import { installHardening } from './security.js';
 import { SettingsStore, safeStorageCipher } from './settingsStore.js';
 import { TrayController } from './tray.js';
+import { TraySeen } from './traySeen.js';
 import type { TrayAction } from './trayModel.js';
 import { TrayPrompts } from './trayReplies.js';
 import { WindowManager } from './windows.js';
@@ -65,8 +66,7 @@ async function main(): Promise<void> {
     keychain: (envName) => settings.secrets.get(envName),
     desktop: desktopNotifier({
       icon: PATHS.icon,
-      openPeek: (n) => windows.openPeek(n),
-      openDashboard: () => windows.openDashboard(),
+      open: (target) => windows.openDashboard(target),
       log,
     }),
   });
@@ -105,12 +105,15 @@ async function main(): Promise<void> {
           .then((r) => report(`Reply to ${a.name}`, r.ok ? { ok: true, value: null } : r));
     }
   };
-  const tray = new TrayController(PATHS.assets, act);
+  const seen = TraySeen.load(dir.state, log);
+  const tray = new TrayController(PATHS.assets, act, seen);
   const prompts = new TrayPrompts(async (name) => {
     const r = await running.engine.tmux.capture(name);
     return r.ok ? r.value : null;
   });
   const unsubscribe = running.onChange((list, notices) => {
+    // Forget endings of workcells that are gone (removed by gc), so the file stays small.
+    void seen.prune(list.map((w) => w.name));
     tray.update(list, notices);
     void prompts.refresh(list).then((changed) => changed && tray.setPrompts(prompts.current));
   });

@@ -2,11 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WorkcellState } from '../common/workcell.js';
 import type { NotifyOn } from '../common/notify.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { STATES } from '../common/workcell.js';
+import type { SoundOn } from '../common/notifySound.js';
+import { formatMessage } from '../core/notify/format.js';
+import { CASES, CTX, GOLDEN_DIR, NOW } from '../core/notify/testing/goldenCases.js';
 import {
-  bodyOf,
+  bubbleText,
   DEFAULT_DESKTOP_ON,
   desktopSubscriptions,
-  headline,
+  fitBody,
   NOTIFY,
   NotificationPolicy,
   urgencyOf,
@@ -41,47 +47,82 @@ test('desktopSubscriptions: union of desktop notifiers, default when unconfigure
   for (const c of cases) assert.deepEqual(desktopSubscriptions(c.notifiers), c.on, c.name);
 });
 
-test('headline and urgency per state', () => {
-  const cases: { c: DesktopChange; title: string; urgency: string }[] = [
-    { c: change('a', 'done'), title: 'done', urgency: 'normal' },
-    { c: change('a', 'done', { verified: true }), title: 'done, verified', urgency: 'normal' },
-    { c: change('a', 'done', { verified: false }), title: 'claimed done, not verified', urgency: 'critical' },
-    { c: change('a', 'failed', { exitCode: 2 }), title: 'failed (exit 2)', urgency: 'critical' },
+test('urgency per state: what needs you now is critical', () => {
+  const cases: { c: DesktopChange; urgency: string }[] = [
+    { c: change('a', 'done'), urgency: 'normal' },
+    { c: change('a', 'done', { verified: false }), urgency: 'critical' },
     {
-      c: change('a', 'failed', { signal: 'SIGKILL', exitCode: null }),
-      title: 'failed (SIGKILL)',
+      c: change('a', 'idle', { reason: 'turn_end', verify: { ran: true, exitCode: 1 } }),
       urgency: 'critical',
     },
-    { c: change('a', 'waiting'), title: 'waiting for you', urgency: 'critical' },
-    { c: change('a', 'stalled'), title: 'stalled: no progress', urgency: 'normal' },
-    { c: change('a', 'rate_limited'), title: 'hit a usage limit', urgency: 'normal' },
-    { c: change('a', 'auth_failed'), title: 'needs you to log in again', urgency: 'critical' },
-    { c: change('a', 'vanished'), title: 'vanished (tmux session gone)', urgency: 'critical' },
-    { c: change('a', 'idle'), title: 'idle at its prompt', urgency: 'normal' },
-    { c: change('a', 'running', { from: 'waiting' }), title: 'running again', urgency: 'low' },
-    { c: change('a', 'killed'), title: 'killed', urgency: 'low' },
+    { c: change('a', 'failed', { exitCode: 2 }), urgency: 'critical' },
+    { c: change('a', 'waiting'), urgency: 'critical' },
+    { c: change('a', 'stalled'), urgency: 'normal' },
+    { c: change('a', 'rate_limited'), urgency: 'normal' },
+    { c: change('a', 'auth_failed'), urgency: 'critical' },
+    { c: change('a', 'vanished'), urgency: 'critical' },
+    { c: change('a', 'running', { from: 'waiting' }), urgency: 'low' },
+    { c: change('a', 'killed'), urgency: 'low' },
   ];
-  for (const { c, title, urgency } of cases) {
-    assert.equal(headline(c), title, c.state);
-    assert.equal(urgencyOf(c), urgency, c.state);
+  for (const { c, urgency } of cases) assert.equal(urgencyOf(c), urgency, c.state);
+});
+
+test('the bubble says what every channel says: the golden desktop text, per state', () => {
+  for (const [name, change] of Object.entries(CASES)) {
+    const msg = formatMessage(change, CTX);
+    const d = new NotificationPolicy(new Set(STATES)).decide(msg, NOW);
+    assert.equal(d.kind, 'show', name);
+    if (d.kind !== 'show') continue;
+    const golden = readFileSync(join(GOLDEN_DIR, `${name}.desktop.txt`), 'utf8');
+    assert.equal(`${d.title}\n---\n${d.body}\n`, golden, name);
   }
 });
 
-test('body: excerpt first, then evidence, then reason; reset time for limits; clipped at the end', () => {
-  const at = '2025-06-01T12:00:00Z';
-  assert.equal(
-    bodyOf(change('a', 'waiting', { excerpt: '\n  Allow edit?  \n\n (y/n) \n', reason: 'r' })),
-    'Allow edit?\n (y/n)',
-  );
-  assert.equal(
-    bodyOf(change('a', 'stalled', { evidence: { source: 'timer', detail: 'no output for 600s', at } })),
-    'no output for 600s',
-  );
-  assert.equal(bodyOf(change('a', 'failed', { reason: 'exit 1' })), 'exit 1');
-  assert.equal(bodyOf(change('a', 'rate_limited', { resetAt: at })), `resets at ${at}`);
-  const long = bodyOf(change('a', 'failed', { excerpt: `start ${'x'.repeat(500)} END` }));
-  assert.equal(long.length, NOTIFY.bodyChars);
-  assert.ok(long.startsWith('…') && long.endsWith('END'));
+test('a change the core did not format is formatted by the same formatter: plain words, local time', () => {
+  const c = change('fix-login', 'rate_limited', {
+    at: '2026-11-30T13:09:30Z',
+    reason: 'usage limit',
+    resetAt: '2026-11-30T15:00:00.000Z',
+    evidence: { source: 'pane', detail: 'Claude usage limit reached.', at: '2026-11-30T13:09:30Z' },
+    repo: '/home/dev/app',
+    startedAt: '2026-11-30T12:05:00Z',
+  });
+  const t = bubbleText(c, NOW);
+  assert.equal(t.title, 'fix-login hit a usage limit');
+  assert.match(t.body, /^\/home\/dev\/app · running for 1 h 5 m$/m);
+  assert.match(t.body, /resets .*, in 1 h 50 m/);
+  assert.doesNotMatch(t.body, /2026-11-30T|\((pane|timer|exit)\)|Reason:/);
+  assert.match(t.body, /workcell attach fix-login$/);
+  const ended = bubbleText(change('old', 'failed', { exitCode: 1, at: '2026-11-30T13:00:00Z' }), NOW);
+  assert.doesNotMatch(ended.body, /workcell attach/, 'attach only while live');
+  assert.match(ended.body, /workcell resume old$/);
+});
+
+test('fitBody: whole lines, the first and the last kept, the middle cut in order', () => {
+  assert.equal(fitBody('a\n\n  b  \nc'), 'a\n  b\nc');
+  const middle = Array.from({ length: 40 }, (_, i) => `line ${i} ${'x'.repeat(20)}`);
+  const body = fitBody(['~/app · ran 5 m', ...middle, 'Read it: workcell peek a'].join('\n'));
+  assert.ok(body.length <= NOTIFY.bodyChars, `${body.length}`);
+  const lines = body.split('\n');
+  assert.equal(lines[0], '~/app · ran 5 m');
+  assert.equal(lines[lines.length - 1], 'Read it: workcell peek a');
+  assert.equal(lines[lines.length - 2], '…');
+  assert.equal(lines[1], middle[0]);
+  assert.ok(lines.length > 5, 'as many middle lines as fit');
+});
+
+test('decide: the sound follows the sound setting (default: waiting, failed, verify failed, auth)', () => {
+  const p = policy([...DEFAULT_DESKTOP_ON]);
+  const sound = (c: DesktopChange, on?: SoundOn[]): boolean | undefined => {
+    const d = p.decide(c, Math.random() * 1e12, on);
+    return d.kind === 'skip' ? undefined : d.sound;
+  };
+  assert.equal(sound(change('a', 'waiting')), true);
+  assert.equal(sound(change('b', 'done', { verify: { ran: true, exitCode: 1 } })), true);
+  assert.equal(sound(change('c', 'done', { verify: { ran: true, exitCode: 0 } })), false);
+  assert.equal(sound(change('d', 'rate_limited')), false);
+  assert.equal(sound(change('e', 'rate_limited'), ['rate_limited']), true);
+  assert.equal(sound(change('f', 'waiting'), []), false, 'an empty list is silent');
 });
 
 test('decide: subscriptions, mute, no-op changes', () => {
@@ -92,9 +133,10 @@ test('decide: subscriptions, mute, no-op changes', () => {
   assert.deepEqual(p.decide(change('a', 'done', { excerpt: 'ok' }), 0), {
     kind: 'show',
     name: 'a',
-    title: 'a: done',
-    body: 'ok',
+    title: 'a finished',
+    body: 'Last output:\nok\nRead it: workcell peek a · continue it: workcell resume a',
     urgency: 'normal',
+    sound: false,
   });
   p.setSubscriptions(['failed']);
   assert.equal(p.decide(change('b', 'failed'), 10_000).kind, 'show');
@@ -121,7 +163,10 @@ test('decide: a burst shows the first few, then folds the rest into one summary'
   assert.equal(last?.kind, 'summary');
   if (last?.kind === 'summary') {
     assert.equal(last.title, '2 more workcells changed');
-    assert.equal(last.body, 'd: vanished (tmux session gone)\ne: vanished (tmux session gone)');
+    assert.equal(
+      last.body,
+      'd vanished: its tmux session is gone without an exit record\ne vanished: its tmux session is gone without an exit record',
+    );
     assert.deepEqual(last.names, ['d', 'e']);
   }
   assert.equal(
@@ -159,74 +204,20 @@ test('decide: a subscription matches the state or the reason', () => {
   }
 });
 
-test('headline and body: completions, turn ends, auth exit, orphaned', () => {
-  const ok = { ran: true, exitCode: 0 };
-  const bad = { ran: true, exitCode: 1, tail: 'FAIL login.test.ts' };
-  const cases: { c: DesktopChange; title: string; body: string; urgency: string }[] = [
-    { c: change('a', 'done', { verify: ok }), title: 'done, verified', body: '', urgency: 'normal' },
-    {
-      c: change('a', 'done', { verify: bad, excerpt: 'All done!' }),
-      title: 'claimed done, not verified',
-      body: 'FAIL login.test.ts',
-      urgency: 'critical',
-    },
-    {
-      c: change('a', 'done', { verify: { ran: false, exitCode: null } }),
-      title: 'done (no verify.sh)',
-      body: '',
-      urgency: 'normal',
-    },
-    {
-      c: change('a', 'done', { verify: { ran: true, exitCode: null, pending: true } }),
-      title: 'done, verify still running',
-      body: '',
-      urgency: 'normal',
-    },
-    {
-      c: change('a', 'idle', { reason: 'turn_end', verify: ok }),
-      title: 'finished its turn: verified',
-      body: '',
-      urgency: 'normal',
-    },
-    {
-      c: change('a', 'idle', { reason: 'turn_end', verify: bad }),
-      title: 'finished its turn: claimed done, not verified',
-      body: 'FAIL login.test.ts',
-      urgency: 'critical',
-    },
-    {
-      c: change('a', 'idle', { reason: 'turn_end', verify: { ran: false, exitCode: null } }),
-      title: 'finished its turn (no verify.sh)',
-      body: '',
-      urgency: 'normal',
-    },
-    {
-      c: change('a', 'failed', { reason: 'auth_failed', exitCode: 1 }),
-      title: 'lost its login and exited',
-      body: 'Log the agent in again, then: workcell resume a',
-      urgency: 'critical',
-    },
-    {
-      c: change('a', 'orphaned'),
-      title: 'orphaned (session gone, processes still running)',
-      body: 'End them: workcell kill a',
-      urgency: 'critical',
-    },
-  ];
-  for (const { c, title, body, urgency } of cases) {
-    assert.equal(headline(c), title);
-    assert.equal(bodyOf(c), body, title);
-    assert.equal(urgencyOf(c), urgency, title);
-  }
-});
-
 test('decide: a digest from the dispatcher is one summary bubble', () => {
   const p = policy(['done']);
   const d = p.decide(
     change('a', 'failed', {
       title: '3 workcells finished: 2 verified, 1 failed',
       body: 'a: failed (exit 1)\nb: done, verified\nc: done, verified\nSee all: workcell ls',
-      digest: { count: 3, messages: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] },
+      digest: {
+        count: 3,
+        messages: [
+          { name: 'a', state: 'failed' },
+          { name: 'b', state: 'done' },
+          { name: 'c', state: 'done' },
+        ],
+      },
     }),
     0,
   );
@@ -235,6 +226,7 @@ test('decide: a digest from the dispatcher is one summary bubble', () => {
     title: '3 workcells finished: 2 verified, 1 failed',
     body: 'a: failed (exit 1)\nb: done, verified\nc: done, verified\nSee all: workcell ls',
     urgency: 'critical',
+    sound: true,
     names: ['a', 'b', 'c'],
   });
 });

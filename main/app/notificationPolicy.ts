@@ -12,6 +12,8 @@ import {
   type StateChange,
 } from '../common/notify.js';
 import type { Evidence, WorkcellState } from '../common/workcell.js';
+import { wantsSound, type SoundOn, type SoundSource } from '../common/notifySound.js';
+import { formatMessage } from '../core/notify/format.js';
 
 export type Urgency = 'low' | 'normal' | 'critical';
 
@@ -34,8 +36,14 @@ export interface DesktopChange {
   /** The core's already-formatted digest of a burst: shown as one summary bubble with its own
    * title and body (the dispatcher folded the burst, per channel, before it got here). */
   digest?: { count: number; messages: unknown[] } | null;
+  /** The core's words (main/core/notify/format.ts), the same every channel shows. A change without
+   * them is formatted here by the same formatter. */
   title?: string;
   body?: string;
+  changeId?: string;
+  at?: string;
+  repo?: string | null;
+  startedAt?: string | null;
   muted?: boolean;
   /** `workcell notify test`: always shown, never deduplicated. */
   test?: boolean;
@@ -43,9 +51,17 @@ export interface DesktopChange {
 
 export type Decision =
   | { kind: 'skip'; why: string }
-  | { kind: 'show'; name: string; title: string; body: string; urgency: Urgency }
+  | {
+      kind: 'show';
+      name: string;
+      title: string;
+      body: string;
+      urgency: Urgency;
+      sound: boolean;
+      test?: boolean;
+    }
   /** Replace the one summary bubble of the current burst (close the previous one, show this). */
-  | { kind: 'summary'; title: string; body: string; urgency: Urgency; names: string[] };
+  | { kind: 'summary'; title: string; body: string; urgency: Urgency; sound: boolean; names: string[] };
 
 export const NOTIFY = {
   /** A waiting <-> running flap (an agent asking, then auto-continuing) must not ping twice a minute. */
@@ -54,8 +70,10 @@ export const NOTIFY = {
   burstMax: 3,
   /** Changes this close together are one event for the user (a tmux restart reports all at once). */
   burstWindowMs: 5_000,
-  /** Notification bodies are clipped by every OS around 3 lines; keep the useful end of the excerpt. */
-  bodyChars: 200,
+  /** The formatter's bodies (facts, the question or error, what to do) run to ~360 characters for a
+   * Claude question with three choices; 480 keeps them whole. Bubbles collapse long bodies and expand
+   * on hover or click, so a whole question beats a cut one; past this fitBody drops middle lines. */
+  bodyChars: 480,
 } as const;
 
 /** What the desktop notifier subscribes to when settings.json has no notifiers list at all (a tray
@@ -77,53 +95,6 @@ export function desktopSubscriptions(notifiers: unknown): NotifyOn[] {
   return [...on];
 }
 
-const DONE_TEXT = {
-  verified: 'done, verified',
-  failed: 'claimed done, not verified',
-  none: 'done (no verify.sh)',
-  pending: 'done, verify still running',
-  unknown: 'done',
-} as const;
-const TURN_TEXT = {
-  verified: 'finished its turn: verified',
-  failed: 'finished its turn: claimed done, not verified',
-  none: 'finished its turn (no verify.sh)',
-  pending: 'finished its turn, verify still running',
-  unknown: 'finished its turn',
-} as const;
-
-export function headline(c: DesktopChange): string {
-  if (isTurnEnd(c)) return TURN_TEXT[verifyOutcome(c)];
-  if (c.state === 'failed' && c.reason === 'auth_failed') return 'lost its login and exited';
-  switch (c.state) {
-    case 'done':
-      return DONE_TEXT[verifyOutcome(c)];
-    case 'failed':
-      if (c.signal) return `failed (${c.signal})`;
-      return typeof c.exitCode === 'number' ? `failed (exit ${c.exitCode})` : 'failed';
-    case 'waiting':
-      return 'waiting for you';
-    case 'idle':
-      return 'idle at its prompt';
-    case 'stalled':
-      return 'stalled: no progress';
-    case 'rate_limited':
-      return 'hit a usage limit';
-    case 'auth_failed':
-      return 'needs you to log in again';
-    case 'vanished':
-      return 'vanished (tmux session gone)';
-    case 'orphaned':
-      return 'orphaned (session gone, processes still running)';
-    case 'killed':
-      return 'killed';
-    case 'running':
-      return c.from === 'waiting' || c.from === 'idle' ? 'running again' : 'running';
-    case 'starting':
-      return 'starting';
-  }
-}
-
 export function urgencyOf(c: DesktopChange): Urgency {
   if ((c.state === 'done' || isTurnEnd(c)) && verifyOutcome(c) === 'failed') return 'critical';
   switch (c.state) {
@@ -143,42 +114,65 @@ export function urgencyOf(c: DesktopChange): Urgency {
   }
 }
 
-function clipEnd(text: string, max: number): string {
+/** A bubble body that fits: whole lines, the first (repo and how long it ran) and the last (what to
+ * do) always kept, the lines between kept in order while they fit and the cut marked. Never the tail of
+ * one long line, which is how a box border ended up as the whole question before. */
+export function fitBody(text: string, max: number = NOTIFY.bodyChars): string {
   const lines = text
     .split('\n')
     .map((l) => l.trimEnd())
-    .filter((l) => l.trim().length > 0);
-  const joined = lines.join('\n');
-  return joined.length <= max ? joined : `…${joined.slice(joined.length - max + 1)}`;
+    .filter((l) => l.trim().length > 0)
+    .map((l) => (l.length > max ? `${l.slice(0, max - 1)}…` : l));
+  if (lines.join('\n').length <= max || lines.length <= 2) return lines.join('\n').slice(0, max);
+  const first = lines[0]!;
+  const last = lines[lines.length - 1]!;
+  const kept = [first];
+  let size = first.length + last.length + 4; // the two newlines around "…" and the "…" line
+  for (const l of lines.slice(1, -1)) {
+    if (size + l.length + 1 > max) break;
+    kept.push(l);
+    size += l.length + 1;
+  }
+  return [...kept, '…', last].join('\n');
 }
 
-export function bodyOf(c: DesktopChange): string {
-  const parts: string[] = [];
-  if (c.state === 'rate_limited' && c.resetAt) parts.push(`resets at ${c.resetAt}`);
-  // A failed verify: its last lines say why, better than the agent's own last words.
-  const verifyTail = verifyOutcome(c) === 'failed' ? (c.verify?.tail?.trim() ?? '') : '';
-  const detail =
-    verifyTail ||
-    c.excerpt?.trim() ||
-    c.evidence?.detail?.trim() ||
-    (isTurnEnd(c) ? '' : c.reason?.trim()) ||
-    '';
-  if (detail && !(c.state === 'failed' && detail === 'auth_failed')) parts.push(detail);
-  // What to do goes last: clipping keeps the end.
-  if (c.state === 'orphaned') parts.push(`End them: workcell kill ${c.name}`);
-  if (c.state === 'failed' && c.reason === 'auth_failed')
-    parts.push(`Log the agent in again, then: workcell resume ${c.name}`);
-  return clipEnd(parts.join('\n'), NOTIFY.bodyChars);
+/** Title and body in the words of every other channel: the message's own when the core formatted it,
+ * else formatted here with the core's formatter. */
+export function bubbleText(c: DesktopChange, now: number): { title: string; body: string } {
+  if (c.title !== undefined && c.body !== undefined) return { title: c.title, body: fitBody(c.body) };
+  const m = formatMessage(
+    {
+      id: c.changeId ?? `${c.name}:${c.state}`,
+      name: c.name,
+      state: c.state,
+      from: c.from,
+      at: c.at ?? new Date(now).toISOString(),
+      reason: c.reason ?? null,
+      exitCode: c.exitCode ?? null,
+      signal: c.signal ?? null,
+      resetAt: c.resetAt ?? null,
+      evidence: c.evidence ?? null,
+      verified: c.verified ?? null,
+      excerpt: c.excerpt ?? null,
+      repo: c.repo ?? null,
+      startedAt: c.startedAt ?? null,
+      verify: c.verify ?? null,
+      ...(c.test ? { test: true } : {}),
+    },
+    { now },
+  );
+  return { title: m.title, body: fitBody(m.body) };
 }
 
 /** Stateful only in its memory of recent bubbles; the caller owns the clock. */
 export class NotificationPolicy {
   private readonly lastShown = new Map<string, number>();
-  private burst: { start: number; shown: number; folded: string[] } = {
-    start: -Infinity,
-    shown: 0,
-    folded: [],
-  };
+  private burst: { start: number; shown: number; folded: { name: string; title: string; sound: boolean }[] } =
+    {
+      start: -Infinity,
+      shown: 0,
+      folded: [],
+    };
 
   constructor(private subscribed: ReadonlySet<NotifyOn>) {}
 
@@ -186,14 +180,16 @@ export class NotificationPolicy {
     this.subscribed = new Set(states);
   }
 
-  decide(c: DesktopChange, now: number): Decision {
+  /** `sound`: which notifications ring (the desktop notifier's `sound` setting; absent: the default). */
+  decide(c: DesktopChange, now: number, sound?: readonly SoundOn[]): Decision {
     if (c.test)
       return {
         kind: 'show',
         name: c.name,
-        title: `[test] ${c.name}: ${headline(c)}`,
-        body: bodyOf(c),
+        ...bubbleText(c, now),
         urgency: urgencyOf(c),
+        sound: wantsSound(c as SoundSource, sound),
+        test: true,
       };
     if (c.muted) return { kind: 'skip', why: 'muted' };
     if (c.digest) {
@@ -202,8 +198,9 @@ export class NotificationPolicy {
       return {
         kind: 'summary',
         title: c.title ?? `${c.digest.count} workcells changed`,
-        body: clipEnd(c.body ?? '', NOTIFY.bodyChars),
+        body: fitBody(c.body ?? ''),
         urgency: urgencyOf(c),
+        sound: wantsSound(c as SoundSource, sound),
         names,
       };
     }
@@ -223,19 +220,25 @@ export class NotificationPolicy {
       return {
         kind: 'show',
         name: c.name,
-        title: `${c.name}: ${headline(c)}`,
-        body: bodyOf(c),
+        ...bubbleText(c, now),
         urgency: urgencyOf(c),
+        sound: wantsSound(c as SoundSource, sound),
       };
     }
-    this.burst.folded.push(`${c.name}: ${headline(c)}`);
+    this.burst.folded.push({
+      name: c.name,
+      title: bubbleText(c, now).title,
+      sound: wantsSound(c as SoundSource, sound),
+    });
     const n = this.burst.folded.length;
     return {
       kind: 'summary',
       title: `${n} more workcell${n === 1 ? '' : 's'} changed`,
-      body: clipEnd(this.burst.folded.join('\n'), NOTIFY.bodyChars),
+      body: fitBody(this.burst.folded.map((f) => f.title).join('\n')),
       urgency: 'normal',
-      names: this.burst.folded.map((l) => l.slice(0, l.indexOf(':'))),
+      // The folded bubble replaces the last: it rings when the change it adds would.
+      sound: this.burst.folded[n - 1]?.sound ?? false,
+      names: this.burst.folded.map((f) => f.name),
     };
   }
 

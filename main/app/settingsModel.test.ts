@@ -187,3 +187,44 @@ test('parsePatch checks the shape at the IPC boundary', () => {
   if (!r.ok) assert.match(r.error.message, /invalid change/);
   assert.equal(parsePatch(null).ok, false);
 });
+
+test('desktop sound: shown with its default, saved from the window, kept when the window omits it', () => {
+  assert.deepEqual(notifierView({ type: 'desktop', on: ['done'] }).sound, [
+    'waiting',
+    'failed',
+    'verify_failed',
+    'auth_failed',
+  ]);
+  assert.deepEqual(notifierView({ type: 'desktop', on: [], sound: [] }).sound, []);
+  assert.equal(notifierView({ type: 'slack', on: [], url: 'https://x.invalid' }).sound, undefined);
+
+  const patch = parsePatch({
+    notifiers: [{ type: 'desktop', on: ['done'], fields: {}, sound: ['rate_limited', 'verify_failed'] }],
+  });
+  assert.ok(patch.ok);
+  const saved = applyPatch(current, patch.value, noStore);
+  assert.ok(saved.ok);
+  assert.deepEqual(saved.value.settings.notifiers[0], {
+    type: 'desktop',
+    on: ['done'],
+    sound: ['rate_limited', 'verify_failed'],
+  });
+  // The core's schema accepts what the model wrote.
+  assert.ok(parseSettings(JSON.parse(JSON.stringify(saved.value.settings))).ok);
+
+  const withSound: Settings = {
+    ...current,
+    notifiers: [{ type: 'desktop', on: ['done'], sound: ['waiting'] }],
+  };
+  const kept = applyPatch(
+    withSound,
+    { notifiers: [{ type: 'desktop', on: ['failed'], fields: {} }] },
+    noStore,
+  );
+  assert.ok(kept.ok);
+  assert.deepEqual(kept.value.settings.notifiers[0], { type: 'desktop', on: ['failed'], sound: ['waiting'] });
+  assert.equal(
+    parsePatch({ notifiers: [{ type: 'desktop', on: [], fields: {}, sound: ['loud'] }] }).ok,
+    false,
+  );
+});

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isEnded, type WorkcellSummary } from '../common/workcell.js';
 import type { FleetNotices } from '../common/bridge.js';
 import type { Prompt } from '../common/prompt.js';
+import type { TraySeen } from './traySeen.js';
 import { buildTrayModel, seenKey, type TrayAction, type TrayIcon, type TrayMenuItem } from './trayModel.js';
 
 export const TRAY_REFRESH = {
@@ -43,14 +44,15 @@ export class TrayController {
   private readonly icons = new Map<TrayIcon, NativeImage>();
   private last: readonly WorkcellSummary[] = [];
   private notices: FleetNotices = { supervisor: null, settings: null };
-  /** Endings shown in a menu the user opened: they leave the menu and the badge (trayModel.ts). */
-  private readonly seen = new Set<string>();
   private prompts: ReadonlyMap<string, Prompt> = new Map();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly assets: string,
     private readonly run: (a: TrayAction) => void,
+    /** Endings shown in a menu the user opened: they leave the menu and the badge (trayModel.ts),
+     * also after a restart (traySeen.ts keeps them on disk). */
+    private readonly seen: TraySeen,
     private readonly platform: string = process.platform,
   ) {
     this.tray = new Tray(this.icon('empty'));
@@ -73,7 +75,7 @@ export class TrayController {
     this.last = list;
     if (notices) this.notices = notices;
     const model = buildTrayModel(list, Date.now(), this.notices, {
-      seen: this.seen,
+      seen: this.seen.set,
       prompts: this.prompts,
     });
     this.tray.setImage(this.icon(model.icon));
@@ -85,7 +87,7 @@ export class TrayController {
     const menu = Menu.buildFromTemplate(toTemplate(model.menu, this.run));
     // Endings in a menu the user has looked at are seen: they clear when it closes.
     const shown = list.filter((w) => isEnded(w.state)).map(seenKey);
-    menu.on('menu-will-show', () => shown.forEach((k) => this.seen.add(k)));
+    menu.on('menu-will-show', () => void this.seen.add(shown));
     menu.on('menu-will-close', () => this.update(this.last));
     this.tray.setContextMenu(menu);
   }

@@ -3,6 +3,7 @@
 // purpose, focused when it exists.
 import { BrowserWindow, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { pathToFileURL } from 'node:url';
+import { clickUrl, type ClickTarget } from '../common/notifyClick.js';
 import type { Result } from '../common/result.js';
 import type { WindowKind } from '../common/ipc.js';
 import { validateName } from '../common/workcell.js';
@@ -80,14 +81,21 @@ export class WindowManager {
     win.focus();
   }
 
-  openDashboard(): void {
-    if (this.dashboard && !this.dashboard.isDestroyed()) return this.focus(this.dashboard);
-    const url = this.bridgeUrl();
-    if (!url) return;
+  /** The dashboard, on a workcell's detail when `target` names one (a notification's click). */
+  openDashboard(target: ClickTarget = { kind: 'dashboard' }): void {
+    const origin = this.bridgeUrl();
+    const open = this.dashboard && !this.dashboard.isDestroyed() ? this.dashboard : null;
+    if (open) {
+      this.focus(open);
+      // Same page, another fragment: the dashboard follows the hashchange without a reload.
+      if (origin && target.kind === 'detail') void open.loadURL(clickUrl(origin, target));
+      return;
+    }
+    if (!origin) return;
     const win = this.create('Session Supervisor', WINDOW_SIZES.dashboard);
     win.on('closed', () => (this.dashboard = null));
     this.dashboard = win;
-    void win.loadURL(dashboardPageUrl(url));
+    void win.loadURL(target.kind === 'detail' ? clickUrl(origin, target) : dashboardPageUrl(origin));
   }
 
   openPeek(name: string): Result<null> {

@@ -16,6 +16,7 @@ import { makeSecretResolver } from '../core/notify/secrets.js';
 import { settingsSecretEnvNames } from '../core/agentEnv.js';
 import type { NotifierFactory } from '../core/notify/types.js';
 import type { ControlDir } from '../core/paths.js';
+import { loadSettings } from '../core/settings.js';
 import { Supervisor } from '../core/supervisor/supervisor.js';
 
 export interface AppCore {
@@ -72,6 +73,13 @@ async function handOverToDaemon(o: CoreOptions): Promise<void> {
 
 export type CoreResult = Result<AppCore>;
 
+/** The first desktop notifier of settings.json (its `sound` list), or a plain one. */
+function desktopSettingsOf(dir: ControlDir): DesktopNotifierSettings {
+  const s = loadSettings(dir);
+  const d = s.ok ? s.value.notifiers.find((n) => n.type === 'desktop') : undefined;
+  return d?.type === 'desktop' ? d : { type: 'desktop', on: [] };
+}
+
 /** The app leads when no supervisor watches this home (its notifications are Electron's, so a click
  * opens the peek); when the daemon already leads, the app is one of its viewers and shows the daemon's
  * desktop notifications for it (still Electron's, still opening the peek on click). Either way there is one writer of state. An app that led and quits while
@@ -101,8 +109,10 @@ export async function startCore(o: CoreOptions): Promise<CoreResult> {
       platform: process.platform,
       secrets: makeSecretResolver(process.env, o.dir.root),
     };
-    const desktop = o.desktop({ type: 'desktop', on: [] }, ctx);
-    viewer.value.showDesktop((msg) => desktop.send(msg, new AbortController().signal));
+    // Built per message from the current settings.json, so a sound setting saved meanwhile applies.
+    viewer.value.showDesktop((msg) =>
+      o.desktop(desktopSettingsOf(o.dir), ctx).send(msg, new AbortController().signal),
+    );
     viewer.value.handOverKeychain(keychainSecrets(o));
   }
   const fleet = new RunsDirFleetSource(engine);

@@ -5,6 +5,7 @@
 //
 // The renderer talks to the supervisor through the bridge (HTTP + WS), the same in a browser and in
 // Electron, so this API stays small: where the bridge is, the user's own terminal, windows, settings.
+import type { SoundOn } from './notifySound.js';
 import type { Result } from './result.js';
 import type { NotifyOn } from './notify.js';
 
@@ -42,6 +43,8 @@ export interface NotifierView {
   secretSet: boolean;
   /** Where that secret lives, for display: 'keychain' | 'env VAR' | 'file PATH' | 'inline' | ''. */
   secretSource: string;
+  /** desktop: which notifications make a sound (the setting, or the default when it has none). */
+  sound?: SoundOn[];
 }
 
 export interface SettingsView {
@@ -72,6 +75,8 @@ export interface NotifierPatch {
   secret?: string;
   /** Forget the stored secret (the notifier then needs a new one before it can be saved). */
   clearSecret?: boolean;
+  /** desktop: which notifications make a sound; absent keeps what settings.json has. */
+  sound?: SoundOn[];
 }
 
 /** What the settings window sends back. */

@@ -1,6 +1,7 @@
 // $WORKCELLS_HOME/settings.json as TypeScript types, shared by the core (which validates it with zod in
 // main/core/settings.ts), the CLI and the desktop app's settings window. Pure: no node:*.
 import type { NotifierType, NotifyOn } from './notify.js';
+import type { SoundOn } from './notifySound.js';
 
 /** A secret (webhook URL, bot token) inline, from an environment variable, or from a file (read at
  * send time, so a rotated token needs no restart). Never logged, never written to events. */
@@ -15,6 +16,9 @@ interface NotifierBase {
 
 export interface DesktopNotifierSettings extends NotifierBase {
   type: 'desktop';
+  /** Which of its notifications make a sound (states, reasons, or `verify_failed`); absent means
+   * DEFAULT_SOUND_ON (main/common/notifySound.ts), [] means always silent. */
+  sound?: SoundOn[];
 }
 export interface SlackNotifierSettings extends NotifierBase {
   type: 'slack';
@@ -88,6 +92,10 @@ export interface Settings {
   /** A notes folder (Obsidian, a wiki checkout) that also gets the day's journal lines; null = only
    * $WORKCELLS_HOME/journal/. */
   journalNotesDir: string | null;
+  /** The workcells' tmux prefix key (default C-b). Another one (e.g. "C-a") lets `workcell attach` from
+   * inside the user's own tmux detach with C-a d instead of C-b C-b d (main/core/attachKeys.ts). Takes
+   * effect when the workcells' tmux server next starts. */
+  attachPrefix?: string;
   /** Workcell names whose notifications are silenced. */
   muted: string[];
   /** The recovery playbook's defaults (issue 11; main/core/recovery/guard.ts RECOVERY_DEFAULTS). */

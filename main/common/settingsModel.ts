@@ -10,6 +10,7 @@ import {
   type SettingsPatch,
 } from './ipc.js';
 import { NOTIFIER_TYPES, type NotifierType } from './notify.js';
+import { DEFAULT_SOUND_ON, SOUND_ON_VALUES } from './notifySound.js';
 import type { NotifierSettings, Secret, Settings } from './settings.js';
 import { TELEGRAM_DEFAULT_API_BASE } from './settings.js';
 import { err, type Result } from './result.js';
@@ -55,6 +56,7 @@ export function notifierView(n: NotifierSettings): NotifierView {
     fields,
     secretSet: secret !== null,
     secretSource: secretSource(secret),
+    ...(n.type === 'desktop' ? { sound: [...(n.sound ?? DEFAULT_SOUND_ON)] } : {}),
   };
 }
 
@@ -94,8 +96,11 @@ function buildNotifier(
       : { ok: true, value: secret };
 
   switch (type) {
-    case 'desktop':
-      return { ok: true, value: { type, ...base } };
+    case 'desktop': {
+      // The window's list, else what the file had (absent stays absent: the default may improve).
+      const sound = row.sound ?? (same?.type === 'desktop' ? same.sound : undefined);
+      return { ok: true, value: { type, ...base, ...(sound ? { sound: [...sound] } : {}) } };
+    }
     case 'slack': {
       const s = needSecret();
       return s.ok ? { ok: true, value: { type, ...base, url: s.value } } : s;
@@ -182,6 +187,7 @@ const patchSchema = z.strictObject({
         fields: z.record(z.string(), z.string()),
         secret: z.string().max(4096).optional(),
         clearSecret: z.boolean().optional(),
+        sound: z.array(z.enum(SOUND_ON_VALUES)).optional(),
       }),
     )
     .max(100)

@@ -14,6 +14,8 @@ import {
   defaultSettings,
   type Settings,
 } from '../common/settings.js';
+import { VERIFY_FAILED } from '../common/notifySound.js';
+import { ATTACH_PREFIX_PATTERN } from './attachKeys.js';
 import type { ControlDir } from './paths.js';
 import { ok, err, type Result } from './result.js';
 import { parseJsonText, readSettingsText, type FileStamp } from './settingsJson.js';
@@ -54,7 +56,11 @@ const base = { name: z.string().min(1).optional(), on };
 const notifier = z.discriminatedUnion(
   'type',
   [
-    z.strictObject({ type: z.literal('desktop'), ...base }),
+    z.strictObject({
+      type: z.literal('desktop'),
+      ...base,
+      sound: z.array(z.enum([...STATES, TURN_END, STALE, ...ERROR_REASONS, VERIFY_FAILED])).optional(),
+    }),
     z.strictObject({ type: z.literal('slack'), ...base, url: urlSecret }),
     z.strictObject({
       type: z.literal('telegram'),
@@ -99,6 +105,10 @@ export const settingsSchema = z.strictObject({
   terminal: z.strictObject({ argv }).nullable().default(null),
   launchAtLogin: z.boolean().default(false),
   journalNotesDir: z.string().min(1).nullable().default(null),
+  attachPrefix: z
+    .string()
+    .regex(ATTACH_PREFIX_PATTERN, { error: 'expected a tmux prefix key such as "C-a" or "M-b"' })
+    .optional(),
   muted: z
     .array(z.string().regex(NAME_PATTERN, { error: 'expected a workcell name (a-z 0-9 _ -)' }))
     .default([]),

@@ -375,6 +375,11 @@ export class DashboardApp {
       await navigator.clipboard?.writeText(cmd).catch(() => undefined);
       return void this.openDetail(w.name, `Run in your terminal (copied): ${cmd}`);
     }
+    if (a === 'recover-now' || a === 'recover-cancel') {
+      const r = await api.recover(w.name, a === 'recover-now' ? 'now' : 'cancel');
+      const done = a === 'recover-now' ? `resuming ${w.name} now` : `the wait of ${w.name} is cancelled`;
+      return void this.openDetail(w.name, r.ok ? done : r.error.message);
+    }
     const r = a === 'mute' ? await api.mute(w.name, !w.muted) : await api.act(w.name, a);
     await this.openDetail(
       w.name,

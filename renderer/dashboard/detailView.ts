@@ -9,7 +9,36 @@ import { age, sinceTag, STATE_LABEL, statePill, verifyLabel } from '../lib/forma
 import { defaultTab, DETAIL_TABS, diffTab, logTab, nowTab, type DetailTab } from './detailTabs.js';
 import { ReplyBox } from './replyBox.js';
 
-export type DetailAction = 'peek' | 'terminal' | 'kill' | 'resume' | 'mute';
+export type DetailAction =
+  'peek' | 'terminal' | 'kill' | 'resume' | 'mute' | 'recover-now' | 'recover-cancel';
+
+/** Actions that ask first: they stop or start an agent, or drop a scheduled resume. */
+type Confirmed = 'kill' | 'resume' | 'recover-now' | 'recover-cancel';
+const CONFIRMED: readonly DetailAction[] = ['kill', 'resume', 'recover-now', 'recover-cancel'];
+
+function confirmText(a: Confirmed, name: string): { ask: string; button: string } {
+  switch (a) {
+    case 'kill':
+      return { ask: `Stop the agent in ${name}? Its files and log stay.`, button: `Kill ${name}` };
+    case 'resume':
+      return { ask: `Start a new pass of ${name} from its brief and handoff?`, button: `Resume ${name}` };
+    case 'recover-now':
+      return {
+        ask: `Resume ${name} now instead of waiting for the reset? If the limit is still there it is parked again.`,
+        button: `Resume ${name} now`,
+      };
+    case 'recover-cancel':
+      return {
+        ask: `Cancel the scheduled resume of ${name}? It stays parked until you resume it.`,
+        button: `Cancel the wait of ${name}`,
+      };
+  }
+}
+
+/** A workcell waiting out a usage limit, or with a resume recovery has scheduled or suggests. */
+export function isParked(w: WorkcellSummary): boolean {
+  return w.state === 'rate_limited' || (w.recovery !== null && w.recovery !== undefined);
+}
 
 function pre(text: string | null, empty: string): HTMLElement {
   return text && text.trim() ? h('pre', { class: 'artifact' }, text) : h('p', { class: 'empty' }, empty);
@@ -73,7 +102,7 @@ export class DetailView {
   private current: WorkcellDetail | null = null;
   /** The workcell being loaded, shown in the header before its data arrives. */
   private pending: string | null = null;
-  private confirming: 'kill' | 'resume' | null = null;
+  private confirming: Confirmed | null = null;
   private readonly head = h('div', { class: 'detail-top' });
   private readonly tabs = h('nav', { class: 'tabs', role: 'tablist' });
   private readonly body = h('div', { class: 'tab-body' });
@@ -208,8 +237,8 @@ export class DetailView {
           disabled: opts.disabled,
           title: opts.title,
           onclick: () => {
-            if (a === 'kill' || a === 'resume') {
-              this.confirming = a;
+            if (CONFIRMED.includes(a)) {
+              this.confirming = a as Confirmed;
               return this.renderHead(d, message);
             }
             this.onAction(a, w);
@@ -258,6 +287,12 @@ export class DetailView {
           act('kill', 'Kill…', { danger: true, disabled: isEnded(w.state) }),
           act('resume', 'Resume…', { disabled: !isEnded(w.state) }),
           act('mute', w.muted ? 'Unmute' : 'Mute', { title: 'Notifications for this workcell' }),
+          isParked(w)
+            ? act('recover-now', 'Resume now…', { title: 'Resume without waiting for the limit to reset' })
+            : null,
+          w.recovery?.state === 'scheduled'
+            ? act('recover-cancel', 'Cancel wait…', { title: 'Cancel the scheduled resume' })
+            : null,
         ),
         confirm
           ? h(
@@ -268,13 +303,7 @@ export class DetailView {
                 role: 'alertdialog',
                 'aria-label': `${confirm} ${w.name}`,
               },
-              h(
-                'span',
-                {},
-                confirm === 'kill'
-                  ? `Stop the agent in ${w.name}? Its files and log stay.`
-                  : `Start a new pass of ${w.name} from its brief and handoff?`,
-              ),
+              h('span', {}, confirmText(confirm, w.name).ask),
               h(
                 'button',
                 {
@@ -286,7 +315,7 @@ export class DetailView {
                     this.onAction(confirm, w);
                   },
                 },
-                `${confirm === 'kill' ? 'Kill' : 'Resume'} ${w.name}`,
+                confirmText(confirm, w.name).button,
               ),
               h(
                 'button',

@@ -46,7 +46,20 @@ function row(
       onclick: () => onSelect(w.name, false),
       ondblclick: () => onSelect(w.name, true),
     },
-    h('td', { class: 'col-state' }, statePill(w, 'state'), sinceTag(w, now)),
+    h(
+      'td',
+      { class: 'col-state' },
+      statePill(w, 'state'),
+      sinceTag(w, now),
+      // Past its stale threshold (housekeeping/stale.ts): hours of agent time worth a look.
+      w.stale
+        ? h(
+            'span',
+            { class: 'stale-mark', testid: 'stale', title: 'Running longer than its stale threshold' },
+            ' ⧗ stale',
+          )
+        : null,
+    ),
     h(
       'td',
       { class: 'name' },

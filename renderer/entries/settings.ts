@@ -10,6 +10,19 @@ import {
 } from '../../main/common/ipc.js';
 import { NOTIFIER_TYPES, DEFAULT_NOTIFY_ON } from '../../main/common/notify.js';
 import { STATES, type WorkcellState } from '../../main/common/workcell.js';
+import { DEFAULT_SOUND_ON, VERIFY_FAILED, type SoundOn } from '../../main/common/notifySound.js';
+
+/** The sound choices the page offers: what needs the user, then what usually does not. */
+const SOUND_OFFERED: readonly SoundOn[] = [
+  'waiting',
+  'failed',
+  VERIFY_FAILED,
+  'auth_failed',
+  'rate_limited',
+  'stalled',
+  'done',
+  'vanished',
+];
 import type { Result } from '../../main/common/result.js';
 import { appApi } from '../lib/appApi.js';
 import { api as bridgeApi, keepToken, tabToken } from '../lib/bridgeClient.js';
@@ -98,6 +111,16 @@ function notifierRow(view: NotifierView, index: number, remove: (r: Row) => void
     boxes.set(s, box);
     states.append(el('label', {}, box, s.replace('_', '-')));
   }
+  // Desktop bubbles: which ones ring (notifySound.ts). Values the page does not offer are kept.
+  const soundBox = testId(el('div', { className: 'states sound' }), `notifier-sound-${index}`);
+  const soundBoxes = new Map<SoundOn, HTMLInputElement>();
+  const soundNow = view.sound ?? [...DEFAULT_SOUND_ON];
+  soundBox.append(el('span', { textContent: 'Sound for: ' }));
+  for (const s of SOUND_OFFERED) {
+    const box = el('input', { type: 'checkbox', checked: soundNow.includes(s) });
+    soundBoxes.set(s, box);
+    soundBox.append(el('label', {}, box, s.replace('_', '-')));
+  }
   const nameInput = el('input', { value: view.fields.name ?? '', placeholder: 'optional label' });
   const fieldsBox = el('div');
   const inputs = new Map<string, HTMLInputElement | HTMLTextAreaElement>();
@@ -128,8 +151,12 @@ function notifierRow(view: NotifierView, index: number, remove: (r: Row) => void
         fieldsBox.append(el('label', {}, forget, ' forget the stored secret'));
     }
   };
+  // Inline style: the .states class sets display, which would override the hidden attribute.
+  const showSound = (): void => void (soundBox.style.display = typeSelect.value === 'desktop' ? '' : 'none');
   typeSelect.addEventListener('change', renderFields);
+  typeSelect.addEventListener('change', showSound);
   renderFields();
+  showSound();
 
   const removeBtn = el('button', { type: 'button', textContent: 'Remove' });
   const node = testId(
@@ -138,6 +165,7 @@ function notifierRow(view: NotifierView, index: number, remove: (r: Row) => void
       { className: 'notifier' },
       el('header', {}, typeSelect, nameInput, removeBtn),
       states,
+      soundBox,
       fieldsBox,
     ),
     `notifier-${index}`,
@@ -155,6 +183,14 @@ function notifierRow(view: NotifierView, index: number, remove: (r: Row) => void
         fields,
         ...(secretInput.value ? { secret: secretInput.value } : {}),
         ...(forget.checked ? { clearSecret: true } : {}),
+        ...(typeSelect.value === 'desktop'
+          ? {
+              sound: [
+                ...SOUND_OFFERED.filter((s) => soundBoxes.get(s)?.checked),
+                ...soundNow.filter((s) => !SOUND_OFFERED.includes(s)),
+              ],
+            }
+          : {}),
       };
     },
   };

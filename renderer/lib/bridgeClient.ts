@@ -174,6 +174,10 @@ export const api = {
   /** The settings page in a browser (main/core/bridge/settingsApi.ts). */
   settings: () => call<SettingsView>('GET', ROUTES.settings),
   saveSettings: (patch: SettingsPatch) => call<SettingsView>('POST', ROUTES.settings, patch),
+  /** POST /api/workcells/:name/recover (main/core/bridge/recoveryApi.ts): `now` resumes a parked
+   * workcell at once, `cancel` cancels its scheduled resume. */
+  recover: (name: string, action: 'now' | 'cancel') =>
+    call<unknown>('POST', `${ROUTES.workcell(name)}/recover`, { action }),
   reply: (name: string, req: ReplyRequest) =>
     call<{ chars: number; key: string | null }>('POST', ROUTES.action(name, 'reply'), req),
 };

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
+import { DEFAULT_ATTACH_PREFIX, detachHint } from '../../core/attachKeys.js';
+import { loadSettings } from '../../core/settings.js';
 import { tmuxEnv, type Tmux } from '../../core/tmux.js';
 import { engineFor, fail, type CommandModule } from '../context.js';
 
@@ -31,10 +33,13 @@ export const command: CommandModule = {
         const readOnly = Boolean(o.readOnly);
         // Inside the user's own tmux, both servers use C-b: C-b d would detach THEIR session. The outer
         // tmux sends C-b on to us when pressed twice (its default send-prefix binding).
-        if (process.env.TMUX)
-          process.stderr.write(
-            `workcell: you are inside tmux: detach from ${name} with C-b C-b d (C-b d would detach your own session)\n`,
-          );
+        const settings = loadSettings(engine.dir);
+        const hint = detachHint(
+          name,
+          (settings.ok ? settings.value.attachPrefix : undefined) ?? DEFAULT_ATTACH_PREFIX,
+          Boolean(process.env.TMUX),
+        );
+        if (hint) process.stderr.write(`${hint}\n`);
         if (readOnly) process.stderr.write(`workcell: READ-ONLY: watching ${name}; your keys are ignored\n`);
         const target = `=${name}:`;
         // Writable: the window follows this terminal while attached, then keeps its size (see start.ts).

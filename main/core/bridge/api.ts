@@ -11,6 +11,7 @@ import {
 import { AGENTS, type AgentName, type WorkcellEvent, type WorkcellStatus } from '../../common/workcell.js';
 import { err, ok, type Result } from '../result.js';
 import type { ArtifactKind, BridgeEngine } from './engineApi.js';
+import { abandonSignal } from './abandon.js';
 import { handleDetailGet } from './detailRoutes.js';
 import { promptOf, parseReply, replyTo } from './replyApi.js';
 import { COMMON_HEADERS } from './staticFiles.js';
@@ -84,9 +85,15 @@ export function parseEvents(text: string | null): WorkcellEvent[] {
   return out;
 }
 
-async function detail(engine: BridgeEngine, name: string): Promise<Result<WorkcellDetail>> {
+async function detail(
+  engine: BridgeEngine,
+  name: string,
+  signal?: AbortSignal,
+): Promise<Result<WorkcellDetail>> {
   const summary = await engine.status(name);
   if (!summary.ok) return summary;
+  // The client clicked past this row while its status was read: the five artifact reads are not done.
+  if (signal?.aborted) return err('BAD_ARGS', 'the request was abandoned');
   const [brief, statusText, handoff, events, verifyLog] = await Promise.all(
     (['brief', 'status', 'handoff', 'events', 'verifyLog'] as const).map((k) => artifact(engine, name, k)),
   );
@@ -150,14 +157,16 @@ export async function handleApi(
   const [name, action] = parts;
   if (!name || parts.length > 2) return false;
   if (!action && method === 'GET') {
-    sendJson(res, await detail(engine, name));
+    const signal = abandonSignal(req, res);
+    const d = await detail(engine, name, signal);
+    if (!signal.aborted) sendJson(res, d);
     return true;
   }
   if (action === 'prompt' && method === 'GET') {
     sendJson(res, await promptOf(engine, name));
     return true;
   }
-  if (method === 'GET' && action) return handleDetailGet(engine, res, name, action);
+  if (method === 'GET' && action) return handleDetailGet(engine, res, name, action, abandonSignal(req, res));
   if (method !== 'POST') return false;
   switch (action) {
     case 'kill':

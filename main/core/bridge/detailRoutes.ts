@@ -59,12 +59,13 @@ export function cleanLog(raw: string): string {
     .replace(/\n{3,}/g, '\n\n');
 }
 
-async function logTail(engine: BridgeEngine, name: string): Promise<Result<LogTail>> {
+async function logTail(engine: BridgeEngine, name: string, signal?: AbortSignal): Promise<Result<LogTail>> {
   const s = await engine.status(name);
   if (!s.ok) return s;
+  if (signal?.aborted) return ABANDONED;
   const raw = await readTail(join(engine.dir.runDir(name), RUN_FILES.log), DETAIL_LIMITS.logTailBytes);
   let screen: string | null = null;
-  if (s.value.pane) {
+  if (s.value.pane && !signal?.aborted) {
     const c = await engine.tmux.capture(name, { dead: s.value.pane.dead });
     // SESSION_GONE between the status and the capture: the log tail alone is the answer.
     if (c.ok) screen = c.value.replace(/\n+$/, '');
@@ -72,13 +73,28 @@ async function logTail(engine: BridgeEngine, name: string): Promise<Result<LogTa
   return ok({ text: cleanLog(raw.text), truncated: raw.truncated, screen });
 }
 
-function git(cwd: string, args: string[]): Promise<Result<{ out: string; truncated: boolean }>> {
+const ABANDONED = err('BAD_ARGS', 'the request was abandoned');
+
+function git(
+  cwd: string,
+  args: string[],
+  signal?: AbortSignal,
+): Promise<Result<{ out: string; truncated: boolean }>> {
+  if (signal?.aborted) return Promise.resolve(ABANDONED);
   return new Promise((resolve) => {
     execFile(
       'git',
       args,
-      { cwd, encoding: 'utf8', timeout: DETAIL_LIMITS.gitTimeoutMs, maxBuffer: DETAIL_LIMITS.diffBytes },
+      {
+        cwd,
+        encoding: 'utf8',
+        timeout: DETAIL_LIMITS.gitTimeoutMs,
+        maxBuffer: DETAIL_LIMITS.diffBytes,
+        // The client went away: git is killed, not left diffing a big repo for nobody.
+        ...(signal ? { signal } : {}),
+      },
       (error, stdout) => {
+        if (signal?.aborted) return resolve(ABANDONED);
         if (!error) return resolve(ok({ out: stdout, truncated: false }));
         // Over maxBuffer: node kept what was read; the pane shows it with "truncated".
         if ((error as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
@@ -89,7 +105,7 @@ function git(cwd: string, args: string[]): Promise<Result<{ out: string; truncat
   });
 }
 
-async function diff(engine: BridgeEngine, name: string): Promise<Result<WorkcellDiff>> {
+async function diff(engine: BridgeEngine, name: string, signal?: AbortSignal): Promise<Result<WorkcellDiff>> {
   const s = await engine.readArtifact(name, 'status');
   if (!s.ok) return s;
   let status: { repo?: string; git?: { headAtStart?: string | null; headAtEnd?: string | null } };
@@ -103,7 +119,7 @@ async function diff(engine: BridgeEngine, name: string): Promise<Result<Workcell
   const end = status.git?.headAtEnd ?? null;
   if (!status.repo || !base || !SHA.test(base))
     return err('NOT_FOUND', `${name}: no start commit was recorded (not a git repository at the start?)`);
-  const head = await git(status.repo, ['rev-parse', '--verify', '-q', 'HEAD']);
+  const head = await git(status.repo, ['rev-parse', '--verify', '-q', 'HEAD'], signal);
   // The workcell's range: start to the working tree while the repo is still where the agent left it
   // (uncommitted work included, as in the recorded diff stat); start to its last commit once the
   // repo has moved on, so later work by someone else is not shown as the agent's.
@@ -120,12 +136,12 @@ async function diff(engine: BridgeEngine, name: string): Promise<Result<Workcell
   ];
   if (moved) args.push(end);
   args.push('--');
-  const d = await git(status.repo, args);
+  const d = await git(status.repo, args, signal);
   if (!d.ok) return d;
   const files = parseUnifiedDiff(d.value.out);
   if (!moved) {
     // New files the agent has not added: `git diff` leaves them out, the user wants to see them.
-    const u = await git(status.repo, ['ls-files', '-z', '--others', '--exclude-standard']);
+    const u = await git(status.repo, ['ls-files', '-z', '--others', '--exclude-standard'], signal);
     for (const path of u.ok ? u.value.out.split('\0').filter(Boolean) : [])
       files.push({ path, oldPath: null, status: 'untracked', added: 0, removed: 0, hunks: [] });
   }
@@ -143,10 +159,13 @@ export async function handleDetailGet(
   res: ServerResponse,
   name: string,
   action: string,
+  signal?: AbortSignal,
 ): Promise<boolean> {
   if (action !== 'log' && action !== 'diff') return false;
   const bad = validateName(name);
   if (bad) return (sendJson(res, { ok: false, error: bad }), true);
-  sendJson(res, action === 'log' ? await logTail(engine, name) : await diff(engine, name));
+  const r = action === 'log' ? await logTail(engine, name, signal) : await diff(engine, name, signal);
+  // Nobody is listening for an abandoned answer.
+  if (!signal?.aborted) sendJson(res, r);
   return true;
 }

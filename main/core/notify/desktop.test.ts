@@ -114,6 +114,16 @@ test('desktopArgv per platform: argv only, text never becomes code', () => {
   assert.equal(desktopArgv(msg, 'win32'), null);
 });
 
+test('desktopArgv: a sound hint or silence, as the sound setting decides', () => {
+  assert.ok(desktopArgv(msg, 'linux', true)!.includes('--hint=string:sound-name:message-new-instant'));
+  const quiet = desktopArgv(msg, 'linux', false)!;
+  assert.ok(quiet.includes('--hint=boolean:suppress-sound:true'));
+  // Hints are options: before the `--` that ends them.
+  assert.ok(quiet.indexOf('--hint=boolean:suppress-sound:true') < quiet.indexOf('--'));
+  assert.match(desktopArgv(msg, 'darwin', true)![4]!, /sound name "Glass"$/);
+  assert.doesNotMatch(desktopArgv(msg, 'darwin', false)![4]!, /sound/);
+});
+
 test('notify-send reaches a notification daemon on a private D-Bus', needsDbus, async () => {
   const address = await startBus();
   assert.ok(address.startsWith('unix:'), address);
@@ -146,6 +156,9 @@ test('notify-send reaches a notification daemon on a private D-Bus', needsDbus, 
     'Why: exit 1\nLast output:\nError: expected &lt;div&gt; &amp; "quotes" $(rm -rf ~); done\nRead it: workcell peek api-fix · continue it: workcell resume api-fix',
   );
   assert.equal(rec.hints.urgency, 2, 'critical');
+  // A failure rings by default (notifySound.ts): the server gets the sound hint.
+  assert.equal(rec.hints['sound-name'], 'message-new-instant');
+  assert.equal(rec.hints['suppress-sound'], undefined);
 
   const quiet = formatMessage({ id: 'x', name: 'idle-one', state: 'idle', from: 'running', at });
   assert.deepEqual(await notifier.send(quiet, AbortSignal.timeout(10_000)), { ok: true });
@@ -155,4 +168,6 @@ test('notify-send reaches a notification daemon on a private D-Bus', needsDbus, 
     'a second Notify call',
   );
   assert.equal((JSON.parse(second) as RecordedNotify).hints.urgency, 0, 'low');
+  // An idle agent is not in the default sound list: silence is asked for.
+  assert.equal((JSON.parse(second) as RecordedNotify).hints['suppress-sound'], true);
 });

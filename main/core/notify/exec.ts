@@ -2,6 +2,7 @@
 // Linux, osascript on macOS). Always spawn with an argv array, never a shell: user text is data.
 import { spawn } from 'node:child_process';
 import type { NotifyMessage } from '../../common/notify.js';
+import { wantsSound } from '../../common/notifySound.js';
 import {
   OPENCLAW_DEFAULT_ARGV,
   TEXT_PLACEHOLDER,
@@ -112,16 +113,28 @@ export function escapeMarkup(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** The argv that shows `msg` on the desktop of `platform`, or null where the core has no way to. */
-export function desktopArgv(msg: NotifyMessage, platform: NodeJS.Platform): string[] | null {
+/** How a desktop notification asks for a sound or silence (freedesktop notification spec hints; the
+ * server plays its theme's sound for `sound-name`, and `suppress-sound` keeps a server that rings for
+ * every bubble quiet). macOS: a named system sound. */
+export const DESKTOP_SOUND = {
+  // The freedesktop sound theme's name for "a message arrived and wants you": present in every theme.
+  freedesktopName: 'message-new-instant',
+  // One of the sounds every macOS has in /System/Library/Sounds.
+  macName: 'Glass',
+} as const;
+
+/** The argv that shows `msg` on the desktop of `platform`, or null where the core has no way to.
+ * `sound`: true rings, false asks for silence, undefined leaves it to the notification server. */
+export function desktopArgv(msg: NotifyMessage, platform: NodeJS.Platform, sound?: boolean): string[] | null {
   if (platform === 'darwin') {
     // Text goes in as run-handler arguments, so nothing the agent printed is ever AppleScript source.
+    const ring = sound ? ` sound name "${DESKTOP_SOUND.macName}"` : '';
     return [
       'osascript',
       '-e',
       'on run argv',
       '-e',
-      'display notification (item 2 of argv) with title (item 1 of argv)',
+      `display notification (item 2 of argv) with title (item 1 of argv)${ring}`,
       '-e',
       'end run',
       msg.title,
@@ -129,22 +142,31 @@ export function desktopArgv(msg: NotifyMessage, platform: NodeJS.Platform): stri
     ];
   }
   if (platform === 'win32') return null;
+  const hint =
+    sound === undefined
+      ? []
+      : [
+          sound
+            ? `--hint=string:sound-name:${DESKTOP_SOUND.freedesktopName}`
+            : '--hint=boolean:suppress-sound:true',
+        ];
   // `--` ends option parsing, so a title starting with "-" is still a title.
   return [
     'notify-send',
     `--app-name=${APP_NAME}`,
     `--urgency=${msg.urgency}`,
+    ...hint,
     '--',
     msg.title,
     escapeMarkup(msg.body),
   ];
 }
 
-export function desktopNotifier(_s: DesktopNotifierSettings, ctx: NotifierContext): Notifier {
+export function desktopNotifier(s: DesktopNotifierSettings, ctx: NotifierContext): Notifier {
   return {
     type: 'desktop',
     async send(msg, signal) {
-      const argv = desktopArgv(msg, ctx.platform);
+      const argv = desktopArgv(msg, ctx.platform, wantsSound(msg, s.sound));
       if (!argv)
         return failed('desktop notifications on Windows come from the desktop app, not the CLI', false);
       const hint = argv[0] === 'notify-send' ? 'apt install libnotify-bin' : undefined;

@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StateChange } from '../../common/notify.js';
 import { slackText, telegramText } from './channelText.js';
-import { formatMessage, type FormatContext } from './format.js';
+import { formatMessage } from './format.js';
+import { CASES, CTX } from './testing/goldenCases.js';
 
 const GOLDEN = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -23,93 +24,6 @@ const GOLDEN = join(
   'fixtures',
   'golden',
 );
-// 2026-11-30 13:10 UTC = 8:10 am in New York: a reset at 15:00 UTC reads "10:00 am, in 1 h 50 m".
-const NOW = Date.parse('2026-11-30T13:10:00Z');
-const CTX: FormatContext = { now: NOW, timeZone: 'America/New_York', dashboard: 'http://127.0.0.1:47123' };
-const at = '2026-11-30T13:09:30Z';
-const base = {
-  name: 'fix-login',
-  from: 'running' as const,
-  at,
-  repo: '/home/dev/app',
-  startedAt: '2026-11-30T12:05:00Z',
-};
-
-const CLAUDE_QUESTION = [
-  '╭───────────────────────────────────────────────────────────────╮',
-  '│ Bash command                                                  │',
-  '│   rm -rf build && npm run build                               │',
-  '│ Do you want to proceed?                                       │',
-  '│ ❯ 1. Yes                                                      │',
-  '│   2. Yes, and don’t ask again for rm commands                 │',
-  '│   3. No, and tell Claude what to do differently (esc)         │',
-  '╰───────────────────────────────────────────────────────────────╯',
-].join('\n');
-
-const CASES: Record<string, StateChange> = {
-  waiting: {
-    ...base,
-    id: 'g:waiting',
-    state: 'waiting',
-    evidence: { source: 'pane', detail: 'Do you want to proceed?', at },
-    reason: 'question',
-    excerpt: CLAUDE_QUESTION,
-  },
-  'done-verified': { ...base, id: 'g:dv', state: 'done', exitCode: 0, verify: { ran: true, exitCode: 0 } },
-  'done-verify-failed': {
-    ...base,
-    id: 'g:dvf',
-    state: 'done',
-    exitCode: 0,
-    excerpt: '● All done: the login form now validates emails.\n────────\n> ',
-    verify: {
-      ran: true,
-      exitCode: 1,
-      tail: 'npm test\n\n  ✗ login rejects empty password\n    AssertionError: expected 200 to be 400\n1 failing\n',
-    },
-  },
-  failed: {
-    ...base,
-    id: 'g:f',
-    state: 'failed',
-    from: 'running',
-    exitCode: 2,
-    evidence: { source: 'exit', detail: 'agent exited with code 2', at },
-    excerpt: 'Error: ENOENT: no such file or directory, open config.json\n    at main (index.js:3:9)\n',
-  },
-  stalled: {
-    ...base,
-    id: 'g:s',
-    state: 'stalled',
-    reason: 'no_progress',
-    evidence: { source: 'timer', detail: 'no output for 10 m', at },
-    excerpt: '⠋ Thinking…',
-  },
-  'rate-limited': {
-    ...base,
-    id: 'g:rl',
-    state: 'rate_limited',
-    reason: 'usage limit',
-    resetAt: '2026-11-30T15:00:00.000Z',
-    evidence: {
-      source: 'pane',
-      detail: 'Claude usage limit reached. Your limit will reset at 3pm (UTC).',
-      at,
-    },
-  },
-  'auth-failed': {
-    ...base,
-    id: 'g:af',
-    state: 'auth_failed',
-    reason: 'not logged in',
-    evidence: { source: 'pane', detail: 'Invalid API key · Please run /login', at },
-  },
-  'exited-logged-out': { ...base, id: 'g:elo', state: 'failed', reason: 'auth_failed', exitCode: 1 },
-  'turn-end': { ...base, id: 'g:te', state: 'idle', reason: 'turn_end', verify: { ran: true, exitCode: 0 } },
-  vanished: { ...base, id: 'g:v', state: 'vanished' },
-  orphaned: { ...base, id: 'g:o', state: 'orphaned' },
-};
-
 function channels(c: StateChange): Record<string, string> {
   const m = formatMessage(c, CTX);
   return {

@@ -13,6 +13,7 @@ import {
 
 export { isTurnEnd, verifyOutcome };
 import { meaningfulLines, readPrompt } from '../../common/prompt.js';
+import { workcellDetailUrl } from '../../common/notifyClick.js';
 import { isEnded, type WorkcellState } from '../../common/workcell.js';
 import { resetText, spanText } from './when.js';
 
@@ -190,7 +191,7 @@ export interface FormatContext {
 
 /** The dashboard, opened on this workcell. */
 export function dashboardLink(origin: string | null | undefined, name: string): string | null {
-  return origin ? `${origin.replace(/\/+$/, '')}/#workcell=${encodeURIComponent(name)}` : null;
+  return origin ? workcellDetailUrl(origin, name) : null;
 }
 
 /** "~/src/app · ran 1 h 5 m": where it works and how long it has run. */
