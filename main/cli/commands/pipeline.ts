@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { pipelineName, runPipeline } from '../../core/pipeline/pipelineClient.js';
+import { pipelineName, runPipeline, stopPipeline } from '../../core/pipeline/pipelineClient.js';
 import { PipelineFiles, type PipelineState } from '../../core/pipeline/pipelineState.js';
 import { describeOwner, ownerAlive, readOwner } from '../../core/loop/ownerLock.js';
 import { ensureSupervised, fail, printJson, type CommandModule } from '../context.js';
@@ -59,6 +59,23 @@ export const command: CommandModule = {
         const name = pipelineName({ file, name: o.name });
         process.stdout.write(
           `pipeline ${name} ${o.resume ? 'resumed' : 'started'} (${r.value.stages.length} stage(s))\n  watch: workcell pipeline status ${name}\n`,
+        );
+      });
+    p.command('stop')
+      .description(
+        'stop a pipeline: the running stage is killed and recorded as stopped, no later stage starts (--resume continues it)',
+      )
+      .argument('<name>')
+      .option('--json', 'print JSON')
+      .action(async (name: string, o: { json?: boolean }) => {
+        const { dir } = ctx();
+        const r = await stopPipeline(dir, name);
+        if (!r.ok) return fail(r.error, o.json);
+        if (o.json) return printJson(r.value);
+        process.stdout.write(
+          r.value.running
+            ? `asked pipeline ${name} to stop${r.value.stage ? ` (stage ${r.value.stage} is killed)` : ''}\n`
+            : `pipeline ${name} is not running (${r.value.status})\n`,
         );
       });
     p.command('status')
