@@ -27,6 +27,8 @@ test('a pipeline fails at a stage, refuses a plain rerun, and is resumed twice w
   const repo = makePrdRepo(h.home.dir.root, ['unused']);
   const gate = join(h.home.dir.root, 'gate');
   const told = join(h.home.dir.root, 'told.txt');
+  // The daemon on, as for a user: the runner posts its notices and the daemon's dispatcher sends them.
+  Object.assign(h.home.env, { WORKCELL_DAEMON: 'on', WORKCELL_DAEMON_IDLE_EXIT_MS: '3000' });
   writeFileSync(
     h.home.dir.settings,
     JSON.stringify({
@@ -37,7 +39,9 @@ test('a pipeline fails at a stage, refuses a plain rerun, and is resumed twice w
           argv: [
             process.execPath,
             '-e',
-            "require('fs').appendFileSync(process.argv[1], [process.env.WORKCELL_STATE, process.env.WORKCELL_REASON, process.env.WORKCELL_TITLE].join('|') + '\\n')",
+            // The full text: the stage workcells' own failures are told too, and a change within a
+            // second of a send can be folded into one digest (its text lists each).
+            "require('fs').appendFileSync(process.argv[1], process.env.WORKCELL_TEXT + '\\n')",
             told,
           ],
         },
@@ -86,7 +90,7 @@ test('a pipeline fails at a stage, refuses a plain rerun, and is resumed twice w
   assert.match(implLoop.context, /## Input: PLAN.md \(from stage plan\)\n\nplan: write the plan/);
   assert.match(implLoop.context, /## Input: the handoff of stage plan\n\nplan says: two steps/);
   await waitFor(
-    () => existsSync(told) && readFileSync(told, 'utf8').includes('pipeline_failed'),
+    () => existsSync(told) && readFileSync(told, 'utf8').includes('feature pipeline failed'),
     15_000,
     'the failure notice',
   );
@@ -105,7 +109,7 @@ test('a pipeline fails at a stage, refuses a plain rerun, and is resumed twice w
   assert.equal(s.status, 'done', s.statusReason ?? '');
   assert.deepEqual(summary(s), ['plan:succeeded:1', 'impl:succeeded:2', 'review:succeeded:1']);
   await waitFor(
-    () => readFileSync(told, 'utf8').includes('done|pipeline_done|pipeline feature finished'),
+    () => readFileSync(told, 'utf8').includes('feature pipeline finished'),
     15_000,
     'the finish notice',
   );

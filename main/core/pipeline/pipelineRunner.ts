@@ -12,14 +12,14 @@ import { exists, writeTextAtomic } from '../fsutil.js';
 import { LOOP_DEFAULTS, LoopFiles, isSuccess, newLoopState, type LoopState } from '../loop/loopState.js';
 import { LoopRunner } from '../loop/loopRunner.js';
 import { acquireOwner, describeOwner, noteWorkcell, releaseOwner, stillOwned } from '../loop/ownerLock.js';
-import type { NoticeSender } from '../loop/notifyUser.js';
+import type { NoticeSender } from '../loop/runnerNotice.js';
 import { splitInput, type StageDef } from './definition.js';
 import type { PipelineFiles, PipelineState, StageState } from './pipelineState.js';
 
 export interface PipelineRunnerOptions {
   now?: () => Date;
   pollMs?: number;
-  /** The user hears of a stage's breaker opening and of the pipeline's end through this. */
+  /** The user hears of the pipeline's end (done or failed) through this. */
   notice?: NoticeSender;
 }
 
@@ -133,19 +133,8 @@ export class PipelineRunner {
     }
     let end: LoopState;
     try {
+      // A stage's breaker opening is told once, as the pipeline's failure (settle), not twice.
       end = await new LoopRunner(this.engine, new LoopFiles(this.engine.dir, loop), {
-        // LoopRunner calls this only when the stage loop's breaker opens.
-        notify: (title, body) =>
-          this.o.notice?.({
-            name: s.name,
-            state: 'failed',
-            reason: 'loop_breaker_open',
-            title: `pipeline ${s.name}, ${title}`,
-            body,
-            next: `workcell pipeline status ${s.name}`,
-            id: `pipeline:${s.name}:${loop}:breaker`,
-            at: this.now(),
-          }),
         pollMs: this.o.pollMs,
         now: this.o.now,
       }).run();
@@ -240,14 +229,11 @@ export class PipelineRunner {
         name: s.name,
         state: status === 'done' ? 'done' : 'failed',
         reason: `pipeline_${status}`,
-        title: `pipeline ${s.name} ${status === 'done' ? 'finished' : 'failed'}`,
-        body:
-          status === 'done'
-            ? `${reason}.`
-            : `${reason}. Fix the cause, then: workcell pipeline run --resume --name ${s.name}`,
-        next: `workcell pipeline status ${s.name}`,
+        detail: reason,
         id: `pipeline:${s.name}:${status}:${s.updatedAt}`,
-        at: this.now(),
+        at: this.now().toISOString(),
+        repo: s.repo,
+        startedAt: s.createdAt,
       });
     return s;
   }
