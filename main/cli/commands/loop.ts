@@ -61,7 +61,12 @@ export const command: CommandModule = {
         if (o.stop) {
           const r = await stopLoop(dir, name);
           if (!r.ok) return fail(r.error, o.json);
-          process.stdout.write(`asked loop ${name} to stop\n`);
+          if (o.json) return printJson(r.value);
+          process.stdout.write(
+            r.value.running
+              ? `asked loop ${name} to stop: its iteration in flight is killed and recorded as cancelled\n`
+              : `loop ${name} is not running (${r.value.status})\n`,
+          );
           return;
         }
         if (o.setMax !== undefined) {

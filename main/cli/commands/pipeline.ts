@@ -63,6 +63,24 @@ export const command: CommandModule = {
           `pipeline ${name} ${o.resume ? 'resumed' : 'started'} (${r.value.stages.length} stage(s))\n  watch: workcell pipeline status ${name}\n`,
         );
       });
+    p.command('stop')
+      .description(
+        'stop a pipeline: the running stage is killed and recorded as stopped, no later stage starts (--resume continues it)',
+      )
+      .argument('<name>')
+      .option('--json', 'print JSON')
+      .action(async (name: string, o: { json?: boolean }) => {
+        const { dir } = ctx();
+        const { stopPipeline } = await import('../../core/pipeline/pipelineClient.js');
+        const r = await stopPipeline(dir, name);
+        if (!r.ok) return fail(r.error, o.json);
+        if (o.json) return printJson(r.value);
+        process.stdout.write(
+          r.value.running
+            ? `asked pipeline ${name} to stop${r.value.stage ? ` (stage ${r.value.stage} is killed)` : ''}\n`
+            : `pipeline ${name} is not running (${r.value.status})\n`,
+        );
+      });
     p.command('status')
       .description("a pipeline's stages: outcome, iterations and time")
       .argument('<name>')

@@ -105,7 +105,9 @@ export async function waitForEnd(engine: Engine, name: string, o: WaitOptions): 
       const finished = events.some((e) => e.type === 'finished' && (e.pass ?? 1) === s.pass);
       if (finished || now - endedAt > FINISH_GRACE_MS) {
         const last = (await engine.store.readStatus(name)) ?? s;
-        return { status: last, timedOut, cancelled, sawLimit };
+        // An agent that exits on a usage limit is `failed` with that reason (the supervisor reads the
+        // dead pane's screen): a limit too, even if no poll caught the rate_limited state itself.
+        return { status: last, timedOut, cancelled, sawLimit: sawLimit || last.reason === 'rate_limited' };
       }
     } else if (!timedOut && !cancelled && (now > deadline || (await o.stopRequested()))) {
       if (now > deadline) timedOut = true;

@@ -1,73 +1,26 @@
 // Loops end to end with the runner in this process: fake agents in real tmux on a real git repo.
-import { test, beforeEach, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine } from '../engine.js';
-import { Tmux } from '../tmux.js';
-import {
-  FAKE_LOOP_AGENT,
-  leakedProcesses,
-  makeHome,
-  makePrdRepo,
-  type TestHome,
-} from '../testing/fixture.js';
-import { LoopFiles, newLoopState, type LoopState } from './loopState.js';
-import { LoopRunner } from './loopRunner.js';
-import { acquireOwner, releaseOwner } from './ownerLock.js';
+import { makePrdRepo } from '../testing/fixture.js';
+import { loopEvents as events, runHeld, runLoopHere, useRunnerHarness } from './testing/runnerHarness.js';
 
-let home: TestHome;
-let engine: Engine;
-
-beforeEach(() => {
-  home = makeHome('wcl-');
-  engine = new Engine(home.dir, new Tmux(home.dir.socket, home.dir.tmuxConf));
-});
-afterEach(async () => {
-  home.cleanup();
-  assert.deepEqual(await leakedProcesses(home), [], 'processes left behind');
-});
+const h = useRunnerHarness('wcl-');
 
 async function runLoop(
   items: string[],
   agentArgs: string[],
-  o: { verify?: string; max?: number } = {},
-): Promise<{ s: LoopState; repo: string; files: LoopFiles }> {
-  const repo = makePrdRepo(home.dir.root, items);
-  const files = new LoopFiles(home.dir, 'lp');
-  const s = newLoopState(
-    {
-      name: 'lp',
-      repo,
-      agent: 'command',
-      args: [process.execPath, FAKE_LOOP_AGENT, ...agentArgs],
-      prd: join(repo, 'PRD.md'),
-      verify: o.verify ?? null,
-      max: o.max ?? 10,
-      retryCap: 3,
-      timeoutMs: 60_000,
-      headless: false,
-    },
-    new Date(),
-  );
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(files.root, { recursive: true });
-  await files.writeState(s);
-  const lock = await acquireOwner(home.dir, 'loop', 'lp', { worktree: repo });
-  assert.ok(lock.ok);
-  try {
-    const end = await new LoopRunner(engine, files, { pollMs: 50 }).run();
-    return { s: end, repo, files };
-  } finally {
-    releaseOwner(home.dir, 'loop', 'lp');
-  }
+  o: { verify?: string; max?: number; timeoutMs?: number } = {},
+) {
+  const repo = makePrdRepo(h.home.dir.root, items);
+  const r = await runLoopHere(h, repo, agentArgs, {
+    verify: o.verify ?? null,
+    max: o.max ?? 10,
+    timeoutMs: o.timeoutMs ?? 60_000,
+  });
+  return { ...r, repo };
 }
-
-const events = (files: LoopFiles) =>
-  readFileSync(files.events, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; item?: string; reason?: string });
 
 test('a box ticked with no change is unticked and recorded as no_output, never succeeded', async () => {
   const { s, repo, files } = await runLoop(['add a greeting'], ['--tick'], { max: 2 });
@@ -136,9 +89,7 @@ test('verify failing three times opens the circuit breaker and the ticked box is
   s.status = 'running';
   s.max = 4;
   await files.writeState(s);
-  assert.ok((await acquireOwner(home.dir, 'loop', 'lp')).ok);
-  const again = await new LoopRunner(engine, files, { pollMs: 50 }).run();
-  releaseOwner(home.dir, 'loop', 'lp');
+  const again = await runHeld(h, files);
   assert.equal(again.items['fix it']!.outcome, 'skipped');
   assert.match(again.items['fix it']!.reason!, /^3 attempts without success \(last: verify failed: nope\)/);
   assert.deepEqual(
@@ -149,4 +100,27 @@ test('verify failing three times opens the circuit breaker and the ticked box is
     ],
   );
   assert.equal(again.status, 'max_reached');
+});
+
+test('an iteration past its time limit is killed and recorded as timed_out; its ticked box is unticked', async () => {
+  // The agent ticks its box, then hangs: the tick must not count, and the loop must go on to its end.
+  const { s, repo, files } = await runLoop(['slow thing'], ['--tick', '--sleep', '60000'], {
+    max: 1,
+    timeoutMs: 2_000,
+  });
+  const started = Date.parse(s.iterations[0]!.startedAt);
+  assert.equal(s.status, 'max_reached', s.statusReason ?? '');
+  assert.deepEqual(
+    s.iterations.map((i) => [i.workcell, i.outcome]),
+    [['lp-1', 'timed_out']],
+  );
+  assert.match(s.iterations[0]!.reason!, /past its time limit and was killed/);
+  assert.equal(s.items['slow thing']!.attempts, 1, 'a timeout consumes a retry like any failure');
+  assert.ok(
+    Date.parse(s.iterations[0]!.endedAt) - started < 30_000,
+    'killed near the limit, not at the agent end',
+  );
+  assert.equal((await h.engine.store.readStatus('lp-1'))?.state, 'killed');
+  assert.match(readFileSync(join(repo, 'PRD.md'), 'utf8'), /- \[ \] slow thing/);
+  assert.ok(events(files).some((e) => e.type === 'unticked' && e.item === 'slow thing'));
 });

@@ -1,57 +1,43 @@
 // `workcell loop` as a user runs it: the detached runner, its lock, a SIGKILL mid-loop and --resume.
-import { test, beforeEach, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CLI,
-  FAKE_LOOP_AGENT,
-  leakedProcesses,
-  makeHome,
-  makePrdRepo,
-  waitFor,
-  type TestHome,
-} from '../testing/fixture.js';
+import { makePrdRepo, waitFor } from '../testing/fixture.js';
 import { LoopFiles, type LoopState } from './loopState.js';
-import { ownerAlive, readOwner } from './ownerLock.js';
+import { fakeAgentArgv, useRunnerHarness } from './testing/runnerHarness.js';
 
-let home: TestHome;
-const runners = new Set<number>();
-
-beforeEach(() => {
-  home = makeHome('wcc-');
-});
-afterEach(async () => {
-  for (const pid of runners) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // ESRCH: it finished on its own
-    }
+const h = useRunnerHarness('wcc-');
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false; // ESRCH: gone
   }
-  runners.clear();
-  home.cleanup();
-  assert.deepEqual(await leakedProcesses(home), [], 'processes left behind');
-});
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { env: home.env }, (e, stdout, stderr) =>
-      done({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-const state = (name: string) => new LoopFiles(home.dir, name).readState();
-function runnerPid(name: string): number | null {
-  const r = readOwner(home.dir, 'loop', name);
-  if (r && ownerAlive(r)) {
-    runners.add(r.pid);
-    return r.pid;
-  }
-  return null;
-}
+};
+const cli = h.cli;
+const runnerPid = (name: string) => h.runnerPid('loop', name);
+const state = (name: string) => new LoopFiles(h.home.dir, name).readState();
+/** The loop's state once its status is no longer running. */
+const ended = (name: string, timeoutMs = 45_000) =>
+  waitFor(
+    async () => {
+      const s: LoopState | null = await state(name);
+      return s && s.status !== 'running' ? s : null;
+    },
+    timeoutMs,
+    `loop ${name} to end`,
+  );
+/** Resolves once workcell NAME's status.json says running. */
+const running = (workcell: string) => {
+  const st = join(h.home.dir.runDir(workcell), 'status.json');
+  return waitFor(
+    () => existsSync(st) && /"state": "running"/.test(readFileSync(st, 'utf8')),
+    30_000,
+    `${workcell} to run`,
+  );
+};
 
 const loopArgs = (name: string, repo: string, sleepMs: number) => [
   'loop',
@@ -65,17 +51,11 @@ const loopArgs = (name: string, repo: string, sleepMs: number) => [
   '--verify',
   'test -s w.txt',
   '--',
-  process.execPath,
-  FAKE_LOOP_AGENT,
-  '--work',
-  'w.txt',
-  '--tick',
-  '--sleep',
-  String(sleepMs),
+  ...fakeAgentArgv('--work', 'w.txt', '--tick', '--sleep', String(sleepMs)),
 ];
 
 test('a runner SIGKILLed mid-iteration is refused to nobody, and --resume adopts that iteration', async () => {
-  const repo = makePrdRepo(home.dir.root, ['one', 'two', 'three']);
+  const repo = makePrdRepo(h.home.dir.root, ['one', 'two', 'three']);
   const first = await cli(loopArgs('lp', repo, 1_500));
   assert.equal(first.code, 0, first.stderr);
 
@@ -86,12 +66,7 @@ test('a runner SIGKILLed mid-iteration is refused to nobody, and --resume adopts
   assert.match(second.stderr, new RegExp(`already running \\(pid ${pid} on `));
 
   // Mid-iteration: lp-2's agent is running (a kill before it exists takes the relaunch path).
-  const st2 = join(home.dir.runDir('lp-2'), 'status.json');
-  await waitFor(
-    () => existsSync(st2) && /"state": "running"/.test(readFileSync(st2, 'utf8')),
-    30_000,
-    'iteration 2 to run',
-  );
+  await running('lp-2');
   process.kill(pid, 'SIGKILL');
   await waitFor(() => runnerPid('lp') === null, 5_000, 'the runner to be dead');
   const status = await cli(['loop', 'lp', '--status']);
@@ -101,16 +76,9 @@ test('a runner SIGKILLed mid-iteration is refused to nobody, and --resume adopts
   const resumed = await cli(['loop', 'lp', '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);
   runnerPid('lp');
-  const end = await waitFor(
-    async () => {
-      const s = await state('lp');
-      return s && s.status !== 'running' ? s : null;
-    },
-    45_000,
-    'the loop to end',
-  );
+  const end = await ended('lp');
   assert.equal(end.status, 'done', end.statusReason ?? '');
-  const events = readFileSync(new LoopFiles(home.dir, 'lp').events, 'utf8');
+  const events = readFileSync(new LoopFiles(h.home.dir, 'lp').events, 'utf8');
   assert.doesNotMatch(events, /"relaunch"/, 'the running iteration was adopted, not started again');
   assert.match(events, /"loop_resumed","iteration":1,"current":"lp-2"/);
   assert.deepEqual(
@@ -126,7 +94,7 @@ test('a runner SIGKILLed mid-iteration is refused to nobody, and --resume adopts
 });
 
 test('two loops racing for one name: exactly one runs, the other is refused naming it; --force takes over', async () => {
-  const repo = makePrdRepo(home.dir.root, ['a', 'b']);
+  const repo = makePrdRepo(h.home.dir.root, ['a', 'b']);
   const [x, y] = await Promise.all([cli(loopArgs('race', repo, 1_000)), cli(loopArgs('race', repo, 1_000))]);
   assert.deepEqual([x.code, y.code].sort(), [0, 5], `${x.stderr} | ${y.stderr}`);
   const loser = x.code === 5 ? x : y;
@@ -145,26 +113,8 @@ test('two loops racing for one name: exactly one runs, the other is refused nami
   );
   assert.notEqual(now, old);
   // The old runner sees its lock gone and stops; the new one finishes the loop, each item once.
-  await waitFor(
-    () => {
-      try {
-        process.kill(old, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    },
-    30_000,
-    'the old runner to stop',
-  );
-  const end = await waitFor(
-    async () => {
-      const s: LoopState | null = await state('race');
-      return s && s.status !== 'running' ? s : null;
-    },
-    30_000,
-    'the loop to end',
-  );
+  await waitFor(() => !isAlive(old), 30_000, 'the old runner to stop');
+  const end = await ended('race');
   assert.equal(end.status, 'done', end.statusReason ?? '');
   assert.deepEqual(
     end.iterations.map((i) => [i.itemText, i.outcome]),
@@ -173,6 +123,64 @@ test('two loops racing for one name: exactly one runs, the other is refused nami
       ['b', 'succeeded'],
     ],
   );
-  const events = readFileSync(new LoopFiles(home.dir, 'race').events, 'utf8');
+  const events = readFileSync(new LoopFiles(h.home.dir, 'race').events, 'utf8');
   assert.match(events, /"type":"lock_lost"/);
+});
+
+test('loop --stop kills the iteration in flight, records it as cancelled, and the runner ends stopped', async () => {
+  const repo = makePrdRepo(h.home.dir.root, ['long one', 'never started']);
+  // The agent ticks its box first, then works for a minute: the stop must not let that tick stand.
+  const args = loopArgs('st', repo, 60_000).map((a) => (a === '--work' ? '--tick' : a));
+  assert.equal((await cli(args)).code, 0);
+  const pid = await waitFor(() => runnerPid('st'), 10_000, 'the runner');
+  await running('st-1');
+
+  const stop = await cli(['loop', 'st', '--stop']);
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.match(stop.stdout, /asked loop st to stop/);
+  const end = await ended('st', 30_000);
+  await h.runnerGone('loop', 'st', 10_000);
+  assert.equal(end.status, 'stopped');
+  assert.deepEqual(
+    end.iterations.map((i) => [i.workcell, i.itemText, i.outcome]),
+    [['st-1', 'long one', 'cancelled']],
+  );
+  assert.equal(end.items['never started'], undefined, 'no item is started after a stop');
+  assert.equal((await h.engine.store.readStatus('st-1'))?.state, 'killed');
+  assert.match(readFileSync(join(repo, 'PRD.md'), 'utf8'), /- \[ \] long one/);
+  await waitFor(() => !isAlive(pid), 10_000, 'the runner to exit');
+  const status = await cli(['loop', 'st', '--status']);
+  assert.match(status.stdout, /loop st: stopped \(stopped by the user\)/);
+  // Stopping a loop with no runner says so instead of leaving a request nobody reads.
+  const again = await cli(['loop', 'st', '--stop']);
+  assert.match(again.stdout, /loop st is not running \(stopped\)/);
+  // --stop and --set-max on a name that does not exist are refused.
+  assert.equal((await cli(['loop', 'nope', '--stop'])).code === 0, false);
+});
+
+test('loop --set-max while the loop runs: read at the next iteration, the loop ends at the new maximum', async () => {
+  const repo = makePrdRepo(h.home.dir.root, ['a', 'b', 'c', 'd']);
+  assert.equal((await cli(loopArgs('mx', repo, 1_500))).code, 0);
+  await waitFor(() => runnerPid('mx'), 10_000, 'the runner');
+  await running('mx-1');
+  const set = await cli(['loop', 'mx', '--set-max', '2']);
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(set.stdout, /loop mx: at most 2 iterations/);
+  const bad = await cli(['loop', 'mx', '--set-max', '0']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /--set-max takes a whole number above 0/);
+
+  const end = await ended('mx');
+  assert.equal(end.status, 'max_reached', end.statusReason ?? '');
+  assert.equal(end.max, 2);
+  assert.deepEqual(
+    end.iterations.map((i) => [i.itemText, i.outcome]),
+    [
+      ['a', 'succeeded'],
+      ['b', 'succeeded'],
+    ],
+  );
+  const events = readFileSync(new LoopFiles(h.home.dir, 'mx').events, 'utf8');
+  assert.match(events, /"type":"max_changed","from":10,"to":2/);
+  assert.match((await cli(['loop', 'mx', '--status'])).stdout, /iterations: 2\/2/);
 });

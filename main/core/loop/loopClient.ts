@@ -9,8 +9,23 @@ import { AGENTS, validateName } from '../../common/workcell.js';
 import type { ControlDir } from '../paths.js';
 import { err, ok, type Result } from '../result.js';
 import { git } from './evidence.js';
-import { LOOP_DEFAULTS, LoopFiles, newLoopState, type LoopDefinition, type LoopState } from './loopState.js';
-import { acquireOwner, describeOwner, releaseOwner, type LockKind, type LockResult } from './ownerLock.js';
+import {
+  LOOP_DEFAULTS,
+  LoopFiles,
+  newLoopState,
+  type LoopDefinition,
+  type LoopState,
+  type LoopStatus,
+} from './loopState.js';
+import {
+  acquireOwner,
+  describeOwner,
+  ownerAlive,
+  readOwner,
+  releaseOwner,
+  type LockKind,
+  type LockResult,
+} from './ownerLock.js';
 import { parsePrd } from './prd.js';
 
 const LOOP_MAIN = fileURLToPath(new URL('./loopMain.js', import.meta.url));
@@ -135,11 +150,27 @@ export async function setLoopMax(dir: ControlDir, name: string, max: number): Pr
   return ok(undefined);
 }
 
-export async function stopLoop(dir: ControlDir, name: string): Promise<Result<void>> {
+/** Asks the loop's runner to stop (it kills the iteration in flight, records it as cancelled, and
+ * ends `stopped`). With no live runner there is nobody to ask: a loop still marked running (its runner
+ * died) is marked stopped here, so its status does not claim a run that is not happening. */
+export async function stopLoop(
+  dir: ControlDir,
+  name: string,
+): Promise<Result<{ running: boolean; status: LoopStatus }>> {
   const files = new LoopFiles(dir, name);
-  if (!(await files.readState())) return err('NOT_FOUND', `no loop named ${name}`);
+  const s = await files.readState();
+  if (!s) return err('NOT_FOUND', `no loop named ${name}`);
   await files.writeControl({ ...((await files.readControl()) ?? {}), stop: true });
-  return ok(undefined);
+  const owner = readOwner(dir, 'loop', name);
+  if (owner && ownerAlive(owner)) return ok({ running: true, status: s.status });
+  if (s.status === 'running') {
+    s.status = 'stopped';
+    s.statusReason = 'stopped by the user (no runner was running)';
+    s.updatedAt = new Date().toISOString();
+    await files.writeState(s);
+    await files.event('loop_stopped', { reason: s.statusReason });
+  }
+  return ok({ running: false, status: s.status });
 }
 
 /** Starts the detached loop runner and hands it the lock this process holds. */

@@ -1,28 +1,20 @@
-// A loop's breaker opening reaches the user through the settings' notifiers: here a real webhook on
-// 127.0.0.1 receives it from the detached runner, with the loop's name and what to do next.
+// A loop's breaker opening reaches the user through the daemon's notifiers: here a real webhook on
+// 127.0.0.1 receives it, posted by the detached runner and sent by the daemon, with the loop's name
+// and what to do next; posted twice (a runner crash), it is sent once.
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import {
-  CLI,
-  FAKE_LOOP_AGENT,
-  leakedProcesses,
-  makeHome,
-  makePrdRepo,
-  waitFor,
-  type TestHome,
-} from '../testing/fixture.js';
-import { ownerAlive, readOwner } from './ownerLock.js';
+import { makePrdRepo, waitFor } from '../testing/fixture.js';
+import { noticesDir, runnerNotifier } from './runnerNotice.js';
+import { fakeAgentArgv, useRunnerHarness } from './testing/runnerHarness.js';
 
-let home: TestHome;
+const h = useRunnerHarness('wcn-');
 let server: Server;
 const posts: Record<string, unknown>[] = [];
 
 beforeEach(async () => {
-  home = makeHome('wcn-');
   posts.length = 0;
   server = createServer((req, res) => {
     let body = '';
@@ -35,63 +27,65 @@ beforeEach(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 });
 afterEach(async () => {
-  const r = readOwner(home.dir, 'loop', 'brk');
-  if (r && ownerAlive(r)) process.kill(r.pid, 'SIGKILL');
   await new Promise((r) => server.close(r));
-  home.cleanup();
-  assert.deepEqual(await leakedProcesses(home), [], 'processes left behind');
 });
 
-test('the breaker opening is posted to a webhook, once, naming the loop and the resume', async () => {
-  const repo = makePrdRepo(home.dir.root, ['one']);
+test('the breaker opening reaches a webhook through the daemon, once, even when posted again after a crash', async () => {
+  // The daemon on, as for a user: the runner posts its notice and pokes it; the daemon's dispatcher
+  // sends it (its ledger is what makes it once).
+  Object.assign(h.home.env, { WORKCELL_DAEMON: 'on', WORKCELL_DAEMON_IDLE_EXIT_MS: '3000' });
+  const repo = makePrdRepo(h.home.dir.root, ['one']);
   const port = (server.address() as AddressInfo).port;
   writeFileSync(
-    home.dir.settings,
+    h.home.dir.settings,
     JSON.stringify({
-      notifiers: [{ type: 'webhook', url: `http://127.0.0.1:${port}/hook`, on: ['failed'] }],
+      notifiers: [{ type: 'webhook', url: `http://127.0.0.1:${port}/hook`, on: ['failed', 'done'] }],
     }),
   );
-  const r = await new Promise<{ code: number; stderr: string }>((done) =>
-    execFile(
-      process.execPath,
-      [
-        CLI,
-        'loop',
-        'brk',
-        '--repo',
-        repo,
-        '--agent',
-        'command',
-        '--prd',
-        'PRD.md',
-        '--verify',
-        'false',
-        '--',
-        process.execPath,
-        FAKE_LOOP_AGENT,
-        '--work',
-        'w.txt',
-        '--tick',
-      ],
-      { env: home.env },
-      (e, _o, stderr) => done({ code: e ? 1 : 0, stderr }),
-    ),
-  );
+  const r = await h.cli([
+    'loop',
+    'brk',
+    '--repo',
+    repo,
+    '--agent',
+    'command',
+    '--prd',
+    'PRD.md',
+    '--verify',
+    'false',
+    '--',
+    ...fakeAgentArgv('--work', 'w.txt', '--tick'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  await waitFor(() => posts.length > 0, 120_000, 'the breaker notice');
-  await waitFor(
-    () => {
-      const o = readOwner(home.dir, 'loop', 'brk');
-      return !o || !ownerAlive(o);
-    },
-    15_000,
-    'the runner to end',
-  );
-  assert.equal(posts.length, 1, JSON.stringify(posts));
-  const p = posts[0]!;
-  assert.equal(p.name, 'brk');
-  assert.equal(p.state, 'failed');
-  assert.equal(p.reason, 'loop_breaker_open');
-  assert.match(String(p.title), /loop brk: circuit breaker open/);
-  assert.match(String(p.body), /3 iterations in a row closed no item.*workcell loop --resume brk/s);
+  // The iterations' own failures are told too (on: failed), and a change within a second of a send
+  // may go out folded into a digest: the loop's notice is found by its words.
+  const said = (text: string) => posts.filter((p) => JSON.stringify(p).includes(text));
+  const mine = () => said('loop: circuit breaker open');
+  await waitFor(() => mine().length > 0, 120_000, 'the breaker notice');
+  await h.runnerGone('loop', 'brk', 15_000);
+  const p = JSON.stringify(mine()[0]!);
+  assert.match(p, /brk loop: circuit breaker open, waiting for you/);
+  assert.match(p, /Why: 3 iterations in a row closed no item/);
+  assert.match(p, /Fix the cause, then: workcell loop --resume brk/);
+  await waitFor(() => readdirSync(noticesDir(h.home.dir)).length === 0, 15_000, 'the notice handed on');
+
+  // A runner that crashed after posting posts the same event again when it restarts: the daemon
+  // hands it on again and its ledger refuses the known id, so nothing is sent twice.
+  const again = {
+    name: 'brk',
+    state: 'failed' as const,
+    reason: 'loop_breaker_open',
+    detail: 'the same opening',
+    id: 'loop:brk:breaker:3', // the id the runner gave it: the breaker opened at iteration 3
+    at: new Date().toISOString(),
+  };
+  await runnerNotifier(h.home.dir, () => undefined)(again);
+  await waitFor(() => readdirSync(noticesDir(h.home.dir)).length === 0, 15_000, 'the repost handed on');
+  // A later, different event still goes out: the daemon is sending, and it did not send the repost.
+  await runnerNotifier(
+    h.home.dir,
+    () => undefined,
+  )({ ...again, id: 'loop:brk:done:test', reason: 'loop_done', state: 'done' });
+  await waitFor(() => said('brk loop finished').length > 0, 30_000, 'the later notice');
+  assert.equal(mine().length, 1, JSON.stringify(mine()));
 });

@@ -16,15 +16,18 @@ import {
   type LoopState,
   type Outcome,
 } from './loopState.js';
+import { limitPark } from './limitPark.js';
 import { noteWorkcell, stillOwned } from './ownerLock.js';
 import { parsePrd, setBox } from './prd.js';
 
 export interface RunnerOptions {
   pollMs?: number;
   now?: () => Date;
-  /** Called when the breaker opens (the daemon's notifier, or a line in runner.log). */
-  notify?: (title: string, body: string) => void | Promise<void>;
+  /** Called when the breaker opens, with why (runnerNotice.ts hands it to the daemon's notifiers). */
+  notify?: (detail: string, s: LoopState) => void | Promise<void>;
   sleep?: (ms: number) => Promise<void>;
+  /** [0,1) for the reset's jitter (recovery/plan.ts dueOf); injected in tests. */
+  rand?: () => number;
 }
 
 // Status polls while an iteration runs: short, so the loop adds little to each iteration's time
@@ -38,6 +41,7 @@ export class LoopRunner {
   private readonly now: () => Date;
   private readonly pollMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly rand: () => number;
 
   constructor(
     private readonly engine: Engine,
@@ -47,6 +51,7 @@ export class LoopRunner {
     this.now = o.now ?? (() => new Date());
     this.pollMs = o.pollMs ?? POLL_MS;
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.rand = o.rand ?? Math.random;
   }
 
   /** Runs until the loop is done, stopped, out of iterations, or its breaker opens. */
@@ -176,21 +181,21 @@ export class LoopRunner {
     return this.conclude(s, verdict, ended, change.files, change.commits, notes, judged.verify);
   }
 
-  /** A usage limit: no iteration and no retry consumed; the same item again after the reset. */
+  /** A usage limit: no iteration and no retry consumed; the same item again when the recovery
+   * playbook says the limit has reset (limitPark.ts). */
   private async limitWait(s: LoopState, ended: Ended): Promise<LoopState> {
-    const resetAt = ended.status.resetAt ? Date.parse(ended.status.resetAt) : NaN;
-    const waitMs = Number.isFinite(resetAt)
-      ? Math.max(0, resetAt - this.now().getTime())
-      : LOOP_DEFAULTS.limitWaitMs;
+    const now = this.now().getTime();
+    const park = await limitPark(this.engine.dir, ended.status, now, this.rand());
     await this.files.event('usage_limit_wait', {
       workcell: s.current!.workcell,
-      waitMs,
+      waitMs: park.until - now,
       resetAt: ended.status.resetAt,
+      why: park.why,
     });
     s.current = null;
     s.waits += 1;
     await this.save(s);
-    await this.sleep(waitMs);
+    await this.sleep(park.until - now);
     return s;
   }
 
@@ -250,10 +255,7 @@ export class LoopRunner {
     await noteWorkcell(this.engine.dir, 'loop', s.name, null);
     if (s.breaker.open) {
       await this.files.event('breaker_open', { reason: s.breaker.reason });
-      await this.o.notify?.(
-        `loop ${s.name}: circuit breaker open`,
-        `${s.breaker.reason}. Fix the cause, then: workcell loop --resume ${s.name}`,
-      );
+      await this.o.notify?.(s.breaker.reason ?? 'circuit breaker open', s);
     }
     return s;
   }

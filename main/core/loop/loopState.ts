@@ -29,8 +29,6 @@ export const LOOP_DEFAULTS = {
   breaker: { noProgress: 3, sameError: 5 },
   // An iteration's agent gets this long before it is killed (timed_out).
   timeoutMs: 60 * 60_000,
-  // A usage-limit wait with no reset time known waits this long before the item is tried again.
-  limitWaitMs: 5 * 60_000,
   // Parallel loops: at least this long between two agents' starts (vendors rate-limit bursts).
   staggerMs: 10_000,
 } as const;
@@ -118,6 +116,8 @@ export interface LoopState extends LoopDefinition {
   base?: { branch: string; head: string };
   /** Parallel loops: the iterations in flight, by item (a resume adopts them). */
   inflight?: Record<string, Inflight>;
+  /** Parallel loops: items waiting out a usage limit (ISO time they may start again), by item. */
+  parked?: Record<string, string>;
 }
 
 export interface LoopControl {

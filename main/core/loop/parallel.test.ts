@@ -1,60 +1,26 @@
 // --parallel: 4 items with K=2 in real git worktrees, staggered starts, merges one at a time, one conflict kept.
-import { test, beforeEach, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine } from '../engine.js';
-import { Tmux } from '../tmux.js';
-import {
-  FAKE_LOOP_AGENT,
-  leakedProcesses,
-  makeHome,
-  makePrdRepo,
-  type TestHome,
-} from '../testing/fixture.js';
-import { LoopFiles, newLoopState } from './loopState.js';
-import { acquireOwner, releaseOwner } from './ownerLock.js';
-import { ParallelRunner } from './parallel.js';
+import { makePrdRepo, waitFor } from '../testing/fixture.js';
+import { Transitions } from '../transition.js';
+import type { LoopFiles } from './loopState.js';
+import { loopEvents, runLoopHere, useRunnerHarness } from './testing/runnerHarness.js';
 
-let home: TestHome;
-
-beforeEach(() => {
-  home = makeHome('wcp-');
-});
-afterEach(async () => {
-  home.cleanup();
-  assert.deepEqual(await leakedProcesses(home), [], 'processes left behind');
-});
+const h = useRunnerHarness('wcp-');
 
 test('4 items, K=2: worktrees per item, staggered, clean merges, the one conflict kept with its branch', async () => {
   const items = ['a1 first', 'b second', 'c third', 'a1 fourth'];
-  const repo = makePrdRepo(home.dir.root, items);
-  const engine = new Engine(home.dir, new Tmux(home.dir.socket, home.dir.tmuxConf));
-  const files = new LoopFiles(home.dir, 'par');
-  const s = newLoopState(
-    {
-      name: 'par',
-      repo,
-      agent: 'command',
-      args: [process.execPath, FAKE_LOOP_AGENT, '--work-own', '--tick'],
-      prd: join(repo, 'PRD.md'),
-      verify: 'ls *.txt',
-      max: 10,
-      retryCap: 1,
-      timeoutMs: 60_000,
-      headless: false,
-    },
-    new Date(),
-  );
-  s.parallel = 2;
-  await mkdir(files.root, { recursive: true });
-  await files.writeState(s);
-  assert.ok((await acquireOwner(home.dir, 'loop', 'par')).ok);
+  const repo = makePrdRepo(h.home.dir.root, items);
   const STAGGER = 600;
-  const end = await new ParallelRunner(engine, files, { k: 2, staggerMs: STAGGER, pollMs: 50 }).run();
-  releaseOwner(home.dir, 'loop', 'par');
+  const { s: end } = await runLoopHere(h, repo, ['--work-own', '--tick'], {
+    name: 'par',
+    verify: 'ls *.txt',
+    retryCap: 1,
+    parallel: { k: 2, staggerMs: STAGGER },
+  });
 
   const byItem = new Map(end.iterations.map((i) => [i.itemText, i]));
   assert.equal(
@@ -100,4 +66,53 @@ test('4 items, K=2: worktrees per item, staggered, clean merges, the one conflic
     assert.ok(starts[i]! - starts[i - 1]! >= STAGGER - 50, `gap ${starts[i]! - starts[i - 1]!} ms`);
   const spans = end.iterations.map((i) => [Date.parse(i.startedAt), Date.parse(i.endedAt)] as const);
   for (const [t] of spans) assert.ok(spans.filter(([b, e]) => b <= t && t < e).length <= 2);
+});
+
+test('a usage limit in a parallel loop parks that item (no iteration, no retry), the others go on, and it is tried after the reset', async () => {
+  const repo = makePrdRepo(h.home.dir.root, ['a one', 'b two', 'c three']);
+  const mark = join(h.home.dir.root, 'limited');
+  let files: LoopFiles | undefined;
+  const run = runLoopHere(h, repo, ['--limited-once', 'b two', mark, '--work-own', '--tick'], {
+    name: 'pl',
+    retryCap: 1, // a consumed retry would skip b: the park must not consume one
+    parallel: { k: 2, staggerMs: 0, rand: () => 0 },
+    started: (f) => (files = f),
+  });
+  // b's agent is up and waiting: mark its workcell rate_limited with a reset 15 s ahead (what the
+  // supervisor records from a vendor's limit screen), then let the agent exit on it.
+  await waitFor(() => existsSync(mark), 60_000, "b's agent to start");
+  const st = (await files!.readState())!;
+  const limited = st.inflight!['b two']!.workcell;
+  // Far enough ahead that a and c finish meanwhile on a loaded machine (an iteration is ~5 s there).
+  const resetAt = new Date(Date.now() + 15_000).toISOString();
+  const t = await new Transitions(h.engine.store).transition(limited, {
+    to: 'rate_limited',
+    evidence: { source: 'pane', detail: 'test: usage limit reached', at: new Date().toISOString() },
+    patch: { reason: 'rate_limited', resetAt },
+  });
+  assert.ok(t.applied);
+  writeFileSync(`${mark}.go`, '');
+  const { s: end } = await run;
+
+  assert.equal(end.status, 'done', end.statusReason ?? '');
+  assert.equal(end.iteration, 3, 'the limited attempt consumed no iteration');
+  assert.deepEqual(
+    Object.values(end.items)
+      .map((i) => `${i.text}: ${i.outcome} after ${i.attempts}`)
+      .sort(),
+    ['a one', 'b two', 'c three'].map((t) => `${t}: succeeded_unverified after 1`),
+  );
+  const wait = loopEvents(files!).find((e) => e.type === 'usage_limit_wait')!;
+  assert.equal(wait.item, 'b two');
+  assert.equal(wait.resetAt, resetAt);
+  // b ran again only after the reset (the recovery rule: reset + jitter, jitter 0 here), under new
+  // names, while c was not held up by b's wait.
+  const b = end.iterations.find((i) => i.itemText === 'b two')!;
+  assert.notEqual(b.workcell, limited);
+  assert.match(b.workcell, /w1$/);
+  assert.ok(Date.parse(b.startedAt) >= Date.parse(resetAt), `${b.startedAt} before ${resetAt}`);
+  const c = end.iterations.find((i) => i.itemText === 'c three')!;
+  assert.ok(Date.parse(c.startedAt) < Date.parse(b.startedAt), 'c started while b waited');
+  assert.equal(end.parked?.['b two'], undefined);
+  for (const f of ['a.txt', 'b.txt', 'c.txt']) assert.ok(existsSync(join(repo, f)), f);
 });

@@ -10,7 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { writeTextAtomic } from '../fsutil.js';
 import type { Engine } from '../engine.js';
 import { git, headOf, snapshotTree } from './evidence.js';
-import { buildBrief, gather, judge, repoRules, waitForEnd } from './iteration.js';
+import { buildBrief, gather, judge, repoRules, waitForEnd, type Ended } from './iteration.js';
+import { limitPark } from './limitPark.js';
 import {
   LOOP_DEFAULTS,
   isSuccess,
@@ -37,9 +38,15 @@ export interface ParallelOptions {
   k: number;
   staggerMs: number;
   pollMs: number;
+  /** [0,1) for a usage limit's reset jitter (recovery/plan.ts dueOf); injected in tests. */
+  rand?: () => number;
 }
 
 type Verdict = { outcome: Outcome; reason: string | null };
+
+// While items are parked on a usage limit and nothing runs, the control file (a stop) is looked at
+// this often.
+const PARK_POLL_MS = 1_000;
 
 export class ParallelRunner {
   private chain: Promise<unknown> = Promise.resolve(); // merges and state writes, one at a time
@@ -82,22 +89,41 @@ export class ParallelRunner {
         );
         continue;
       }
-      if (running.size === 0) break;
-      await Promise.race(running.values());
+      // Items waiting out a usage limit: wake when the first may start again (or a stop is asked).
+      const parkedDue = control.stop || s.breaker.open || reserved >= s.max ? null : this.firstParked(s);
+      if (running.size === 0 && parkedDue === null) break;
+      const waits: Promise<unknown>[] = [...running.values()];
+      if (parkedDue !== null)
+        waits.push(
+          new Promise((r) => setTimeout(r, Math.min(PARK_POLL_MS, Math.max(0, parkedDue - Date.now())))),
+        );
+      await Promise.race(waits);
     }
     await this.chain;
+    const left = (await this.files.readControl()) ?? {};
     const status = s.breaker.open
       ? 'breaker_open'
       : s.iteration >= s.max
         ? 'max_reached'
-        : (await this.nextItem(s, running)) === null
+        : (await this.nextItem(s, running)) === null && this.firstParked(s) === null
           ? 'done'
           : 'stopped';
     s.status = status;
-    s.statusReason = status === 'breaker_open' ? s.breaker.reason : null;
+    s.statusReason =
+      status === 'breaker_open'
+        ? s.breaker.reason
+        : status === 'stopped' && left.stop
+          ? 'stopped by the user'
+          : null;
     await this.serial(() => this.files.writeState(s));
     await this.files.event(`loop_${status}`, {});
     return s;
+  }
+
+  /** The earliest time a parked item may start again (ms), or null when none is parked. */
+  private firstParked(s: LoopState): number | null {
+    const times = Object.values(s.parked ?? {}).map((t) => Date.parse(t));
+    return times.length ? Math.min(...times) : null;
   }
 
   private async base(repo: string): Promise<{ branch: string; head: string }> {
@@ -110,6 +136,8 @@ export class ParallelRunner {
       if (it.done || running.has(it.text)) continue;
       const st = s.items[it.text];
       if (st && (isSuccess(st.outcome) || st.outcome === 'skipped' || st.attempts >= s.retryCap)) continue;
+      const parked = s.parked?.[it.text];
+      if (parked && Date.parse(parked) > Date.now()) continue;
       return it.text;
     }
     return null;
@@ -120,16 +148,15 @@ export class ParallelRunner {
     const item = parsePrd(await readFile(s.prd, 'utf8')).find((i) => i.text === itemText)!;
     const slug = itemSlug(item);
     const attempt = s.items[itemText]?.attempts ?? 0;
-    const branch = `workcell/${s.name}/${slug}${attempt ? `-${attempt + 1}` : ''}`;
-    const worktree = join(
-      this.engine.dir.root,
-      'worktrees',
-      s.name,
-      `${slug}${attempt ? `-${attempt + 1}` : ''}`,
-    );
+    // After a usage-limit wait the item starts afresh under new names: the interrupted attempt's
+    // worktree and branch are kept (its partial work is the user's to look at or remove with gc).
+    const tag = `${attempt ? `-${attempt + 1}` : ''}${s.waits ? `-w${s.waits}` : ''}`;
+    const branch = `workcell/${s.name}/${slug}${tag}`;
+    const worktree = join(this.engine.dir.root, 'worktrees', s.name, `${slug}${tag}`);
     await mkdir(join(this.engine.dir.root, 'worktrees', s.name), { recursive: true, mode: 0o700 });
     const add = await git(s.repo, ['worktree', 'add', '-q', '-b', branch, worktree, s.base!.head]);
-    const workcell = `${s.name}-${n}`;
+    const workcell = s.waits ? `${s.name}-${n}w${s.waits}` : `${s.name}-${n}`;
+    if (s.parked) delete s.parked[itemText];
     const f: Inflight = {
       n,
       itemText,
@@ -200,6 +227,7 @@ export class ParallelRunner {
       ({ files, commits } = g.change);
       verify = g.judged.verify;
       const j = judge(g.judged);
+      if (ended.sawLimit && !isSuccess(j.outcome) && j.outcome !== 'cancelled') return this.park(s, f, ended);
       v = j;
       if (j.untick) {
         const t = await readFile(view.prd, 'utf8');
@@ -220,6 +248,28 @@ export class ParallelRunner {
       outcome: v.outcome,
       reason: v.reason,
       branch: f.branch,
+    });
+  }
+
+  /** A usage limit ended this item's attempt: it waits (no iteration, no retry consumed) until the
+   * recovery playbook's time for the reset, while the other items go on. */
+  private async park(s: LoopState, f: Inflight, ended: Ended): Promise<void> {
+    const now = Date.now();
+    const p = await limitPark(this.engine.dir, ended.status, now, (this.o.rand ?? Math.random)());
+    await this.serial(async () => {
+      delete s.inflight![f.itemText];
+      (s.parked ??= {})[f.itemText] = new Date(p.until).toISOString();
+      s.waits += 1;
+      await this.files.writeState(s);
+    });
+    releaseOwner(this.engine.dir, 'worktree', worktreeKey(f.worktree));
+    await this.files.event('usage_limit_wait', {
+      item: f.itemText,
+      workcell: f.workcell,
+      waitMs: p.until - now,
+      resetAt: ended.status.resetAt,
+      why: p.why,
+      kept: { worktree: f.worktree, branch: f.branch },
     });
   }
 

@@ -1,6 +1,7 @@
 // The words of a notification: which workcell and what happened in plain words, where it works and how
 // long it ran, the question or the error (meaningful lines only), reset times in the user's zone, and
 // the next step that works for its state. Pure, so every channel says the same thing and the table test pins it down.
+import { RUNNER_NOTICES } from '../../common/runnerNotice.js';
 import {
   STALE,
   isTurnEnd,
@@ -96,6 +97,8 @@ export function headline(change: StateChange): string {
   if (isTurnEnd(change)) return TURN_TEXT[verifyOutcome(change)];
   if (exitedLoggedOut(change)) return 'lost its login and exited';
   if (change.reason === STALE) return 'has been running longer than its stale threshold';
+  const runner = RUNNER_NOTICES[change.reason ?? ''];
+  if (runner) return runner.headline;
   switch (change.state) {
     case 'starting':
       return 'is starting';
@@ -150,6 +153,8 @@ const live = (change: StateChange): boolean => !isEnded(change.state) && change.
 /** The command that works for this state: attach only while the agent lives, resume once it ended. */
 function nextStep(change: StateChange): { line: string; command: string } {
   const n = change.name;
+  const runner = RUNNER_NOTICES[change.reason ?? ''];
+  if (runner) return { line: runner.line(n), command: runner.command(n) };
   if (change.state === 'orphaned')
     return { line: `End its processes: workcell kill ${n}`, command: `workcell kill ${n}` };
   if (exitedLoggedOut(change))

@@ -10,9 +10,10 @@ import type { ControlDir } from '../paths.js';
 import { err, ok, type Result } from '../result.js';
 import { git } from '../loop/evidence.js';
 import { spawnHeldRunner } from '../loop/loopClient.js';
-import { acquireOwner, describeOwner, releaseOwner } from '../loop/ownerLock.js';
+import { acquireOwner, describeOwner, ownerAlive, readOwner, releaseOwner } from '../loop/ownerLock.js';
+import { LoopFiles } from '../loop/loopState.js';
 import { formatErrors, parsePipeline, type PipelineDef } from './definition.js';
-import { PipelineFiles, newStageState, type PipelineState } from './pipelineState.js';
+import { PipelineFiles, newStageState, type PipelineState, type PipelineStatus } from './pipelineState.js';
 
 const PIPELINE_MAIN = fileURLToPath(new URL('./pipelineMain.js', import.meta.url));
 // Stage loops are named PIPELINE-STAGE-rN and their workcells add -N: loop names stop at 40.
@@ -119,9 +120,40 @@ async function resume(
     );
   s.status = 'running';
   s.statusReason = null;
+  await files.writeControl({ stop: false });
   await files.writeState(s);
   await files.event('pipeline_resumed', {});
   return started(dir, files, s);
+}
+
+/** `workcell pipeline stop NAME`: the running stage's loop is stopped (its iteration in flight killed
+ * and recorded as cancelled), the stage and the pipeline end `stopped`, and no later stage starts.
+ * The pipeline's own stop is written first, then the recorded stage loop's: the runner checks the
+ * pipeline's after recording a new stage loop, so a stop racing a stage start is seen by one side.
+ * With no live runner, a pipeline still marked running (its runner died) is marked stopped here. */
+export async function stopPipeline(
+  dir: ControlDir,
+  name: string,
+): Promise<Result<{ running: boolean; status: PipelineStatus; stage: string | null }>> {
+  const files = new PipelineFiles(dir, name);
+  if (!(await files.readState())) return err('NOT_FOUND', `no pipeline named ${name}`);
+  await files.writeControl({ stop: true });
+  const s = (await files.readState())!;
+  const stage = s.stages.find((st) => st.status === 'running' && st.loop) ?? null;
+  const owner = readOwner(dir, 'pipeline', name);
+  const live = owner !== null && ownerAlive(owner);
+  if (stage && live) {
+    const lf = new LoopFiles(dir, stage.loop!);
+    await lf.writeControl({ ...((await lf.readControl()) ?? {}), stop: true });
+  }
+  if (!live && s.status === 'running') {
+    s.status = 'stopped';
+    s.statusReason = 'stopped by the user (no runner was running)';
+    s.updatedAt = new Date().toISOString();
+    await files.writeState(s);
+    await files.event('pipeline_stopped', { reason: s.statusReason });
+  }
+  return ok({ running: live, status: s.status, stage: stage?.name ?? null });
 }
 
 async function started(

@@ -12,14 +12,14 @@ import { exists, writeTextAtomic } from '../fsutil.js';
 import { LOOP_DEFAULTS, LoopFiles, isSuccess, newLoopState, type LoopState } from '../loop/loopState.js';
 import { LoopRunner } from '../loop/loopRunner.js';
 import { acquireOwner, describeOwner, noteWorkcell, releaseOwner, stillOwned } from '../loop/ownerLock.js';
-import type { NoticeSender } from '../loop/notifyUser.js';
+import type { NoticeSender } from '../loop/runnerNotice.js';
 import { splitInput, type StageDef } from './definition.js';
 import type { PipelineFiles, PipelineState, StageState } from './pipelineState.js';
 
 export interface PipelineRunnerOptions {
   now?: () => Date;
   pollMs?: number;
-  /** The user hears of a stage's breaker opening and of the pipeline's end through this. */
+  /** The user hears of the pipeline's end (done or failed) through this. */
   notice?: NoticeSender;
 }
 
@@ -50,6 +50,8 @@ export class PipelineRunner {
         await this.files.event('lock_lost', { detail: 'another runner took this pipeline over (--force)' });
         return s;
       }
+      if ((await this.files.readControl())?.stop && s.stages[i]!.status !== 'running')
+        return this.settle(s, 'stopped', `stopped by the user before stage ${this.stages[i]!.name}`);
       const def = this.stages[i]!;
       const st = s.stages[i]!;
       const inputs = await this.inputs(s, def);
@@ -90,10 +92,17 @@ export class PipelineRunner {
     inputs: Input[],
     hash: string,
   ): Promise<boolean> {
+    // A stage recorded as running whose loop exists was in flight when a runner died: its loop is
+    // adopted (an iteration in flight included). If that loop already ended (the runner died between
+    // the loop's end and the stage's verdict), it is judged as it ended, never run again.
     const inFlight = st.status === 'running' && st.loop && st.inputHash === hash ? st.loop : null;
-    const adopt = inFlight
-      ? (await new LoopFiles(this.engine.dir, inFlight).readState())?.status === 'running'
-      : false;
+    const prior = inFlight ? await new LoopFiles(this.engine.dir, inFlight).readState() : null;
+    if (prior && prior.status !== 'running') {
+      await this.files.event('stage_adopted', { stage: def.name, loop: inFlight, loopStatus: prior.status });
+      await this.judgeStage(s, def, st, prior);
+      return true;
+    }
+    const adopt = prior !== null;
     if (!adopt) {
       st.runs += 1;
       st.loop = st.runs === 1 ? `${s.name}-${def.name}` : `${s.name}-${def.name}-r${st.runs}`;
@@ -109,6 +118,9 @@ export class PipelineRunner {
     });
     await this.save(s);
     await this.files.event('stage_started', { stage: def.name, loop, adopted: adopt, run: st.runs });
+    // A `pipeline stop` that came before this stage's loop was recorded: pass it on to that loop (the
+    // CLI writes the pipeline's stop first and then the recorded loop's, so one of the two sees it).
+    if ((await this.files.readControl())?.stop) await this.stopLoop(loop);
     await noteWorkcell(this.engine.dir, 'pipeline', s.name, loop);
     const lock = await acquireOwner(this.engine.dir, 'loop', loop, { worktree: s.repo });
     if (!lock.ok) {
@@ -121,19 +133,8 @@ export class PipelineRunner {
     }
     let end: LoopState;
     try {
+      // A stage's breaker opening is told once, as the pipeline's failure (settle), not twice.
       end = await new LoopRunner(this.engine, new LoopFiles(this.engine.dir, loop), {
-        // LoopRunner calls this only when the stage loop's breaker opens.
-        notify: (title, body) =>
-          this.o.notice?.({
-            name: s.name,
-            state: 'failed',
-            reason: 'loop_breaker_open',
-            title: `pipeline ${s.name}, ${title}`,
-            body,
-            next: `workcell pipeline status ${s.name}`,
-            id: `pipeline:${s.name}:${loop}:breaker`,
-            at: this.now(),
-          }),
         pollMs: this.o.pollMs,
         now: this.o.now,
       }).run();
@@ -143,6 +144,11 @@ export class PipelineRunner {
     if (!stillOwned(this.engine.dir, 'pipeline', s.name)) return false;
     await this.judgeStage(s, def, st, end);
     return true;
+  }
+
+  private async stopLoop(loop: string): Promise<void> {
+    const lf = new LoopFiles(this.engine.dir, loop);
+    await lf.writeControl({ ...((await lf.readControl()) ?? {}), stop: true });
   }
 
   private async createLoop(s: PipelineState, def: StageDef, loop: string, inputs: Input[]): Promise<void> {
@@ -223,14 +229,11 @@ export class PipelineRunner {
         name: s.name,
         state: status === 'done' ? 'done' : 'failed',
         reason: `pipeline_${status}`,
-        title: `pipeline ${s.name} ${status === 'done' ? 'finished' : 'failed'}`,
-        body:
-          status === 'done'
-            ? `${reason}.`
-            : `${reason}. Fix the cause, then: workcell pipeline run --resume --name ${s.name}`,
-        next: `workcell pipeline status ${s.name}`,
+        detail: reason,
         id: `pipeline:${s.name}:${status}:${s.updatedAt}`,
-        at: this.now(),
+        at: this.now().toISOString(),
+        repo: s.repo,
+        startedAt: s.createdAt,
       });
     return s;
   }

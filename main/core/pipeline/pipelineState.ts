@@ -1,9 +1,10 @@
 // A pipeline's run dir, pipelines/<name>/: pipeline.yaml (the definition frozen when the run began;
-// a resume reads this copy, never the user's file), state.json (written by the runner, or by the CLI
+// a resume reads this copy, never the user's file), control.json (a stop request), state.json (written by the runner, or by the CLI
 // before a runner exists), events.jsonl, runner.log, and stages/<stage>/handoff.md (the agent's notes
 // of the iteration that closed the stage: what later stages take as that stage's handoff).
 import { join } from 'node:path';
 import { appendLine, readJson, writeJsonAtomic } from '../fsutil.js';
+import type { LoopControl } from '../loop/loopState.js';
 import type { ControlDir } from '../paths.js';
 
 export type StageStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'stopped';
@@ -54,6 +55,16 @@ export class PipelineFiles {
   }
   get events(): string {
     return join(this.root, 'events.jsonl');
+  }
+  /** Written only by the CLI (`pipeline stop`, cleared by a resume); read by the runner. */
+  get control(): string {
+    return join(this.root, 'control.json');
+  }
+  readControl(): Promise<Pick<LoopControl, 'stop'> | null> {
+    return readJson<Pick<LoopControl, 'stop'>>(this.control);
+  }
+  writeControl(c: Pick<LoopControl, 'stop'>): Promise<void> {
+    return writeJsonAtomic(this.control, c);
   }
   get log(): string {
     return join(this.root, 'runner.log');

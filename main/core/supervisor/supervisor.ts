@@ -30,6 +30,7 @@ import type { Clock } from '../../common/lifecycle.js';
 import { Recoverer } from '../recovery/recoverer.js';
 import { StaleWatch } from '../housekeeping/stale.js';
 import { trace } from '../trace.js';
+import { RunnerNoticeWatch } from '../loop/runnerNotice.js';
 
 export type { SupervisorChange } from './changeReporter.js';
 
@@ -99,6 +100,8 @@ export class Supervisor {
   /** Checkpoints and vendor session records, fed by every reconcile (continuity/keeper.ts). */
   private readonly keeper: ContinuityKeeper;
   private readonly stale: StaleWatch;
+  /** Loop and pipeline runners' notices (runner-notices/), handed to the dispatcher on each reconcile. */
+  private readonly runnerNotices: RunnerNoticeWatch;
   /** The recovery playbook (issue 11): parks limited workcells, resumes them, holds lost logins. */
   readonly recovery: Recoverer | null;
 
@@ -150,6 +153,7 @@ export class Supervisor {
       () => this.settings.thresholds,
       (c) => void this.dispatcher.notify(c),
     );
+    this.runnerNotices = new RunnerNoticeWatch(dir, (c) => this.dispatcher.notify(c));
     this.reporter = new ChangeReporter({
       capture: (names, lines) => this.server.capture(names, lines),
       seen: new SeenLedger(dir),
@@ -450,6 +454,7 @@ export class Supervisor {
     await Promise.all([this.stale.observe(out, now), this.stale.observeLoops(now)]).catch((e: Error) =>
       this.log(`stale check: ${e.message}`),
     );
+    await this.runnerNotices.observe().catch((e: Error) => this.log(`runner notices: ${e.message}`));
     this.scheduleDue(now);
     trace(this.log, 'reconcile', 'done');
     const key = JSON.stringify(out);

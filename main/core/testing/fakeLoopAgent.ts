@@ -8,8 +8,11 @@
 //   --sleep MS      sleeps
 //   --exit CODE     exits with CODE at the end
 //   --brief-to FILE copies the brief it got to FILE (to check what a brief carries)
+//   --limited-once ITEM FILE  on item ITEM, the first time (FILE absent): creates FILE, waits for
+//                   FILE.go, exits 1 (a test marks the workcell rate_limited meanwhile, as the
+//                   supervisor would on a vendor's usage-limit screen); later times: does nothing
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const argv = process.argv.slice(2);
@@ -61,6 +64,15 @@ for (let i = 0; i < argv.length; i++) {
       code = Number(v);
       i++;
       break;
+    case '--limited-once': {
+      const file = argv[i + 2] ?? '';
+      i += 2;
+      if (item !== v || existsSync(file)) break;
+      writeFileSync(file, '');
+      while (!existsSync(`${file}.go`)) await sleep(50);
+      process.exit(1);
+      break; // unreachable: the linter does not know process.exit never returns
+    }
     case '--brief-to':
       copyFileSync(process.env.WORKCELL_BRIEF!, v);
       i++;
