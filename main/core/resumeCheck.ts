@@ -76,8 +76,16 @@ export async function confirmResume(
       (await transcriptSize(rec.transcript)) > rec.transcriptSize
     )
       return done({ verdict: 'confirmed', detail: `new lines in the same transcript ${rec.transcript}` });
-    const screen = await tmux.capture(name, { lines: 40 });
-    const dialog = screen.ok ? screen.value.split('\n').find((l) => BLOCKING_DIALOG.test(l)) : undefined;
+    // The whole history of the new pane (this pass's only): a reopened conversation may redraw more
+    // than a screenful, its first prompt scrolled up. A dialog counts only in the last 40 lines.
+    const screen = await tmux.capture(name, { dead: true });
+    const dialog = screen.ok
+      ? screen.value
+          .replace(/\n+$/, '')
+          .split('\n')
+          .slice(-40)
+          .find((l) => BLOCKING_DIALOG.test(l))
+      : undefined;
     if (dialog) {
       const at = new Date().toISOString();
       await transitions.transition(name, {

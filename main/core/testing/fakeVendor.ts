@@ -5,7 +5,7 @@
 // stdin lines (interactive): `/clear` switches session (SessionEnd, then SessionStart source clear),
 // `bash CMD` records a tool call, `exit` ends with 0, anything else is a turn appended to the transcript.
 // The launch prompt is the first turn; a resumed session redraws its earlier turns (`> text`) as the real
-// TUIs do. FAKE_QUIET_RESUME=1: a resume fires no hook and writes nothing (only the screen shows it).
+// TUIs do, above its session line (which stays on a small pane's screen). FAKE_QUIET_RESUME=1: a resume fires no hook and writes nothing (only the screen shows it).
 // FAKE_DIALOG=1 (every start) or =resume (a resume only) prints Claude's resume-from-summary dialog.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -108,14 +108,14 @@ if (!quiet) {
   write(id, { type: 'start', source, model: flag('--model') ?? null });
   hook('SessionStart', { session_id: id, source });
 }
-process.stdout.write(`fake-${vendor} session ${id} source ${source} model ${flag('--model') ?? 'default'}\n`);
 const prompt = source === 'resume' ? null : promptOf([vendor, ...args]);
-if (prompt) write(id, { type: 'user', text: prompt });
 if (source === 'resume' && vendor !== 'opencode')
   for (const l of readFileSync(transcriptOf(id), 'utf8').split('\n')) {
     const turn = l ? (JSON.parse(l) as { type?: string; text?: string }) : {};
     if (turn.type === 'user') process.stdout.write(`${turn.text!.replace(/^/gm, '> ')}\n`);
   }
+process.stdout.write(`fake-${vendor} session ${id} source ${source} model ${flag('--model') ?? 'default'}\n`);
+if (prompt) write(id, { type: 'user', text: prompt });
 if (process.env.FAKE_DIALOG === '1' || (process.env.FAKE_DIALOG === 'resume' && source === 'resume'))
   process.stdout.write('Resume from summary (recommended) or resume full session?\n');
 if (has('-p') || has('--prompt') || args.some((a) => a.startsWith('--prompt='))) process.exit(0);
