@@ -37,7 +37,7 @@ test('a --headless workcell resumes headless: the vendor non-interactive resume,
       ['claude', '-p', '--resume', 'abc', '--', prompt],
     ],
     [
-      headless('codex', ['codex', 'exec', '--full-auto', '--', 'x']),
+      headless('codex', ['codex', 'exec', '-s', 'workspace-write', '--', 'x']),
       'id1',
       ['codex', 'exec', 'resume', '-c', 'sandbox_mode="workspace-write"', 'id1', prompt],
     ],
@@ -47,12 +47,17 @@ test('a --headless workcell resumes headless: the vendor non-interactive resume,
     // headless launch again.
     [headless('claude', ['claude', '-p', '--', 'x']), null, ['claude', '-p', '--', 'x']],
     [
-      headless('codex', ['codex', 'exec', '--full-auto', '--', 'x']),
+      headless('codex', ['codex', 'exec', '-s', 'workspace-write', '--', 'x']),
       null,
-      ['codex', 'exec', '--full-auto', '--', 'x'],
+      ['codex', 'exec', '-s', 'workspace-write', '--', 'x'],
     ],
     [headless('aider', ['aider', '--message', 'x']), null, ['aider', '--message', 'x']],
-    [headless('opencode', ['opencode', 'run', '--', 'x']), 's1', ['opencode', 'run', '--', 'x']],
+    [
+      headless('opencode', ['opencode', 'run', '--', 'x']),
+      's1',
+      ['opencode', 'run', '--session', 's1', '--', prompt],
+    ],
+    [headless('opencode', ['opencode', 'run', '--', 'x']), null, ['opencode', 'run', '--', 'x']],
   ];
   for (const [s, id, expected] of cases) {
     const { argv, how } = resumeArgv(s, id, [], runDir);

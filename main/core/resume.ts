@@ -12,8 +12,11 @@ import { prepareHooks, readHookEvents } from './agents/hooks.js';
 import { captureSessionId, transcriptSize, vendorTranscript, type VendorEnv } from './agents/sessionStore.js';
 import { followSession, newSessionId } from './agents/sessionIds.js';
 import { appendJournal } from './continuity/journal.js';
+import { loadRules } from './continuity/repoRules.js';
 import { resumeBrief } from './continuity/resumeBrief.js';
-import { exists, writeJsonAtomic } from './fsutil.js';
+import { promptOf, screenMarks } from './continuity/screenMarks.js';
+import { runSetup } from './continuity/setupCommands.js';
+import { exists, readJson, writeJsonAtomic } from './fsutil.js';
 import { gitHead } from './git.js';
 import { ensureHome } from './home.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
@@ -64,6 +67,8 @@ export interface ResumeOptions {
    * sessions. Default: this process's environment, which the tmux server the pass runs under has. */
   env?: VendorEnv;
   now?: () => Date;
+  /** How long one SUPERVISOR.md setup command may run (default continuity/setupCommands.ts). */
+  setupTimeoutMs?: number;
 }
 
 /** The message a headless pass resumes with. It starts with a letter, so no CLI reads it as an option. */
@@ -239,9 +244,24 @@ export async function resumeWorkcell(
   const headAtStart = gitHead(s.repo);
   const home = await ensureHome(dir);
   if (!home.ok) return home;
+  const runDir = dir.runDir(w.name);
+  // SUPERVISOR.md as it is now (a new pass takes the repo's current rules): its setup commands run
+  // before anything of the last pass is moved, so a failure leaves the workcell as it was.
+  const rules = await loadRules(s.repo);
+  if (!rules.ok) return rules;
+  if (rules.value?.setup.length) {
+    const setup = await runSetup(runDir, s.repo, rules.value.setup, s.pass + 1, {
+      ...(o.setupTimeoutMs ? { timeoutMs: o.setupTimeoutMs } : {}),
+    });
+    await store.appendEvent(w.name, {
+      type: setup.ok ? 'setup-ran' : 'setup-failed',
+      pass: s.pass + 1,
+      detail: setup.ok ? `${setup.value.ran} command(s), output in ${setup.value.log}` : setup.error.message,
+    });
+    if (!setup.ok) return err(setup.error.code, `${w.name}: ${setup.error.message}`);
+  }
   if (w.pane) await tmux.killSession(w.name); // the dead pane of the last pass; gone already is fine
 
-  const runDir = dir.runDir(w.name);
   const hist = join(runDir, RUN_FILES.history, String(s.pass));
   try {
     await fs.mkdir(hist, { recursive: true, mode: 0o700 });
@@ -283,6 +303,12 @@ export async function resumeWorkcell(
     ({ argv, how } = resumeArgv(s, plan.sessionId, hooks.args, runDir));
   }
   const at = now().toISOString();
+  // The conversation's first prompt (this pass's, or carried from the resume that reopened it).
+  const earlier = await readJson<{ screenMarks?: string[] }>(join(runDir, RESUME_FILE)).catch(() => null);
+  const marks =
+    plan.kind === 'vendor'
+      ? [...new Set([...screenMarks(promptOf(s.argv)), ...(earlier?.screenMarks ?? [])])].slice(0, 6)
+      : [];
   const hookOffset = await fs.stat(join(runDir, RUN_FILES.hooks, 'events.jsonl')).then(
     (x) => x.size,
     () => 0,
@@ -295,6 +321,7 @@ export async function resumeWorkcell(
     transcript: plan.transcript,
     transcriptSize: plan.transcript ? await transcriptSize(plan.transcript) : -1,
     hookOffset,
+    screenMarks: marks,
     at,
   });
   const next: WorkcellStatus = {

@@ -1,6 +1,7 @@
 // Did the resume happen? A launch is not a resume: the vendor may have opened a new, blank session, or
 // stopped at a dialog. Evidence, best first: a SessionStart hook with source "resume" and the same id
-// (a new id is a mismatch), new lines in the same transcript, the conversation on screen. A blocking
+// (a new id is a mismatch), new lines in the same transcript, the conversation on screen (a line of
+// the task the conversation began with: continuity/screenMarks.ts). A blocking
 // dialog (Claude's "resume from summary" for a large session, a trust prompt) makes the pass
 // `waiting`, not `running`, with the dialog line as evidence.
 import { readFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { isEnded } from '../common/workcell.js';
 import { readHookEvents } from './agents/hooks.js';
 import { transcriptSize } from './agents/sessionStore.js';
+import { markOnScreen } from './continuity/screenMarks.js';
 import type { ControlDir } from './paths.js';
 import { RESUME_FILE, type ResumeKind } from './resume.js';
 import type { RunStore } from './runStore.js';
@@ -21,6 +23,8 @@ interface ResumeRecord {
   transcript: string | null;
   transcriptSize: number;
   hookOffset: number;
+  /** Lines of the conversation's first prompt: on screen, they say it was reopened. */
+  screenMarks?: string[];
 }
 
 export interface ResumeCheck {
@@ -72,8 +76,16 @@ export async function confirmResume(
       (await transcriptSize(rec.transcript)) > rec.transcriptSize
     )
       return done({ verdict: 'confirmed', detail: `new lines in the same transcript ${rec.transcript}` });
-    const screen = await tmux.capture(name, { lines: 40 });
-    const dialog = screen.ok ? screen.value.split('\n').find((l) => BLOCKING_DIALOG.test(l)) : undefined;
+    // The whole history of the new pane (this pass's only): a reopened conversation may redraw more
+    // than a screenful, its first prompt scrolled up. A dialog counts only in the last 40 lines.
+    const screen = await tmux.capture(name, { dead: true });
+    const dialog = screen.ok
+      ? screen.value
+          .replace(/\n+$/, '')
+          .split('\n')
+          .slice(-40)
+          .find((l) => BLOCKING_DIALOG.test(l))
+      : undefined;
     if (dialog) {
       const at = new Date().toISOString();
       await transitions.transition(name, {
@@ -90,6 +102,13 @@ export async function confirmResume(
         detail: `a dialog blocks the resume: ${dialog.trim().slice(0, 160)}`,
       });
     }
+    const mark =
+      rec.kind === 'vendor' && screen.ok ? markOnScreen(screen.value, rec.screenMarks ?? []) : null;
+    if (mark)
+      return done({
+        verdict: 'confirmed',
+        detail: `the resumed conversation is on screen ("${mark}")`,
+      });
     if (isEnded(s.state))
       return done({
         verdict: 'ended',
@@ -105,7 +124,7 @@ export async function confirmResume(
     if (Date.now() >= deadline)
       return done({
         verdict: 'unconfirmed',
-        detail: 'no SessionStart, no new transcript lines and no dialog seen yet',
+        detail: 'no SessionStart, no new transcript lines, no dialog and no earlier turn on screen yet',
       });
     await new Promise((r) => setTimeout(r, o.pollMs ?? 100));
   }

@@ -24,7 +24,7 @@ const cases: [AgentName, string[], string[]][] = [
   [
     'codex',
     ['codex', '-c', 'notify=["n"]', ...X, '--', T],
-    ['codex', 'exec', '-c', 'notify=["n"]', '--full-auto', ...X, '--', T],
+    ['codex', 'exec', '-c', 'notify=["n"]', '-s', 'workspace-write', ...X, '--', T],
   ],
   [
     'gemini',
@@ -49,7 +49,7 @@ for (const [agent, fresh, headless] of cases) {
   });
 }
 
-test('codex exec: a sandbox choice of the user replaces --full-auto', () => {
+test('codex exec: a sandbox choice of the user replaces -s workspace-write', () => {
   for (const extra of [['-s', 'read-only'], ['--sandbox=danger-full-access'], ['--yolo']]) {
     const argv = ADAPTERS.codex.launch(T, extra, { runDir: '/r', headless: true });
     assert.deepEqual(argv, ['codex', 'exec', ...extra, '--', T]);

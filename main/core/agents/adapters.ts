@@ -42,8 +42,9 @@ export function taskPrompt(brief: string, briefPath: string): string {
   return `Your task is described in ${briefPath}. Read that file first and follow it exactly, including its definition of done and the handoff note it asks for.`;
 }
 
-// codex exec without a sandbox flag runs read-only: the agent could not edit the repo. --full-auto is
-// codex's workspace-write sandbox with on-request approvals; a sandbox choice of the user's wins.
+// codex exec without a sandbox flag runs read-only: the agent could not edit the repo. `-s
+// workspace-write` lets it edit the repo (codex exec 0.169 has no --full-auto: "unexpected argument");
+// a sandbox choice of the user's wins.
 const CODEX_SANDBOX_FLAGS = [
   '--full-auto',
   '-s',
@@ -52,7 +53,7 @@ const CODEX_SANDBOX_FLAGS = [
   '--yolo',
 ];
 const codexSandbox = (extra: string[]): string[] =>
-  extra.some((a) => CODEX_SANDBOX_FLAGS.includes(a.split('=')[0]!)) ? [] : ['--full-auto'];
+  extra.some((a) => CODEX_SANDBOX_FLAGS.includes(a.split('=')[0]!)) ? [] : ['-s', 'workspace-write'];
 
 // Flags from --help of the real CLIs (claude-code 2.1.197, codex 0.169.0, gemini-cli 0.61.0,
 // copilot 1.0.102, opencode 1.18.33). Where the CLI parses `--flag=value` (yargs: gemini, opencode),
@@ -163,6 +164,8 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
         : ['opencode', ...extra, `--prompt=${prompt}`],
     resume: (id, extra) => ['opencode', '--session', id, ...extra],
     continueLast: (extra) => ['opencode', '--continue', ...extra],
+    // `opencode run --session ID -- MESSAGE` (1.18.33): the next message of that session, then exit.
+    resumeHeadless: (id, prompt) => ['opencode', 'run', '--session', id, '--', prompt],
   },
   command: {
     name: 'command',

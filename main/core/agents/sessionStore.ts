@@ -1,12 +1,14 @@
 // Where each vendor keeps a session's transcript on disk, so a resume checks before it asks the CLI
 // to reopen an id (DESIGN.md §8: "check first, then the right verb"), and how an id that cannot be
 // chosen up front is captured (codex, opencode). Paths from the pinned CLIs (claude-code 2.1.197,
-// codex 0.169, gemini-cli 0.61, copilot 1.0.102, opencode 1.18.33); each honours the vendor's own
-// home override (CLAUDE_CONFIG_DIR, CODEX_HOME, COPILOT_HOME, XDG_DATA_HOME) as the CLI does.
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+// codex 0.169, gemini-cli 0.61, copilot 1.0.102, opencode 1.18.33, each run against the loopback mock
+// by the real-CLI tests in continuity/); each honours the vendor's own home override
+// (CLAUDE_CONFIG_DIR, CODEX_HOME, GEMINI_CLI_HOME, COPILOT_HOME, XDG_DATA_HOME) as the CLI does.
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentName } from '../../common/workcell.js';
 import { exists } from '../fsutil.js';
+import { opencodeCapture, opencodeData } from './opencodeStore.js';
 import { findTranscript } from './transcripts.js';
 
 /** The environment the agent runs with (its HOME and the vendor overrides). */
@@ -17,8 +19,8 @@ export const claudeConfigDir = (env: VendorEnv): string =>
   env.CLAUDE_CONFIG_DIR || join(homeOf(env), '.claude');
 export const codexHome = (env: VendorEnv): string => env.CODEX_HOME || join(homeOf(env), '.codex');
 const copilotHome = (env: VendorEnv): string => env.COPILOT_HOME || join(homeOf(env), '.copilot');
-const opencodeData = (env: VendorEnv): string =>
-  join(env.XDG_DATA_HOME || join(homeOf(env), '.local', 'share'), 'opencode');
+// gemini-cli's homedir(): GEMINI_CLI_HOME replaces HOME, and .gemini is appended to either.
+const geminiDir = (env: VendorEnv): string => join(env.GEMINI_CLI_HOME || homeOf(env), '.gemini');
 
 /** Claude's project folder name for a cwd: every character but A-Za-z0-9 becomes `-`. */
 export function claudeProjectDir(cwd: string): string {
@@ -50,8 +52,9 @@ export async function vendorTranscript(
     case 'codex':
       return findFile(join(codexHome(o.env), 'sessions'), 3, (n) => n.endsWith(`-${id}.jsonl`));
     case 'gemini': {
-      // ~/.gemini/tmp/<project>/chats/session-<time>-<first 8 of the id>.json, holding the full id.
-      const tmp = join(homeOf(o.env), '.gemini', 'tmp');
+      // ~/.gemini/tmp/<project>/chats/session-<time>-<first 8 of the id>.jsonl (0.61; .json before),
+      // whose first line holds the full id. <project> is a short name kept in ~/.gemini/projects.json.
+      const tmp = join(geminiDir(o.env), 'tmp');
       for (const p of await readdir(tmp).catch(() => [] as string[])) {
         const chats = join(tmp, p, 'chats');
         for (const n of await readdir(chats).catch(() => [] as string[]))
@@ -61,8 +64,10 @@ export async function vendorTranscript(
       return null;
     }
     case 'copilot': {
+      // 1.0.102: session-state/<id>/ with events.jsonl (the conversation) and workspace.yaml (id, cwd);
+      // older versions wrote session-state/<id>.jsonl. A folder without events.jsonl has no conversation.
       for (const f of [
-        join(copilotHome(o.env), 'session-state', id),
+        join(copilotHome(o.env), 'session-state', id, 'events.jsonl'),
         join(copilotHome(o.env), 'session-state', `${id}.jsonl`),
       ])
         if (await exists(f)) return f;
@@ -72,9 +77,9 @@ export async function vendorTranscript(
       const data = opencodeData(o.env);
       const legacy = await findFile(join(data, 'storage', 'session'), 2, (n) => n === `${id}.json`);
       if (legacy) return legacy;
-      // 1.18 keeps sessions in SQLite: the id's bytes in the database file is the check.
+      // 1.18 keeps sessions in SQLite (WAL mode): the id's bytes in the database or its WAL is the check.
       const db = join(data, 'opencode.db');
-      return (await fileHolds(db, id)) ? db : null;
+      return (await fileHolds(db, id)) || (await fileHolds(`${db}-wal`, id)) ? db : null;
     }
     case 'cursor':
       return findFile(join(homeOf(o.env), '.cursor', 'chats'), 1, (n) => n === id);
@@ -84,8 +89,8 @@ export async function vendorTranscript(
 }
 
 /** The id of the session this run started, for vendors whose id cannot be chosen: codex's newest
- * rollout for the repo since the start (its file name ends in the id), opencode's session created
- * in the repo since the start. `taken`: ids other workcells hold (one workcell per vendor id). */
+ * rollout for the repo since the start (its file name ends in the id, the `thread_id` of codex exec
+ * --json's thread.started), opencode's top-level session created in the repo since the start. `taken`: ids other workcells hold (one workcell per vendor id). */
 export async function captureSessionId(
   agent: AgentName,
   o: { cwd: string; since: Date; env: VendorEnv; taken?: ReadonlySet<string> },
@@ -101,18 +106,8 @@ export async function captureSessionId(
     return file && id ? { id, file } : null;
   }
   if (agent === 'opencode') {
-    const root = join(opencodeData(o.env), 'storage', 'session');
-    let best: { id: string; file: string; created: number } | null = null;
-    for (const file of await listFiles(root, 2)) {
-      const rec = await readFile(file, 'utf8')
-        .then((t) => JSON.parse(t) as { id?: string; directory?: string; time?: { created?: number } })
-        .catch(() => null); // half-written or not a session record
-      const created = rec?.time?.created ?? 0;
-      if (!rec?.id || rec.directory !== o.cwd || created < o.since.getTime() - 2_000) continue;
-      if (o.taken?.has(rec.id) || (best && created <= best.created)) continue;
-      best = { id: rec.id, file, created };
-    }
-    return best ? { id: best.id, file: best.file } : null;
+    const got = await opencodeCapture(o);
+    return got ? { id: got.id, file: got.file } : null;
   }
   return null;
 }
@@ -126,6 +121,8 @@ export function rolloutId(file: string): string | null {
 export async function transcriptSize(path: string): Promise<number> {
   const s = await stat(path).catch(() => null);
   if (!s) return -1;
+  // SQLite in WAL mode (opencode.db): new rows land in the -wal file first.
+  if (path.endsWith('.db')) return s.size + ((await stat(`${path}-wal`).catch(() => null))?.size ?? 0);
   if (!s.isDirectory()) return s.size;
   let total = 0;
   for (const f of await listFiles(path, 1)) total += (await stat(f).catch(() => null))?.size ?? 0;

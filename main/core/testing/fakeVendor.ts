@@ -4,12 +4,16 @@
 // Usage (through a shim named like the vendor): node fakeVendor.js VENDOR [vendor flags...]
 // stdin lines (interactive): `/clear` switches session (SessionEnd, then SessionStart source clear),
 // `bash CMD` records a tool call, `exit` ends with 0, anything else is a turn appended to the transcript.
+// The launch prompt is the first turn; a resumed session redraws its earlier turns (`> text`) as the real
+// TUIs do, above its session line (which stays on a small pane's screen). FAKE_QUIET_RESUME=1: a resume fires no hook and writes nothing (only the screen shows it).
+// FAKE_DIALOG=1 (every start) or =resume (a resume only) prints Claude's resume-from-summary dialog.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { promptOf } from '../continuity/screenMarks.js';
 
 const [vendor = 'claude', ...args] = process.argv.slice(2);
 const cwd = process.cwd();
@@ -99,10 +103,20 @@ if (resumeId) {
   if (chosen && vendor === 'claude' && findAny(chosen)) die(`Error: Session ID ${chosen} is already in use.`);
   id = chosen ?? randomUUID();
 }
-write(id, { type: 'start', source, model: flag('--model') ?? null });
-hook('SessionStart', { session_id: id, source });
+const quiet = source === 'resume' && process.env.FAKE_QUIET_RESUME === '1';
+if (!quiet) {
+  write(id, { type: 'start', source, model: flag('--model') ?? null });
+  hook('SessionStart', { session_id: id, source });
+}
+const prompt = source === 'resume' ? null : promptOf([vendor, ...args]);
+if (source === 'resume' && vendor !== 'opencode')
+  for (const l of readFileSync(transcriptOf(id), 'utf8').split('\n')) {
+    const turn = l ? (JSON.parse(l) as { type?: string; text?: string }) : {};
+    if (turn.type === 'user') process.stdout.write(`${turn.text!.replace(/^/gm, '> ')}\n`);
+  }
 process.stdout.write(`fake-${vendor} session ${id} source ${source} model ${flag('--model') ?? 'default'}\n`);
-if (process.env.FAKE_DIALOG)
+if (prompt) write(id, { type: 'user', text: prompt });
+if (process.env.FAKE_DIALOG === '1' || (process.env.FAKE_DIALOG === 'resume' && source === 'resume'))
   process.stdout.write('Resume from summary (recommended) or resume full session?\n');
 if (has('-p') || has('--prompt') || args.some((a) => a.startsWith('--prompt='))) process.exit(0);
 
