@@ -72,6 +72,8 @@ test('--headless runs claude -p, records headless, and exits on its own', async 
   assert.deepEqual(r.value.argv.slice(0, 2), ['claude', '-p']);
   const log = await logOf('hl');
   assert.match(log, /^\[-p\]/m);
+  // Headless claude prints its stream-json events on the pane: the detector reads api_retry from them.
+  assert.match(log, /^\[stream-json\]/m);
   assert.match(log, /fix it/);
   assert.equal((await engine.store.readStatus('hl'))?.headless, true);
 });

@@ -34,7 +34,7 @@ test('a --headless workcell resumes headless: the vendor non-interactive resume,
     [
       headless('claude', ['claude', '-p', '--', 'x']),
       'abc',
-      ['claude', '-p', '--resume', 'abc', '--', prompt],
+      ['claude', '-p', '--output-format', 'stream-json', '--verbose', '--resume', 'abc', '--', prompt],
     ],
     [
       headless('codex', ['codex', 'exec', '-s', 'workspace-write', '--', 'x']),

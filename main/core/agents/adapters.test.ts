@@ -19,7 +19,11 @@ const cases: [AgentName, string[], string[]][] = [
   [
     'claude',
     ['claude', '--settings', '/runs/w/hooks/s.json', '--session-id', 'SID', ...X, '--', T],
-    ['claude', '-p', '--settings', '/runs/w/hooks/s.json', '--session-id', 'SID', ...X, '--', T],
+    [
+      'claude',
+      ...['-p', '--output-format', 'stream-json', '--verbose'],
+      ...['--settings', '/runs/w/hooks/s.json', '--session-id', 'SID', ...X, '--', T],
+    ],
   ],
   [
     'codex',

@@ -61,6 +61,12 @@ const codexSandbox = (extra: string[]): string[] =>
 // Headless modes (DESIGN.md §8): `claude -p`, `codex exec`, `gemini --prompt`, `copilot -p`,
 // `cursor-agent -p`, `opencode run` (its handler joins the words after `--` into the message), and
 // aider's `--message`, which already exits after one message.
+// Headless claude prints its stream-json events (stream-json needs --verbose with -p): while it
+// retries a failed request the text mode prints nothing, the stream says `api_retry` with the HTTP
+// status, and a quota comes as a rejected `rate_limit_event` with its reset (detect/streamScreen.ts
+// reads them from the pane). A user's own --output-format in ARGS comes later and wins.
+export const CLAUDE_HEADLESS = ['-p', '--output-format', 'stream-json', '--verbose'];
+
 const hooksOf = (ctx: Partial<LaunchContext> | undefined): string[] =>
   ctx?.hookArgs ?? (ctx?.settingsFile ? ['--settings', ctx.settingsFile] : []);
 
@@ -71,7 +77,7 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     install: 'npm install -g @anthropic-ai/claude-code',
     launch: (prompt, extra, ctx) => [
       'claude',
-      ...(ctx.headless ? ['-p'] : []),
+      ...(ctx.headless ? CLAUDE_HEADLESS : []),
       ...hooksOf(ctx),
       ...(ctx.sessionId ? ['--session-id', ctx.sessionId] : []),
       ...extra,
@@ -80,7 +86,15 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     ],
     resume: (id, extra, ctx) => ['claude', ...hooksOf(ctx), '--resume', id, ...extra],
     continueLast: (extra, ctx) => ['claude', ...hooksOf(ctx), '--continue', ...extra],
-    resumeHeadless: (id, prompt, ctx) => ['claude', '-p', ...hooksOf(ctx), '--resume', id, '--', prompt],
+    resumeHeadless: (id, prompt, ctx) => [
+      'claude',
+      ...CLAUDE_HEADLESS,
+      ...hooksOf(ctx),
+      '--resume',
+      id,
+      '--',
+      prompt,
+    ],
   },
   codex: {
     name: 'codex',

@@ -2,7 +2,7 @@
 // silence. Its own counter is a clock the screen carries: past the stall threshold with no answer in
 // the turn, that is no progress (`stalled`), even when the supervisor has not watched that long. Screens
 // are the real gemini-cli 0.61 conformance captures (server_500 settled, slow_stream mid-stream), with
-// the counter raised past the threshold.
+// the counter set below or past the threshold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -29,16 +29,19 @@ const look = (screen: string) =>
   });
 
 test('the real screens carry the counter this rule reads', () => {
-  assert.match(SILENT, /esc to cancel, 29s/);
+  assert.match(SILENT, /esc to cancel, \d+s\)/);
   assert.match(STREAMING, /esc to cancel, 5s/);
 });
 
+// The capture's own counter (29 s, 34 s: whatever the re-recording caught), set by the tests below.
+const silentFor = (counter: string) => SILENT.replace(/esc to cancel, \d+s\)/, `esc to cancel, ${counter})`);
+
 test('Thinking for 29s with no answer: still running (under the threshold, a model may think that long)', () => {
-  assert.equal(look(SILENT)?.state, 'running');
+  assert.equal(look(silentFor('29s'))?.state, 'running');
 });
 
 test('Thinking for 6m 2s with no answer in the turn: stalled, no progress, the line quoted', () => {
-  const d = look(SILENT.replace('esc to cancel, 29s', 'esc to cancel, 6m 2s'));
+  const d = look(silentFor('6m 2s'));
   assert.equal(d?.state, 'stalled');
   assert.equal(d?.reason, 'no_progress');
   assert.match(d!.evidence.detail, /Thinking\.\.\. \(esc to cancel, 6m 2s\).*no output for 6m/);
@@ -49,5 +52,5 @@ test('the same counter over a streaming answer is work: running', () => {
 });
 
 test('hours count too: 1h 0m 1s', () => {
-  assert.equal(look(SILENT.replace('esc to cancel, 29s', 'esc to cancel, 1h 0m 1s'))?.state, 'stalled');
+  assert.equal(look(silentFor('1h 0m 1s'))?.state, 'stalled');
 });

@@ -76,3 +76,18 @@ test('structured sources ride along and agree with the truth where the CLI gives
       `${c.id}: no StopFailure authentication_failed hook`,
     );
 });
+
+// A --headless claude workcell launches `claude -p --output-format stream-json --verbose` (adapters.ts),
+// as the harness's headless mode does: while claude retries a refused, throttled or failing request,
+// the pane's api_retry events name the error. Plain `-p` printed nothing then (shown as working).
+test('headless claude: every retried error is named from the stream-json on the pane', () => {
+  const retried = captures.filter(
+    (c) => c.vendor === 'claude' && c.mode === 'headless' && !c.dead && c.truth.label !== 'working',
+  );
+  assert.ok(retried.length >= 8, `only ${retried.length} live headless claude error captures`);
+  for (const c of retried) {
+    const s = score(c);
+    assert.equal(s.seen, c.truth.label, `${c.id}: ${s.detail}`);
+    assert.match(s.detail, /\[stream-json\]$/, `${c.id}: decided by ${s.detail}`);
+  }
+});

@@ -1,7 +1,7 @@
 // One conformance case: a real vendor CLI in a pane of a private tmux server (the test fixture's temp
 // WORKCELLS_HOME), pointed at the loopback mock with one scenario, captured at the moments the mock's
 // log makes certain (mid-stream, at the dialog, after the error, after exit).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leakedProcesses, makeHome, waitFor } from '../fixture.js';
 import { Tmux } from '../../tmux.js';
@@ -17,6 +17,7 @@ import { QUESTION_TEXT } from './mockTools.js';
 import { captureId, type Capture, type Moment, type TruthLabel } from './capture.js';
 import type { Mode, Vendor } from './vendors.js';
 import { collectSources, installHooks } from './sources.js';
+import { cacheRoot } from './install.js';
 
 export interface CaseSpec {
   vendor: Vendor;
@@ -70,6 +71,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const notes: string[] = [];
   const captures: Capture[] = [];
   let mock: MockApi | null = null;
+  let privateDir: string | null = null;
   try {
     const root = home.dir.root;
     const hdir = join(root, 'h');
@@ -82,7 +84,10 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
     const baseUrl = mock ? mock.url : `http://127.0.0.1:${await closedPort()}`;
     const blackhole = `http://127.0.0.1:${await closedPort()}`;
     const prompt = PROMPTS[scenario] ?? 'Say hello.';
-    const runDir = join(root, 'run');
+    // The product's run dir is under WORKCELLS_HOME; here it is under the (private) CLI cache, not the
+    // temp home: gemini-cli 0.61 skips a system-defaults file (our hooks) when any parent directory is
+    // writable by group or others ("Parent directory '/tmp' is insecure"), so under /tmp no hook fires.
+    const runDir = (privateDir = mkdtempSync(join(privateRunRoot(), 'run-')));
     const hooks = await installHooks(vendor, runDir);
     const oauth = scenario === 'expired_oauth' || Boolean(vendor.oauthAlso?.includes(scenario));
     const s = vendor.setup({ home: hdir, cwd, baseUrl, mode, prompt, oauth, hookArgs: hooks.args });
@@ -349,6 +354,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
     await mock?.close();
     await endPane(home.dir.socket);
     home.cleanup();
+    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
     // codex 0.169 starts an app-server daemon of its own (its own session, under the throwaway HOME)
     // that outlives the pane: end every process still running from this case's home, by pid.
     for (const line of await leakedProcesses(home, 0)) {
@@ -398,4 +404,11 @@ function readStatus(file: string): number | null {
     // not written (yet): the CLI has not ended, or was killed before the shell could record it
     return null;
   }
+}
+
+/** <cache>/runs, created 0700: no parent of a run dir may be writable by others (gemini's check). */
+function privateRunRoot(): string {
+  const dir = join(cacheRoot(), 'runs');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
 }

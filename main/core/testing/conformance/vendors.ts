@@ -4,8 +4,11 @@
 // in main/core/detect/fixtures were captured from (docs/detection.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLAUDE_HEADLESS } from '../../agents/adapters.js';
 
-/** `stream_json`: claude only, `claude -p --output-format stream-json --verbose` (its structured events). */
+/** `stream_json`: claude only, `claude -p --output-format stream-json --verbose` with the stream also
+ * kept in a file (tee). Since claude's `headless` launches the same flags (as --headless workcells do),
+ * it is no longer recorded; its captures stay as fixtures. */
 export type Mode = 'interactive' | 'headless' | 'stream_json';
 export const MODES: readonly Mode[] = ['interactive', 'headless', 'stream_json'];
 
@@ -72,7 +75,6 @@ const claude: Vendor = {
   pkg: '@anthropic-ai/claude-code',
   version: PINS.claude,
   bin: 'claude',
-  extraModes: ['stream_json'],
   oauthAlso: ['usage_limit'],
   setup({ home, cwd, baseUrl, mode, prompt, oauth, hookArgs }) {
     // Onboarding, the "use this API key?" question and the folder-trust dialog are answered up front:
@@ -87,7 +89,9 @@ const claude: Vendor = {
     });
     // A long-lived login token (`claude setup-token`) goes in as CLAUDE_CODE_OAUTH_TOKEN and is sent
     // as a Bearer token; the mock says it expired, as api.anthropic.com does.
-    const head = { headless: ['-p'], stream_json: ['-p', '--output-format', 'stream-json', '--verbose'] };
+    // headless is what a --headless workcell launches (the adapter's flags: stream-json on the pane);
+    // stream_json is the same flags with the stream also kept in a file through tee (runCase).
+    const head = { headless: CLAUDE_HEADLESS, stream_json: CLAUDE_HEADLESS };
     return {
       env: {
         ANTHROPIC_BASE_URL: baseUrl,
