@@ -135,7 +135,11 @@ test('codex: the id is captured from its first rollout; resume uses codex resume
     // "Agent running" = the resumed agent's first line on its screen, timed from the command's start.
     const t0 = Date.now();
     const pending = r.run(['resume', 'cap', '--no-confirm']);
-    const seen = await screenHas(r, 'cap', new RegExp(`session ${id} source resume`)).catch((e: Error) => e);
+    // The wait includes the resume command itself (a node start and its tmux calls): generous, as the
+    // figure is reported, not asserted tightly.
+    const seen = await screenHas(r, 'cap', new RegExp(`session ${id} source resume`), 30_000).catch(
+      (e: Error) => e,
+    );
     const toRunning = Date.now() - t0;
     const res = await pending;
     assert.equal(res.code, 0, res.stderr);

@@ -88,7 +88,7 @@ export async function rig(extraEnv: Record<string, string> = {}): Promise<Rig> {
   };
 }
 
-export const screenHas = (r: Rig, name: string, re: RegExp) =>
+export const screenHas = (r: Rig, name: string, re: RegExp, timeoutMs = 10_000) =>
   waitFor(
     () => {
       let out: string;
@@ -104,6 +104,6 @@ export const screenHas = (r: Rig, name: string, re: RegExp) =>
       }
       return re.test(out) ? out : null;
     },
-    10_000,
+    timeoutMs,
     `${re} on ${name}'s screen`,
   );
