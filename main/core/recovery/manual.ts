@@ -15,6 +15,7 @@ import { diagnose, type Plan } from './diagnose.js';
 import { readHome, recoverySettings } from './guard.js';
 import { AUTH_FIX, dueOf, resetSourceOf } from './plan.js';
 import { POLICIES, readRecovery, updateRecovery, type LimitSchedule, type RecoveryPolicy } from './record.js';
+import { effectivePolicy } from './policy.js';
 
 function deps(engine: Engine): ActDeps {
   return {
@@ -40,7 +41,7 @@ async function planOf(engine: Engine, w: WorkcellSummary): Promise<Plan> {
   const briefPath = join(engine.dir.runDir(w.name), RUN_FILES.brief);
   const brief = (await exists(briefPath)) ? await readFile(briefPath, 'utf8') : null;
   const partial = st && w.state === 'done' ? partialReason(st, brief ?? '') : null;
-  const policy = rec.policy ?? (await policyDefault(engine));
+  const policy = await effectivePolicy(engine.dir, w.name, rec, () => policyDefault(engine));
   return diagnose({ w, rec, home, policy, partial, hasBrief: brief !== null });
 }
 

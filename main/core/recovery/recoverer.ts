@@ -39,6 +39,7 @@ import {
   type LimitSchedule,
   type RecoveryRecord,
 } from './record.js';
+import { effectivePolicy } from './policy.js';
 
 // A vanished workcell waits this long before it is relaunched: a killed tmux server hangs up every
 // wrapper, which records the agent's exit (failed, SIGHUP) within a few seconds; relaunching before
@@ -233,7 +234,14 @@ export class Recoverer {
         continue;
       this.seen.set(w.name, key);
       const rec = await readRecovery(this.o.dir, w.name);
-      await this.observe(w, rec, policyOf(rec, s), home, now, s);
+      await this.observe(
+        w,
+        rec,
+        await effectivePolicy(this.o.dir, w.name, rec, () => policyOf(rec, s)),
+        home,
+        now,
+        s,
+      );
     }
     if (JSON.stringify(home) !== homeKey) await writeHome(this.o.dir, home);
     await this.fireDue(now, s, home);
@@ -466,7 +474,8 @@ export class Recoverer {
       if (confirming.has(v) || fired.has(v) || (this.gate.get(v) ?? 0) > now || home.authHold[v]) continue;
       const w = this.fleet.find((x) => x.name === name);
       if (!w) continue;
-      if (policyOf(rec, s) !== 'auto') {
+      const policy = await effectivePolicy(this.o.dir, name, rec, () => policyOf(rec, s));
+      if (policy !== 'auto') {
         if (l.note !== 'suggested') {
           await updateRecovery(this.o.dir, name, (r) =>
             r.limit?.id === l.id ? { ...r, limit: { ...r.limit, note: 'suggested' } } : null,
@@ -475,7 +484,7 @@ export class Recoverer {
             this.d,
             name,
             'suggest',
-            `the usage limit has reset: \`workcell recover ${name}\` resumes it (policy ${policyOf(rec, s)})`,
+            `the usage limit has reset: \`workcell recover ${name}\` resumes it (policy ${policy})`,
           );
           this.tell(w, `suggest:${l.id}`, `usage limit reset: \`workcell recover ${name}\` resumes it`);
         }

@@ -8,6 +8,7 @@ import { readJson } from '../fsutil.js';
 import { localTime, spanText, type Clock } from '../notify/when.js';
 import type { ControlDir } from '../paths.js';
 import { RECOVERY_FILE, type RecoveryPolicy, type RecoveryRecord } from './record.js';
+import { effectivePolicy } from './policy.js';
 
 /** The summary of `name`'s open limit schedule, or null. `live`: the agent still runs in its pane (a
  * continue turn) rather than having exited (a relaunch). `defaultPolicy` is asked only when the record
@@ -21,7 +22,7 @@ export async function recoverySummaryOf(
   const rec = await readJson<RecoveryRecord>(join(dir.runDir(status.name), RECOVERY_FILE)).catch(() => null);
   const l = rec?.limit;
   if (!l || (l.state !== 'scheduled' && l.state !== 'confirming')) return null;
-  const policy = rec.policy ?? (await defaultPolicy());
+  const policy = await effectivePolicy(dir, status.name, rec, defaultPolicy);
   return {
     state: l.state,
     resumeAt: l.state === 'confirming' ? (l.firedAt ?? l.dueAt) : l.dueAt,
