@@ -94,6 +94,10 @@ test('tmux missing: exit 4 with the install hint', async () => {
 test('doctor reports ok on a healthy machine and names the fix for a bad mode', async () => {
   const ok = await run(['doctor', '--json']);
   assert.equal(ok.code, 0, ok.stdout);
+  // The test home is under the temp folder, which others may write to: gemini would ignore its hooks.
+  const hooks = JSON.parse(ok.stdout).checks.find((c: { name: string }) => c.name === 'agent hooks');
+  assert.deepEqual([hooks.ok, hooks.warn], [true, true]);
+  assert.match(hooks.detail, /gemini ignores hooks/);
   const { chmodSync } = await import('node:fs');
   chmodSync(home.dir.root, 0o755);
   // ensureHome repairs the mode on the next run, so doctor reads it after repair: still ok

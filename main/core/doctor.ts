@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ensureHome } from './home.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
 import { settingsProblem } from './settingsProblem.js';
+import { insecureParent } from './agents/hookSafety.js';
 import { daemonStatus } from './daemon/client.js';
 import type { Tmux } from './tmux.js';
 
@@ -11,8 +12,10 @@ export interface Check {
   name: string;
   ok: boolean;
   detail: string;
-  /** The exact fix, when not ok. */
+  /** The exact fix, when not ok (or when warned). */
   fix?: string;
+  /** Works, with a limit worth knowing (doctor still exits 0). */
+  warn?: boolean;
 }
 
 // sockaddr_un.sun_path is 104 bytes on macOS, 108 on Linux: stay under the smaller with a margin.
@@ -122,6 +125,19 @@ export async function doctor(dir: ControlDir, tmux: Tmux): Promise<Check[]> {
           : { name: 'supervisor', ok: true, detail: 'not running (starts with the first workcell)' },
     );
   }
+
+  const open = insecureParent(dir.root);
+  checks.push({
+    name: 'agent hooks',
+    ok: true,
+    ...(open ? { warn: true } : {}),
+    detail: open
+      ? `${open} is writable by others: gemini ignores hooks under it, so gemini workcells report no turn ends`
+      : 'no folder above the home is writable by others',
+    fix: open
+      ? `chmod go-w ${open}, or set WORKCELLS_HOME to a private folder such as ~/.workcells`
+      : undefined,
+  });
 
   const loose: string[] = [];
   for (const name of await fs.readdir(dir.runs).catch(() => [] as string[])) {

@@ -18,7 +18,7 @@ export const command: CommandModule = {
         else {
           for (const c of checks)
             process.stdout.write(
-              `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(12)} ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}\n`,
+              `${c.warn ? 'warn' : c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(12)} ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}\n`,
             );
         }
         process.exitCode = bad.length === 0 ? 0 : 1;
