@@ -77,6 +77,13 @@ describe('detail routes', () => {
   });
 
   it('never hands a hand-edited start commit to git (it could be an option)', async () => {
+    // The finisher's last status write (the git summary) comes after 'done': edit after it, or the
+    // edit is overwritten.
+    await waitFor(
+      async () => (await engine.store.readEvents('edits')).some((e) => e.type === 'finished'),
+      15_000,
+      'the finisher to finish',
+    );
     const statusFile = join(home.dir.runDir('edits'), 'status.json');
     const s = JSON.parse(readFileSync(statusFile, 'utf8')) as { git: { headAtStart: string } };
     s.git.headAtStart = `--output=${join(home.dir.root, 'pwned')}`;

@@ -9,6 +9,7 @@ import { globMatch, parseRules } from './repoRules.js';
 import { appendJournal, journalLine, journalPath } from './journal.js';
 import { followSession, mintedRecord } from '../agents/sessionIds.js';
 import { claudeProjectDir, rolloutId } from '../agents/sessionStore.js';
+import { CLAUDE_HEADLESS } from '../agents/adapters.js';
 import { modelArgs, resumeArgv } from '../resume.js';
 import { testStatus } from '../testing/status.js';
 import { nextStepsOf, selectEnv } from './checkpoint.js';
@@ -163,7 +164,7 @@ test('a headless resume passes the model again right after the id, never inside 
     [
       'claude',
       ['claude', '-p', '--model', 'opus', '--', 't'],
-      ['claude', '-p', '--resume', 'ID', '--model', 'opus', '--'],
+      ['claude', ...CLAUDE_HEADLESS, '--resume', 'ID', '--model', 'opus', '--'],
     ],
     ['gemini', ['gemini', '-m', 'pro', '--prompt=t'], ['gemini', '--resume', 'ID', '--model', 'pro']],
   ];
