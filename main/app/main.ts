@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IpcResult } from '../common/ipc.js';
 import { validateName } from '../common/workcell.js';
+import { quitReminder } from '../core/continuity/journal.js';
 import { ControlDir } from '../core/paths.js';
 import { registerHandlers } from './ipcHandlers.js';
 import { desktopNotifier } from './notifications.js';
@@ -111,7 +112,9 @@ async function main(): Promise<void> {
     const r = await running.engine.tmux.capture(name);
     return r.ok ? r.value : null;
   });
+  let lastList: Parameters<typeof tray.update>[0] = [];
   const unsubscribe = running.onChange((list, notices) => {
+    lastList = list;
     // Forget endings of workcells that are gone (removed by gc), so the file stays small.
     void seen.prune(list.map((w) => w.name));
     tray.update(list, notices);
@@ -146,6 +149,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     e.preventDefault();
+    // Never leave live work untracked without saying so: name it, and where it is written down.
+    const reminder = quitReminder(dir, lastList, new Date());
+    if (reminder) notify(reminder.title, reminder.body);
     unsubscribe();
     tray.destroy();
     windows.closeAll();

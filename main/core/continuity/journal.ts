@@ -71,3 +71,22 @@ export function liveReminder(dir: ControlDir, list: readonly WorkcellSummary[], 
     `  they are listed in ${journalPath(dir, now)}; see them with: workcell ls\n`
   );
 }
+
+/** What the tray app says as it quits with live workcells: they go on, watched by the daemon it hands
+ * over to, and where they are written down. Null when nothing is live. */
+export function quitReminder(
+  dir: ControlDir,
+  list: readonly WorkcellSummary[],
+  now: Date,
+): { title: string; body: string } | null {
+  const live = list.filter((w) => !isEnded(w.state));
+  if (!live.length) return null;
+  const shown = live.slice(0, 5).map((w) => `${w.name} (${w.agent}, ${w.state})`);
+  const more = live.length > shown.length ? `, and ${live.length - shown.length} more` : '';
+  return {
+    title: `${live.length} workcell${live.length === 1 ? '' : 's'} still running`,
+    body:
+      `${shown.join(', ')}${more} keep running; the supervisor daemon goes on watching them.\n` +
+      `Listed in ${journalPath(dir, now)}. See them with: workcell ls`,
+  };
+}

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { globMatch, parseRules } from './repoRules.js';
-import { appendJournal, journalLine, journalPath } from './journal.js';
+import { appendJournal, journalLine, journalPath, quitReminder } from './journal.js';
+import type { WorkcellSummary } from '../../common/workcell.js';
 import { followSession, mintedRecord } from '../agents/sessionIds.js';
 import { claudeProjectDir, rolloutId } from '../agents/sessionStore.js';
 import { CLAUDE_HEADLESS } from '../agents/adapters.js';
@@ -172,4 +173,22 @@ test('a headless resume passes the model again right after the id, never inside 
     const r = resumeArgv(testStatus({ agent, argv, headless: true }), 'ID', [], '/run');
     assert.deepEqual(r.argv.slice(0, head.length), head, agent);
   }
+});
+
+test('quitting the app with live workcells: a reminder names them (five, then a count) and the journal', () => {
+  const dir = new ControlDir('/home/u/.workcells');
+  const w = (name: string, state: WorkcellSummary['state']) =>
+    ({ name, agent: 'claude', state }) as WorkcellSummary;
+  const now = new Date(Date.UTC(2031, 0, 2, 23, 30));
+  assert.equal(quitReminder(dir, [w('a', 'done'), w('b', 'failed')], now), null);
+  const r = quitReminder(
+    dir,
+    [w('ended', 'done'), ...['l1', 'l2', 'l3', 'l4', 'l5', 'l6', 'l7'].map((n) => w(n, 'running'))],
+    now,
+  )!;
+  assert.equal(r.title, '7 workcells still running');
+  assert.match(r.body, /^l1 \(claude, running\), .*l5 \(claude, running\), and 2 more keep running/);
+  assert.doesNotMatch(r.body, /ended|l6/);
+  assert.match(r.body, /Listed in \/home\/u\/\.workcells\/journal\/2031-01-02\.md/);
+  assert.equal(quitReminder(dir, [w('solo', 'waiting')], now)!.title, '1 workcell still running');
 });
