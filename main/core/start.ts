@@ -10,6 +10,8 @@ import { appendJournal } from './continuity/journal.js';
 import { addMember, validateSessionName } from './continuity/namedSessions.js';
 import { loadRules, rulesForBrief, saveRulesSnapshot, RULES_FILE } from './continuity/repoRules.js';
 import { gitHead } from './git.js';
+import { writeJsonAtomic } from './fsutil.js';
+import { RECOVERY_FILE, type RecoveryPolicy } from './recovery/record.js';
 import { ensureHome, fillTemplate, FINISH_JS, readTemplate } from './home.js';
 import { RUN_FILES, type ControlDir } from './paths.js';
 import { recordProcess } from './processes.js';
@@ -35,6 +37,9 @@ export interface StartOptions {
   headless?: boolean;
   /** A named multi-agent session this workcell joins (sessions/NAME.json). */
   session?: string;
+  /** The recovery policy (`--recover`), on disk before the agent starts: a daemon's first look at a
+   * run that ends at once must already see it. */
+  recoverPolicy?: RecoveryPolicy;
   /** The clock seam (journal day, timestamps). */
   now?: () => Date;
 }
@@ -278,6 +283,8 @@ export async function startWorkcell(
       (template.includes('{{rules}}') || !rulesText ? '' : `\n${rulesText}`) +
       (template.includes('{{stateFile}}') ? '' : `\n${stateText}`);
     if (repoRules) await saveRulesSnapshot(runDir, repoRules);
+    if (o.recoverPolicy)
+      await writeJsonAtomic(join(runDir, RECOVERY_FILE), { v: 1, policy: o.recoverPolicy });
     await fs.writeFile(join(runDir, RUN_FILES.brief), brief, { mode: 0o600 });
     if (verifyScript !== null)
       await fs.writeFile(join(runDir, RUN_FILES.verify), verifyScript, { mode: 0o700 });

@@ -73,9 +73,11 @@ export const command: CommandModule = {
           args,
           headless: o.headless === true,
           ...(typeof o.session === 'string' ? { session: o.session } : {}),
+          ...(policy !== null ? { recoverPolicy: policy as 'auto' | 'suggest' | 'off' } : {}),
         });
         if (!r.ok) return fail(r.error, Boolean(o.json));
         if (policy !== null) {
+          // Already on disk (start wrote it before the agent ran); this records it in the timeline.
           const { setPolicy } = await import('../../core/recovery/manual.js');
           const p = await setPolicy(engine, name, policy);
           if (!p.ok) process.stderr.write(`workcell: warning: ${p.error.message}\n`);

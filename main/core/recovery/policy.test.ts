@@ -2,11 +2,11 @@
 // SUPERVISOR.md (as it was at start) over the settings default.
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../engine.js';
 import { Tmux } from '../tmux.js';
-import { FAKE_AGENT, leakedProcesses, makeHome, type TestHome } from '../testing/fixture.js';
+import { FAKE_AGENT, leakedProcesses, makeHome, waitFor, type TestHome } from '../testing/fixture.js';
 import { setPolicy } from './manual.js';
 import { effectivePolicy } from './policy.js';
 import { readRecovery } from './record.js';
@@ -52,4 +52,28 @@ test("SUPERVISOR.md's Recovery section sets the policy; the workcell's own choic
   } finally {
     for (const n of ['ruled', 'plain']) await engine.kill(n);
   }
+});
+
+test('start --recover: the policy is on disk before the agent runs (a run that ends at once is judged by it)', async () => {
+  const repo = join(home.dir.root, 'repo-fast');
+  mkdirSync(repo);
+  writeFileSync(join(repo, 'SUPERVISOR.md'), '## Recovery\n- off\n');
+  const r = await engine.start({
+    name: 'fast',
+    repo,
+    agent: 'command',
+    args: ['/bin/sh', '-c', 'cat "$WORKCELL_RUN_DIR/recovery.json"; echo'],
+    recoverPolicy: 'auto',
+  });
+  assert.ok(r.ok, JSON.stringify(r));
+  const log = await waitFor(
+    () => {
+      const t = readFileSync(join(home.dir.runDir('fast'), 'agent.log'), 'utf8');
+      return /"policy"/.test(t) ? t : null;
+    },
+    15_000,
+    'the agent to print what it found',
+  );
+  assert.match(log, /"policy":\s*"auto"/);
+  assert.equal(await policy('fast'), 'auto');
 });
