@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { liveSessions, waitFor } from '../testing/fixture.js';
 import { Transitions } from '../transition.js';
@@ -91,10 +91,13 @@ test('claude: id minted, a /clear switch followed, resume reopens the current id
     process.stdout.write(
       `# workcell resume -> agent running, confirmed: ${res.ms} ms (includes the check)\n`,
     );
-    const journal = readFileSync(
-      join(r.home.dir.root, 'journal', `${new Date().toISOString().slice(0, 10)}.md`),
-      'utf8',
-    );
+    // Every day's file, in order: a run that crosses midnight (UTC) writes to two.
+    const days = join(r.home.dir.root, 'journal');
+    const journal = readdirSync(days)
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+      .map((f) => readFileSync(join(days, f), 'utf8'))
+      .join('');
     assert.match(journal, /start \*\*mint\*\*[\s\S]*end \*\*mint\*\*[\s\S]*resume \*\*mint\*\*/);
   } finally {
     await r.done();
