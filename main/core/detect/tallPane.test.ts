@@ -32,10 +32,14 @@ test('a tall dead pane: the one line at the top survives the excerpt and is the 
     const pane = await waitFor(
       async () => {
         const r = await tmux.listPanes();
-        return r.ok ? r.value.find((p) => p.session === 'tall' && p.dead) : undefined;
+        // Dead and reaped: tmux marks a pane dead when its pty closes and records the exit status a
+        // moment later (CI saw null here).
+        return r.ok
+          ? r.value.find((p) => p.session === 'tall' && p.dead && p.deadStatus !== null)
+          : undefined;
       },
       10_000,
-      'the pane to die',
+      'the pane to die with its exit status',
     );
     assert.equal(pane.deadStatus, 1);
     // tmux marks the pane dead when its process exits; the last bytes on the pty may be read a moment
