@@ -70,7 +70,10 @@ test('a parked workcell: Cancel wait and Resume now ask first, then act on that 
   await expect(page.getByTestId('confirm')).toHaveCount(0);
   await page.getByTestId('action-recover-now').click();
   await page.getByTestId('confirm-recover-now').click();
-  await expect(page.getByTestId('action-msg')).toContainText(/resuming limited now|waiting|limit/);
+  // The action answers once the repo snapshot and the continue turn are done: seconds on a loaded machine.
+  await expect(page.getByTestId('action-msg')).toContainText(/resuming limited now|waiting|limit/, {
+    timeout: 45_000,
+  });
   await expect.poll(() => home.capture('limited'), { timeout: 15_000 }).toMatch(/usage limit has reset/i);
   expect(home.capture('also-limited')).not.toMatch(/usage limit has reset/i);
   await page.screenshot({ path: join(SHOTS, 'resumed-now.png') });
