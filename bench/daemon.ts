@@ -1,8 +1,11 @@
 // The supervisor daemon at 100 and 500 live workcells (issue 7): its idle CPU and RSS, `ls --json`,
 // exit -> notification latency for single exits, and the time from the last of 50 / 200 exits in the
-// same second to the last notification (the digest). Real tmux, real daemon process, command notifier.
+// same second to the last notification (the digest). Real tmux, real daemon process, a real webhook
+// on 127.0.0.1 (or the command notifier: WORKCELL_BENCH_NOTIFIER=command).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Engine } from '../main/core/engine.js';
 import { liveLeader } from '../main/core/daemon/leaderLock.js';
@@ -78,20 +81,43 @@ async function one(count: number): Promise<void> {
   mkdirSync(repo);
   const out = join(home.dir.root, 'notified.txt');
   // One line per delivery: the names it covers (a digest covers many) and the wall clock in ns.
+  // WORKCELL_BENCH_NOTIFIER=webhook (default): a real HTTP POST to a server in this process on
+  // 127.0.0.1, timed at its arrival (what a Slack or a phone gets). =command: a shell command that
+  // notes `date`, so its own start (a sh, a date, a tr: ~25 ms here) is in the figure too.
+  const via = process.env.WORKCELL_BENCH_NOTIFIER === 'command' ? 'command' : 'webhook';
+  const received: string[] = [];
+  const server = createServer((req, res) => {
+    const at = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const m = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        name: string;
+        digest?: { messages: { name: string }[] } | null;
+      };
+      const names = m.digest ? m.digest.messages.map((x) => x.name) : [m.name];
+      received.push(`${names.join(',')} ${at}`);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
   writeFileSync(
     home.dir.settings,
     JSON.stringify({
       notifiers: [
-        {
-          type: 'command',
-          on: ['failed'],
-          argv: [
-            '/bin/sh',
-            '-c',
-            // A digest's names come one per line: joined with commas, so each delivery is one line.
-            `t=$(date +%s%N); n=$(printf %s "\${WORKCELL_DIGEST_NAMES:-$WORKCELL_NAME}" | tr '\\n' ,); echo "$n $t" >> '${out}'`,
-          ],
-        },
+        via === 'webhook'
+          ? { type: 'webhook', on: ['failed'], url: `http://127.0.0.1:${port}/hook` }
+          : {
+              type: 'command',
+              on: ['failed'],
+              argv: [
+                '/bin/sh',
+                '-c',
+                // A digest's names come one per line: joined with commas, so each delivery is one line.
+                `t=$(date +%s%N); n=$(printf %s "\${WORKCELL_DIGEST_NAMES:-$WORKCELL_NAME}" | tr '\\n' ,); echo "$n $t" >> '${out}'`,
+              ],
+            },
       ],
     }),
   );
@@ -150,7 +176,13 @@ async function one(count: number): Promise<void> {
         stdio: 'ignore',
       });
 
-    const lines = () => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean) : []);
+    const lines = () =>
+      via === 'webhook'
+        ? received
+        : existsSync(out)
+          ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean)
+          : [];
+    console.log(`  notifier: ${via}`);
     const tmux = (args: string[]) =>
       execFileSync('tmux', ['-S', home.dir.socket, ...args], { env: tmuxEnv() });
     // Single exits, one at a time (apart by more than the digest window, so none is batched).
@@ -207,5 +239,7 @@ async function one(count: number): Promise<void> {
         readFileSync(join(home.dir.root, 'daemon', 'daemon.log')),
       );
     home.cleanup();
+    server.closeAllConnections();
+    server.close();
   }
 }

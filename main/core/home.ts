@@ -44,12 +44,16 @@ else
   echo "workcell: cannot enter $repo" >&2
   code=126
 fi
-ended=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# No process runs between the agent's end and the supervisor's wake-up: printf is a builtin and a
+# redirection starts nothing. (A \`date\` for the time and an \`mv\` for the rename were two process
+# starts, most of the 30 ms from exit to marker, more on a busy machine.) So the record is written in
+# place and dated by its mtime (runStore.ts); a reader that catches it half-written reads it as not
+# there yet, and the marker below is written only once it is whole.
 # Where it cannot be written (a full disk), tmux keeps the code in memory as a pane option: its own
 # #{pane_dead_status} is empty whenever pipe-pane is on (tmux 3.3a, measured), so it cannot tell.
-{ printf '{"exitCode":%d,"endedAt":"%s","source":"wrapper"}\\n' "$code" "$ended" > "$rundir/exit.json.tmp" \\
-  && mv -f "$rundir/exit.json.tmp" "$rundir/exit.json"; } \\
-  || { [ -n "$sock" ] && [ -n "$pane" ] && tmux -S "$sock" set -p -t "$pane" @workcell_exit "$code" >/dev/null 2>&1; }
+printf '{"exitCode":%d,"source":"wrapper"}\\n' "$code" > "$rundir/exit.json" 2>/dev/null \\
+  || { rm -f "$rundir/exit.json"
+       [ -n "$sock" ] && [ -n "$pane" ] && tmux -S "$sock" set -p -t "$pane" @workcell_exit "$code" >/dev/null 2>&1; }
 # Exit fast path: wake the supervisor now, before verify and the git summary run: a marker in the
 # home's exits/ folder, which it watches. A shell redirection starts no process, so it lands at once
 # even when 50 agents end together (a tmux client per exit made that storm worse: the signal arrived

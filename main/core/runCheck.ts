@@ -92,12 +92,16 @@ export function checkStatus(raw: unknown): WorkcellStatus {
   };
 }
 
-/** exit.json: the wrapper writes `{"exitCode":N,"endedAt":"...","source":"wrapper"}`. */
-export function checkExit(raw: unknown): ExitRecord | null {
+/** exit.json: the wrapper writes `{"exitCode":N,"source":"wrapper"}` and the file's mtime is when
+ * (home.ts); an older wrapper also wrote `"endedAt"`, which is used where present. */
+export function checkExit(raw: unknown, mtime: () => Date | null): ExitRecord | null {
   if (raw === null) return null;
-  if (!isObj(raw) || typeof raw.exitCode !== 'number' || !str(raw.endedAt))
-    throw new BrokenRunError('exit.json', 'is not an exit record (no numeric "exitCode" and "endedAt")');
-  return raw as unknown as ExitRecord;
+  if (!isObj(raw) || typeof raw.exitCode !== 'number' || !(raw.endedAt === undefined || str(raw.endedAt)))
+    throw new BrokenRunError('exit.json', 'is not an exit record (no numeric "exitCode")');
+  const endedAt = (raw.endedAt as string | undefined) ?? mtime()?.toISOString();
+  // Removed between the read and the stat (gc): as if never written.
+  if (endedAt === undefined) return null;
+  return { exitCode: raw.exitCode, endedAt, source: str(raw.source) ? (raw.source as string) : 'wrapper' };
 }
 
 /** killed.json: `{"at": "...", "by": "..."}`. */

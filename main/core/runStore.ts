@@ -26,6 +26,14 @@ export interface KilledRecord {
 // Only a held lock is waited for (up to ~10 s): proper-lockfile would retry ENOSPC and EACCES as well,
 // which turned a full disk into half a minute of retries per status write.
 
+function mtimeOf(path: string): Date | null {
+  try {
+    return statSync(path).mtime;
+  } catch {
+    return null;
+  }
+}
+
 export class RunStore {
   constructor(readonly dir: ControlDir) {}
 
@@ -72,7 +80,9 @@ export class RunStore {
       status: checkStatusOrNull(readRecord(this.path(name, 'status'), RUN_FILES.status, false)),
       // exit.json is renamed into place, killed.json written atomically: a torn read is a crash of
       // an older wrapper mid-write at worst, so it reads as absent and the next look sees the rest.
-      exit: checkExit(readRecord(this.path(name, 'exit'), RUN_FILES.exit, true)),
+      exit: checkExit(readRecord(this.path(name, 'exit'), RUN_FILES.exit, true), () =>
+        mtimeOf(this.path(name, 'exit')),
+      ),
       killed: checkKilled(readRecord(this.path(name, 'killed'), RUN_FILES.killed, true)),
     };
   }
@@ -80,8 +90,16 @@ export class RunStore {
   readStatus(name: string): Promise<WorkcellStatus | null> {
     return readJson<WorkcellStatus>(this.path(name, 'status'));
   }
-  readExit(name: string): Promise<ExitRecord | null> {
-    return readJson<ExitRecord>(this.path(name, 'exit'));
+  /** exit.json, dated by its mtime where the wrapper wrote no `endedAt` (home.ts); null while absent
+   * or half-written. */
+  async readExit(name: string): Promise<ExitRecord | null> {
+    const path = this.path(name, 'exit');
+    const raw = await readJson<unknown>(path);
+    try {
+      return checkExit(raw, () => mtimeOf(path));
+    } catch {
+      return null; // not an exit record: the listing (readChecked) reports it as a broken run
+    }
   }
   readKilled(name: string): Promise<KilledRecord | null> {
     return readJson<KilledRecord>(this.path(name, 'killed'));

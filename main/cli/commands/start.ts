@@ -47,7 +47,8 @@ export const command: CommandModule = {
           process.stderr.write(`  worktree: ${w.value.path} (branch ${w.value.branch})\n`);
           repo = w.value.path;
         } else {
-          const others = await liveWorkcellsOn(engine, repo);
+          // Not the name itself: a second start of a live name is refused below, not warned about.
+          const others = (await liveWorkcellsOn(engine, repo)).filter((n) => n !== name);
           if (others.length)
             process.stderr.write(
               `workcell: warning: ${others.join(', ')} ${others.length > 1 ? 'are' : 'is'} already changing ${repo}; two agents in one work tree overwrite each other's changes (use --worktree to give this one its own)\n`,

@@ -180,7 +180,13 @@ test('a limit still there after the reset: parked again with backoff, gives up a
   assert.equal(Date.parse(again.dueAt) - fired1, 5 * 60_000, 'backoff: 5 minutes');
   assert.match(again.note ?? '', /limit still there after the reset/);
   assert.equal(again.check, undefined, 'the new schedule has no verdict yet');
-  assert.match(String((await recoveryEvents('stuck', 'park'))[1]?.detail), /limit still there/);
+  // The park's timeline line is appended just after its record is written: wait for it, not race it.
+  const park2 = await waitFor(
+    async () => (await recoveryEvents('stuck', 'park'))[1] ?? null,
+    10_000,
+    'the second park event',
+  );
+  assert.match(String(park2.detail), /limit still there/);
   await settle();
   clock.advance(5 * 60_000);
   await waitFor(() => turns('stuck') === 2, 10_000, 'second try');
