@@ -110,7 +110,7 @@ export async function startCore(o: CoreOptions): Promise<CoreResult> {
       secrets: makeSecretResolver(process.env, o.dir.root),
     };
     // Built per message from the current settings.json, so a sound setting saved meanwhile applies.
-    viewer.value.showDesktop((msg) =>
+    void viewer.value.showDesktop((msg) =>
       o.desktop(desktopSettingsOf(o.dir), ctx).send(msg, new AbortController().signal),
     );
     viewer.value.handOverKeychain(keychainSecrets(o));

@@ -150,32 +150,38 @@ export class DaemonViewer {
 
   /** Asks the daemon to look now (e.g. right after a start). */
   poke(): void {
-    this.send({ type: 'poke' });
+    void this.send({ type: 'poke' });
   }
 
   /** Offers to show the daemon's desktop notifications (the tray app: its bubbles open the peek on
    * click). Each one is shown by `show` and acknowledged; the daemon shows it itself when this viewer
-   * does not answer in time or goes away. */
-  showDesktop(show: (msg: NotifyMessage) => Promise<SendResult>): void {
+   * does not answer in time or goes away. Resolves once the offer is on its way to the daemon (it goes
+   * out only after the daemon's hello): what ends before that is shown by the daemon itself. */
+  showDesktop(show: (msg: NotifyMessage) => Promise<SendResult>): Promise<void> {
     this.onFrame.event((f) => {
       if (f.type !== 'notify') return;
       void show(f.msg)
         .catch((e: unknown): SendResult => ({ ok: false, error: String(e), retry: false }))
         .then((r) => this.send({ type: 'ack', id: f.id, ok: r.ok, ...(r.ok ? {} : { error: r.error }) }));
     });
-    this.send({ type: 'desktop' });
+    return this.send({ type: 'desktop' });
   }
 
   /** Hands the app's keychain secrets to the daemon (replacing earlier ones), so it can notify with
    * them after the app quits. Only over the 0600 socket; never in argv or an environment. */
   handOverKeychain(secrets: Record<string, string>): void {
-    this.send({ type: 'keychain', secrets });
+    void this.send({ type: 'keychain', secrets });
   }
 
-  private send(frame: ViewerFrame): void {
-    void this.greeted.then(() => {
-      if (this.sock && !this.sock.destroyed) this.sock.write(`${JSON.stringify(frame)}\n`);
-    });
+  /** Settles once the frame is written to the socket (or could not be: the daemon gone). */
+  private send(frame: ViewerFrame): Promise<void> {
+    return this.greeted.then(
+      () =>
+        new Promise<void>((done) => {
+          if (this.sock && !this.sock.destroyed) this.sock.write(`${JSON.stringify(frame)}\n`, () => done());
+          else done();
+        }),
+    );
   }
 
   /** Ends the connection after what was written has gone out (a destroy() right after write() can

@@ -64,7 +64,9 @@ test('a viewer that shows desktop notifications gets each one once; without it t
   assert.ok(v.ok, v.ok ? '' : v.error.message);
   viewers.push(v.value);
   const shown: NotifyMessage[] = [];
-  v.value.showDesktop(async (msg) => {
+  // Awaited: the start below blocks this process (spawnSync), and an offer still queued behind the
+  // daemon's hello then would reach it after the exit (a fast exit path made that a real race).
+  await v.value.showDesktop(async (msg) => {
     shown.push(msg);
     return { ok: true };
   });
@@ -90,7 +92,7 @@ test('an app that does not answer in time: the daemon shows the bubble itself, o
   assert.ok(v.ok);
   viewers.push(v.value);
   let asked = 0;
-  v.value.showDesktop(() => {
+  await v.value.showDesktop(() => {
     asked += 1;
     return new Promise(() => {}); // hung: never answers
   });
