@@ -50,6 +50,7 @@ export class DashboardApp {
   /** Loops as groups with progress, above the list (loopsView.ts). */
   private readonly loops = h('section', { class: 'loops', testid: 'loops', hidden: true });
   /** Pipelines as groups of stages, above the loops their stages ran as (pipelinesView.ts). */
+  private loopNames = new Set<string>();
   private readonly pipelines = h('section', { class: 'loops', testid: 'pipelines', hidden: true });
   private readonly empty: HTMLElement;
 
@@ -214,9 +215,11 @@ export class DashboardApp {
   }
 
   private async refreshLoops(): Promise<void> {
-    void this.refreshPipelines();
     const r = await api.loops();
+    // Pipelines after loops: a stage links to its loop's group only when that group is shown.
+    void this.refreshPipelines();
     if (!r.ok) return; // the list's own connection state says what is wrong
+    this.loopNames = new Set(r.value.map((l) => l.name));
     renderLoops(this.loops, r.value, (name) => {
       this.selected = name;
       this.renderList();
@@ -227,7 +230,10 @@ export class DashboardApp {
   private async refreshPipelines(): Promise<void> {
     const r = await api.pipelines();
     if (!r.ok) return; // as for loops: the connection state says what is wrong
-    renderPipelines(this.pipelines, r.value, (loop) => this.showLoop(loop));
+    renderPipelines(this.pipelines, r.value, {
+      has: (loop) => this.loopNames.has(loop),
+      open: (loop) => this.showLoop(loop),
+    });
   }
 
   /** A pipeline stage's link: its loop's group, opened, scrolled to and focused. */

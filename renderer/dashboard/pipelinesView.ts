@@ -40,7 +40,13 @@ function statusText(p: PipelineView): string {
   return p.statusReason ? `${words} (${p.statusReason})` : words;
 }
 
-function stageRow(s: PipelineStageView, openLoop: (loop: string) => void): HTMLElement {
+/** Opens a loop's group; `has` says whether the dashboard shows that loop (a removed run dir: no link). */
+export interface LoopLinks {
+  has(loop: string): boolean;
+  open(loop: string): void;
+}
+
+function stageRow(s: PipelineStageView, loops: LoopLinks): HTMLElement {
   return h(
     'tr',
     { class: `stage stage-${s.status}`, testid: `stage-${s.name}` },
@@ -53,7 +59,7 @@ function stageRow(s: PipelineStageView, openLoop: (loop: string) => void): HTMLE
     h(
       'td',
       { class: 'stage-loop' },
-      s.loop
+      s.loop && loops.has(s.loop)
         ? h(
             'a',
             {
@@ -62,22 +68,24 @@ function stageRow(s: PipelineStageView, openLoop: (loop: string) => void): HTMLE
               title: `Show loop ${s.loop}`,
               onclick: (e: Event) => {
                 e.preventDefault();
-                openLoop(s.loop!);
+                loops.open(s.loop!);
               },
             },
             `loop ${s.loop}`,
           )
-        : null,
+        : s.loop
+          ? h(
+              'span',
+              { class: 'dim', testid: 'stage-loop-gone', title: 'its loop state is gone' },
+              `loop ${s.loop}`,
+            )
+          : null,
     ),
     h('td', { class: 'stage-reason', title: s.reason ?? '' }, s.reason ?? ''),
   );
 }
 
-export function renderPipelines(
-  el: HTMLElement,
-  pipelines: readonly PipelineView[],
-  openLoop: (loop: string) => void,
-): void {
+export function renderPipelines(el: HTMLElement, pipelines: readonly PipelineView[], loops: LoopLinks): void {
   const wasOpen = keptOpen(el);
   el.hidden = pipelines.length === 0;
   el.replaceChildren(
@@ -110,7 +118,7 @@ export function renderPipelines(
             statusText(p),
           ),
         ),
-        h('table', { class: 'stages' }, h('tbody', {}, ...p.stages.map((s) => stageRow(s, openLoop)))),
+        h('table', { class: 'stages' }, h('tbody', {}, ...p.stages.map((s) => stageRow(s, loops)))),
       );
     }),
   );
