@@ -68,6 +68,9 @@ function pipeline(name: string, stages: PipelineState['stages'], status: Pipelin
   } satisfies PipelineState;
 }
 
+// A real workcell, a 5 s refresh to wait out, two viewports: room on a shared two-core machine.
+test.describe.configure({ timeout: 120_000 });
+
 test('pipelines show their stages, the current one, and link a stage to its loop', async ({
   page,
   home,
@@ -168,6 +171,13 @@ test('pipelines show their stages, the current one, and link a stage to its loop
   // A done loop's group starts closed; the user's choice survives the 5 s refresh.
   await expect(page.getByTestId('loop-feature-plan')).not.toHaveAttribute('open', '');
   await page.screenshot({ path: join(ARTIFACTS, 'pipelines.png') });
+  // Dark, at 800 px: the stage rows stay readable (the reason wraps instead of widening the page).
+  await page.getByTestId('theme-toggle').click();
+  await page.setViewportSize({ width: 800, height: 760 });
+  await page.screenshot({ path: join(ARTIFACTS, 'pipelines-dark-800.png') });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(800);
+  await page.getByTestId('theme-toggle').click();
+  await page.setViewportSize({ width: 1280, height: 760 });
 
   // Stage -> its loop (opened and focused) -> the iteration's workcell.
   await plan.getByTestId('stage-loop').click();
