@@ -120,6 +120,7 @@ async function main(): Promise<void> {
     tray.update(list, notices);
     void prompts.refresh(list).then((changed) => changed && tray.setPrompts(prompts.current));
   });
+  const stopRuns = running.onRuns((runs) => tray.setRuns(runs));
 
   registerHandlers(
     {
@@ -153,6 +154,7 @@ async function main(): Promise<void> {
     const reminder = quitReminder(dir, lastList, new Date());
     if (reminder) notify(reminder.title, reminder.body);
     unsubscribe();
+    stopRuns();
     tray.destroy();
     windows.closeAll();
     void running.stop().finally(() => app.exit(0));

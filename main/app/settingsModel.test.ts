@@ -228,3 +228,27 @@ test('desktop sound: shown with its default, saved from the window, kept when th
     false,
   );
 });
+
+test('attach prefix: a key is saved and passes the core schema; empty or C-b leave the file; others refused', () => {
+  const set = applyPatch(current, { attachPrefix: ' C-a ' }, noStore);
+  assert.ok(set.ok);
+  assert.equal(set.value.settings.attachPrefix, 'C-a');
+  assert.ok(parseSettings(set.value.settings).ok);
+  for (const cleared of ['', 'C-b']) {
+    const r = applyPatch(set.value.settings, { attachPrefix: cleared }, noStore);
+    assert.ok(r.ok);
+    assert.equal('attachPrefix' in r.value.settings, false, `"${cleared}" clears it`);
+  }
+  // Not sent: what the file has stays.
+  const kept = applyPatch(set.value.settings, { thresholds: { idleSeconds: 5, stallSeconds: 9 } }, noStore);
+  assert.ok(kept.ok);
+  assert.equal(kept.value.settings.attachPrefix, 'C-a');
+  for (const bad of ['ctrl-a', 'C-A', 'C-ab', 'C-a; run-shell x', 'a']) {
+    const r = applyPatch(current, { attachPrefix: bad }, noStore);
+    assert.ok(!r.ok, bad);
+    assert.equal(r.error.code, 'BAD_SETTINGS');
+    assert.match(r.error.message, /^attach prefix: .* is not a tmux prefix key: .*e\.g\. C-a/);
+  }
+  assert.ok(parsePatch({ attachPrefix: 'M-b' }).ok);
+  assert.ok(!parsePatch({ attachPrefix: 7 }).ok);
+});

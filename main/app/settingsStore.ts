@@ -61,6 +61,7 @@ export class SettingsStore {
       terminalPresets: presets.map((p) => ({ label: p.label, argv: [...p.argv] })),
       terminalPreview: argv.length > 0 ? displayArgv(argv) : 'the first terminal found (see presets)',
       launchAtLogin: getLaunchAtLogin(),
+      attachPrefix: settings.attachPrefix ?? '',
       secretsWarning: this.secrets.unavailableReason(),
       loadError: error,
     };

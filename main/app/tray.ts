@@ -5,6 +5,7 @@ import { isEnded, type WorkcellSummary } from '../common/workcell.js';
 import type { FleetNotices } from '../common/bridge.js';
 import type { Prompt } from '../common/prompt.js';
 import type { TraySeen } from './traySeen.js';
+import type { RunsSnapshot } from './trayRuns.js';
 import { buildTrayModel, seenKey, type TrayAction, type TrayIcon, type TrayMenuItem } from './trayModel.js';
 
 export const TRAY_REFRESH = {
@@ -45,6 +46,7 @@ export class TrayController {
   private last: readonly WorkcellSummary[] = [];
   private notices: FleetNotices = { supervisor: null, settings: null };
   private prompts: ReadonlyMap<string, Prompt> = new Map();
+  private runs: RunsSnapshot | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -77,6 +79,7 @@ export class TrayController {
     const model = buildTrayModel(list, Date.now(), this.notices, {
       seen: this.seen.set,
       prompts: this.prompts,
+      runs: this.runs,
     });
     this.tray.setImage(this.icon(model.icon));
     this.tray.setToolTip(model.tooltip);
@@ -95,6 +98,12 @@ export class TrayController {
   /** Quick replies for waiting workcells (trayReplies.ts): rebuilds the menu with them. */
   setPrompts(prompts: ReadonlyMap<string, Prompt>): void {
     this.prompts = prompts;
+    this.update(this.last);
+  }
+
+  /** Loops and pipelines (trayRuns.ts): rebuilds the menu with their group. */
+  setRuns(runs: RunsSnapshot): void {
+    this.runs = runs;
     this.update(this.last);
   }
 

@@ -5,6 +5,7 @@ import { GLANCE_LABEL, needsYou } from '../common/glance.js';
 import type { Prompt } from '../common/prompt.js';
 import { isEnded, type WorkcellState, type WorkcellSummary } from '../common/workcell.js';
 import { replyItems } from './trayReplies.js';
+import { runsGroup, type RunsSnapshot } from './trayRuns.js';
 
 export type TrayIcon = 'ok' | 'waiting' | 'alert' | 'limited' | 'empty';
 
@@ -216,6 +217,8 @@ export interface TrayOptions {
   seen?: ReadonlySet<string>;
   /** The question and answers of waiting workcells (trayReplies.ts), for quick replies. */
   prompts?: ReadonlyMap<string, Prompt>;
+  /** Loops and pipelines (trayRuns.ts): a group with their progress, after the workcells. */
+  runs?: RunsSnapshot;
 }
 
 export function buildTrayModel(
@@ -269,6 +272,7 @@ export function buildTrayModel(
       });
     }
   }
+  menu.push(...runsGroup(opts.runs, TRAY.maxPerGroup));
   menu.push(
     { id: 'sep:end', label: '', type: 'separator' },
     { id: 'dashboard', label: 'Open dashboard', action: { kind: 'dashboard' } },

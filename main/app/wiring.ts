@@ -8,6 +8,9 @@ import type { DesktopNotifierSettings, Settings } from '../common/settings.js';
 import { isEnded, type WorkcellSummary } from '../common/workcell.js';
 import { startBridge } from '../core/bridge/server.js';
 import { fleetNotices } from '../core/bridge/fleetNotices.js';
+import { listLoops } from '../core/bridge/loopsApi.js';
+import { listPipelines } from '../core/bridge/pipelinesApi.js';
+import type { RunsSnapshot } from './trayRuns.js';
 import { Engine } from '../core/engine.js';
 import { RunsDirFleetSource } from '../core/bridge/runsDirFleetSource.js';
 import { DaemonViewer, ensureDaemon } from '../core/daemon/client.js';
@@ -26,6 +29,8 @@ export interface AppCore {
   engine: Engine;
   /** Calls back with the whole fleet on every change (and once at start). Returns unsubscribe. */
   onChange(cb: (list: WorkcellSummary[], notices: FleetNotices) => void): () => void;
+  /** Calls back with the loops and pipelines (the dashboard's readers) when they change. Returns stop. */
+  onRuns(cb: (runs: RunsSnapshot) => void): () => void;
   kill(name: string): Promise<IpcResult<null>>;
   resume(name: string): Promise<IpcResult<null>>;
   /** Settings saved by the settings window: applied to later notifications without a restart. */
@@ -42,6 +47,11 @@ export interface CoreOptions {
   keychain: (envName: string) => string | null;
   log: (line: string) => void;
 }
+
+/** Loop and pipeline runners write their state files without a workcell changing (a verdict, a stage
+ * ending), so the tray reads them on a timer: a few small JSON files, and a menu rebuilt only when
+ * they changed. 10 s: an iteration takes minutes; the menu's ages refresh every 30 s anyway. */
+const RUNS_POLL_MS = 10_000;
 
 const toIpc = (r: BridgeResult<unknown>): IpcResult<null> => (r.ok ? { ok: true, value: null } : r);
 
@@ -160,6 +170,20 @@ async function serve(
         const unsubscribe = fleet.subscribe(() => void push());
         void push();
         return unsubscribe;
+      },
+      onRuns(cb) {
+        let last = '';
+        const poll = async (): Promise<void> => {
+          const runs: RunsSnapshot = { loops: await listLoops(o.dir), pipelines: await listPipelines(o.dir) };
+          const text = JSON.stringify(runs);
+          if (text !== last) cb(runs);
+          last = text;
+        };
+        const tick = () =>
+          void poll().catch((e: unknown) => o.log(`reading loops and pipelines failed: ${String(e)}`));
+        const timer = setInterval(tick, RUNS_POLL_MS);
+        tick();
+        return () => clearInterval(timer);
       },
       async kill(name) {
         return toIpc(await engine.kill(name));

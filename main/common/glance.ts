@@ -92,6 +92,20 @@ export function needsYouCount(list: readonly WorkcellSummary[]): number {
   return list.filter(needsYou).length;
 }
 
+/** The dashboard header: "5 workcells · 1 waiting · 1 in trouble · 2 paused · 1 working". Every class
+ * but ended has a count, always shown (a 0 says "none", the same way for each): paused are the
+ * rate-limited ones, held until a reset or a scheduled resume, neither in trouble nor working. */
+export function headerCountsText(list: readonly Summaryish[]): string {
+  const n = (...classes: GlanceClass[]) => list.filter((w) => classes.includes(glanceClassOf(w))).length;
+  return [
+    `${list.length} workcells`,
+    `${n('waiting')} waiting`,
+    `${n('failed', 'auth', 'stalled')} in trouble`,
+    `${n('limited')} paused`,
+    `${n('working')} working`,
+  ].join(' · ');
+}
+
 /** When the shown state began: the persisted stateSince, else the end, else the start. */
 export function stateSinceOf(
   w: Pick<WorkcellSummary, 'stateSince' | 'endedAt' | 'startedAt' | 'state'>,

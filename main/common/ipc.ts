@@ -59,6 +59,8 @@ export interface SettingsView {
   /** What "Open in my terminal" would run right now, for display. */
   terminalPreview: string;
   launchAtLogin: boolean;
+  /** settings.json "attachPrefix": the workcells' tmux prefix key; '' when unset (C-b). */
+  attachPrefix: string;
   /** null when secrets can be stored; otherwise the warning the settings window shows. */
   secretsWarning: string | null;
   /** A broken settings.json is shown, never a crash. */
@@ -85,6 +87,8 @@ export interface SettingsPatch {
   thresholds?: { idleSeconds: number; stallSeconds: number };
   terminalArgv?: string[];
   launchAtLogin?: boolean;
+  /** The workcells' tmux prefix key ("C-a"); '' removes it (back to C-b). Checked by settingsModel. */
+  attachPrefix?: string;
 }
 
 /** The app's windows, by purpose. The IPC sender check knows which one called (main/app/windows.ts). */

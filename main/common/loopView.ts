@@ -25,7 +25,8 @@ export interface LoopView {
   total: number;
   iteration: number;
   max: number;
-  breaker: { open: boolean; reason: string | null };
+  /** noProgress: iterations in a row that closed no item; limit: how many open the breaker. */
+  breaker: { open: boolean; reason: string | null; noProgress?: number; limit?: number };
   items: LoopItemView[];
   updatedAt: string;
 }

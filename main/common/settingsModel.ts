@@ -13,6 +13,7 @@ import { NOTIFIER_TYPES, type NotifierType } from './notify.js';
 import { DEFAULT_SOUND_ON, SOUND_ON_VALUES } from './notifySound.js';
 import type { NotifierSettings, Secret, Settings } from './settings.js';
 import { TELEGRAM_DEFAULT_API_BASE } from './settings.js';
+import { ATTACH_PREFIX_PATTERN, DEFAULT_ATTACH_PREFIX } from './attachPrefix.js';
 import { err, type Result } from './result.js';
 import { STATES } from './workcell.js';
 import { z } from 'zod';
@@ -162,6 +163,16 @@ export function applyPatch(
     next.terminal = argv.length > 0 ? { argv } : null;
   }
   if (patch.launchAtLogin !== undefined) next.launchAtLogin = patch.launchAtLogin;
+  if (patch.attachPrefix !== undefined) {
+    const p = patch.attachPrefix.trim();
+    if (p !== '' && !ATTACH_PREFIX_PATTERN.test(p))
+      return bad(
+        `attach prefix: ${JSON.stringify(p.slice(0, 20))} is not a tmux prefix key: use C-, M- or C-M- and one lowercase letter, digit, [ ] or \\ (e.g. C-a), or leave it empty for ${DEFAULT_ATTACH_PREFIX}`,
+      );
+    // Empty, or the default itself: the key leaves the file (the default may change; absent is C-b).
+    if (p === '' || p === DEFAULT_ATTACH_PREFIX) delete next.attachPrefix;
+    else next.attachPrefix = p;
+  }
 
   const kept = new Set(
     next.notifiers
@@ -195,6 +206,7 @@ const patchSchema = z.strictObject({
   thresholds: z.strictObject({ idleSeconds: z.number(), stallSeconds: z.number() }).optional(),
   terminalArgv: z.array(z.string()).max(100).optional(),
   launchAtLogin: z.boolean().optional(),
+  attachPrefix: z.string().max(100).optional(),
 });
 
 export function parsePatch(data: unknown): ModelResult<SettingsPatch> {

@@ -4,10 +4,10 @@
 // own (settings.json "attachPrefix", e.g. "C-a") needs no doubling: C-a d reaches us directly.
 // The key goes into the generated tmux.conf, so only a plain key name is accepted (never free text).
 
-export const DEFAULT_ATTACH_PREFIX = 'C-b';
+import { ATTACH_PREFIX_PATTERN, DEFAULT_ATTACH_PREFIX } from '../common/attachPrefix.js';
 
-/** C-x, M-x or C-M-x for one letter, digit or `]`, `[`, `\`: what tmux reads as a prefix key. */
-export const ATTACH_PREFIX_PATTERN = /^(C-|M-|C-M-)[a-z0-9\][\\]$/;
+// Defined in main/common so the settings page checks the same pattern; re-exported for the core.
+export { ATTACH_PREFIX_PATTERN, DEFAULT_ATTACH_PREFIX };
 
 export interface AttachKeys {
   prefix: string;

@@ -6,6 +6,7 @@ import {
   forText,
   glanceStateOf,
   groupByRepo,
+  headerCountsText,
   matchesStateFilter,
   needsYouCount,
   sortByUrgency,
@@ -113,6 +114,21 @@ test('needs you: waiting, failed, verify failed, auth, stalled; not rate-limited
     w('9', { state: 'waiting', muted: true }),
   ];
   assert.equal(needsYouCount(list), 5);
+});
+
+test('header counts: paused (rate-limited) counted on their own, never as trouble or working', () => {
+  const limited = [w('a', { state: 'rate_limited' }), w('b', { state: 'rate_limited' })];
+  assert.equal(headerCountsText(limited), '2 workcells · 0 waiting · 0 in trouble · 2 paused · 0 working');
+  const mixed = [
+    ...limited,
+    w('c', { state: 'waiting' }),
+    w('d', { state: 'done', verified: false, verify: failedVerify }),
+    w('e', { state: 'stalled' }),
+    w('f', { state: 'idle' }),
+    w('g', { state: 'done', verified: true }),
+  ];
+  assert.equal(headerCountsText(mixed), '7 workcells · 1 waiting · 2 in trouble · 2 paused · 1 working');
+  assert.equal(headerCountsText([]), '0 workcells · 0 waiting · 0 in trouble · 0 paused · 0 working');
 });
 
 test('group by repo: groups ordered by their most urgent member, urgency inside', () => {

@@ -1,6 +1,6 @@
 // The dashboard: live list (from /events), filters, detail pane, peek, new-workcell form, keyboard.
 import { ROUTES, WORKCELL_FRAGMENT, type FleetFrame } from '../../main/common/bridge.js';
-import { compareUrgency, GLANCE_LABEL, glanceClassOf, needsYouCount } from '../../main/common/glance.js';
+import { compareUrgency, GLANCE_LABEL, headerCountsText, needsYouCount } from '../../main/common/glance.js';
 import { STATES, type WorkcellSummary } from '../../main/common/workcell.js';
 import { appApi } from '../lib/appApi.js';
 import { api, openSocket, tabToken } from '../lib/bridgeClient.js';
@@ -13,6 +13,7 @@ import { DetailView, type DetailAction } from './detailView.js';
 import { guardAccess } from './accessGuard.js';
 import { keysOverlay } from './keysOverlay.js';
 import { renderLoops } from './loopsView.js';
+import { renderPipelines } from './pipelinesView.js';
 import { matches, orderRows, renderList, type ListFilter } from './listView.js';
 import { NewWorkcellForm } from './newWorkcellForm.js';
 
@@ -48,6 +49,9 @@ export class DashboardApp {
   private readonly counts: HTMLElement;
   /** Loops as groups with progress, above the list (loopsView.ts). */
   private readonly loops = h('section', { class: 'loops', testid: 'loops', hidden: true });
+  /** Pipelines as groups of stages, above the loops their stages ran as (pipelinesView.ts). */
+  private loopNames = new Set<string>();
+  private readonly pipelines = h('section', { class: 'loops', testid: 'pipelines', hidden: true });
   private readonly empty: HTMLElement;
 
   constructor(private readonly root: HTMLElement) {
@@ -172,6 +176,7 @@ export class DashboardApp {
         h(
           'div',
           { class: 'list-pane' },
+          this.pipelines,
           this.loops,
           h(
             'table',
@@ -211,12 +216,35 @@ export class DashboardApp {
 
   private async refreshLoops(): Promise<void> {
     const r = await api.loops();
+    // Pipelines after loops: a stage links to its loop's group only when that group is shown.
+    void this.refreshPipelines();
     if (!r.ok) return; // the list's own connection state says what is wrong
+    this.loopNames = new Set(r.value.map((l) => l.name));
     renderLoops(this.loops, r.value, (name) => {
       this.selected = name;
       this.renderList();
       void this.openDetail(name);
     });
+  }
+
+  private async refreshPipelines(): Promise<void> {
+    const r = await api.pipelines();
+    if (!r.ok) return; // as for loops: the connection state says what is wrong
+    renderPipelines(this.pipelines, r.value, {
+      has: (loop) => this.loopNames.has(loop),
+      open: (loop) => this.showLoop(loop),
+    });
+  }
+
+  /** A pipeline stage's link: its loop's group, opened, scrolled to and focused. */
+  private showLoop(name: string): void {
+    const group = this.loops.querySelector<HTMLDetailsElement>(
+      `details[data-testid="loop-${CSS.escape(name)}"]`,
+    );
+    if (!group) return;
+    group.open = true;
+    group.scrollIntoView({ block: 'nearest' });
+    group.querySelector('summary')?.focus();
   }
 
   /** `#/peek/NAME` opens a peek; `#workcell=NAME` (a notification's link) opens that detail. */
@@ -256,9 +284,7 @@ export class DashboardApp {
     this.empty.hidden = rows.length > 0;
     if (this.fleet.length > 0 && rows.length === 0)
       this.empty.textContent = 'No workcell matches the filter.';
-    const by = (pred: (w: WorkcellSummary) => boolean) => this.fleet.filter(pred).length;
-    const cls = (c: string) => by((w) => glanceClassOf(w) === c);
-    this.counts.textContent = `${this.fleet.length} workcells · ${cls('waiting')} waiting · ${by((w) => ['failed', 'auth', 'stalled'].includes(glanceClassOf(w)))} in trouble · ${cls('working')} working`;
+    this.counts.textContent = headerCountsText(this.fleet);
   }
 
   private connectEvents(delay: number): void {

@@ -3,6 +3,7 @@
 // of its latest iteration. Polled from GET /api/loops (fleet frames carry workcells only).
 import type { LoopView } from '../../main/common/loopView.js';
 import { h } from '../lib/dom.js';
+import { keptOpen } from './pipelinesView.js';
 
 const STATUS_WORDS: Record<string, string> = {
   running: 'running',
@@ -12,17 +13,31 @@ const STATUS_WORDS: Record<string, string> = {
   stopped: 'stopped',
 };
 
+/** The breaker's state while it is closed (an open one is the loop's status): how near it is. */
+function breakerText(l: LoopView): string {
+  if (l.breaker.open) return '';
+  const n = l.breaker.noProgress ?? 0;
+  return n > 0 && l.breaker.limit
+    ? `breaker: ${n} of ${l.breaker.limit} iterations without progress`
+    : 'breaker closed';
+}
+
 export function renderLoops(
   el: HTMLElement,
   loops: readonly LoopView[],
   open: (workcell: string) => void,
 ): void {
+  const wasOpen = keptOpen(el);
   el.hidden = loops.length === 0;
   el.replaceChildren(
     ...loops.map((l) =>
       h(
         'details',
-        { class: `loop loop-${l.status}`, testid: `loop-${l.name}`, open: l.status !== 'done' },
+        {
+          class: `loop loop-${l.status}`,
+          testid: `loop-${l.name}`,
+          open: wasOpen.get(`loop-${l.name}`) ?? l.status !== 'done',
+        },
         h(
           'summary',
           {},
@@ -36,6 +51,7 @@ export function renderLoops(
             STATUS_WORDS[l.status] ?? l.status,
             l.breaker.open && l.breaker.reason ? ` (${l.breaker.reason})` : '',
           ),
+          l.breaker.open ? null : h('span', { class: 'dim', testid: 'loop-breaker' }, breakerText(l)),
         ),
         h(
           'ol',

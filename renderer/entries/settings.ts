@@ -236,6 +236,7 @@ function render(v: SettingsView): void {
     byId<HTMLTextAreaElement>('terminal-argv').value = presets.value === '' || !p ? '' : p.argv.join('\n');
   };
   byId<HTMLInputElement>('login').checked = v.launchAtLogin;
+  byId<HTMLInputElement>('attach-prefix').value = v.attachPrefix;
 }
 
 function status(text: string, error = false): void {
@@ -277,6 +278,7 @@ async function init(): Promise<void> {
         stallSeconds: Number(byId<HTMLInputElement>('stall').value),
       },
       terminalArgv: byId<HTMLTextAreaElement>('terminal-argv').value.split('\n'),
+      attachPrefix: byId<HTMLInputElement>('attach-prefix').value,
       ...(api.inApp ? { launchAtLogin: byId<HTMLInputElement>('login').checked } : {}),
     };
     void api.saveSettings(patch).then(

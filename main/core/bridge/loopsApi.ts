@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOOPS_ROUTE, type LoopItemView, type LoopView } from '../../common/loopView.js';
-import { isSuccess, LoopFiles, type LoopState } from '../loop/loopState.js';
+import { isSuccess, LOOP_DEFAULTS, LoopFiles, type LoopState } from '../loop/loopState.js';
 import { parsePrd } from '../loop/prd.js';
 import type { ControlDir } from '../paths.js';
 import { ok, type Result } from '../result.js';
@@ -44,7 +44,12 @@ export function loopView(s: LoopState, prdText: string | null): LoopView {
     total: items.length,
     iteration: s.iteration,
     max: s.max,
-    breaker: { open: s.breaker.open, reason: s.breaker.reason },
+    breaker: {
+      open: s.breaker.open,
+      reason: s.breaker.reason,
+      noProgress: s.breaker.noProgress,
+      limit: LOOP_DEFAULTS.breaker.noProgress,
+    },
     items,
     updatedAt: s.updatedAt,
   };

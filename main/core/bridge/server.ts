@@ -20,6 +20,7 @@ import { REFUSAL_HEADER } from '../../common/bridge.js';
 import { openTermSession, type TermSession } from './termSession.js';
 import { handleSettingsApi } from './settingsApi.js';
 import { loopsRoute } from './loopsApi.js';
+import { pipelinesRoute } from './pipelinesApi.js';
 
 export interface BridgeOptions {
   engine: BridgeEngine;
@@ -170,6 +171,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         if (await handleSettingsApi(engine.dir, req, res, path)) return;
         const loops = await loopsRoute(engine.dir, req.method ?? 'GET', path);
         if (loops) return sendJson(res, loops);
+        const pipelines = await pipelinesRoute(engine.dir, req.method ?? 'GET', path);
+        if (pipelines) return sendJson(res, pipelines);
         if (!(await handleApi(engine, req, res, path))) refuse(res, 404, 'no such route');
         return;
       }

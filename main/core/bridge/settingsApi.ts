@@ -42,6 +42,7 @@ export function settingsView(dir: ControlDir): SettingsView {
     terminalPresets: [],
     terminalPreview: argv.length > 0 ? argv.map(shQuote).join(' ') : 'the first terminal found',
     launchAtLogin: settings.launchAtLogin,
+    attachPrefix: settings.attachPrefix ?? '',
     secretsWarning: BROWSER_SECRETS,
     loadError: r.ok ? null : r.error.message,
   };
