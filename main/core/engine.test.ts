@@ -309,7 +309,8 @@ describe('list, peek, kill, gc, vanished', () => {
         name: n,
         repo,
         agent: 'command',
-        args: fake('--print', `hi-${n}`, '--sleep', '5000'),
+        // Long enough to outlast three starts on a loaded machine (5 s did not, once); killed below.
+        args: fake('--print', `hi-${n}`, '--sleep', '60000'),
       });
     let calls = 0;
     const counting: Executor = (f, a, o) => ((calls += 1), execFileExecutor(f, a, o));

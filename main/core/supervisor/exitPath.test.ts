@@ -76,6 +76,12 @@ test('one exit marker: only that workcell is read before its notification, the f
     );
     await sup.request();
     // Every read of a workcell's files goes through inspect (the listing and the fast path alike).
+    // What had been read when the change was handed to the dispatcher (the send itself is a later
+    // turn of the loop, and on a loaded machine the full reconcile may start reading before it).
+    const readsAtTold: string[][] = [];
+    sup.onState((c) => {
+      if (c.name === 'w2') readsAtTold.push([...reads]);
+    });
     const inspect = sup.engine.inspect.bind(sup.engine);
     sup.engine.inspect = (name, ...rest) => {
       reads.push(name);
@@ -90,7 +96,8 @@ test('one exit marker: only that workcell is read before its notification, the f
     writeFileSync(join(home.dir.exits, 'w2'), '');
     await waitFor(() => sent.length === 1, 10_000, 'the notification');
     assert.equal(sent[0]!.msg.name, 'w2');
-    assert.deepEqual(sent[0]!.readsBefore, ['w2'], 'only the marked workcell is read before it is told');
+    assert.deepEqual(readsAtTold, [['w2']], 'only the marked workcell is read before it is told');
+    assert.equal(sent[0]!.readsBefore[0], 'w2', 'and read first');
     // The full reconcile still follows: the fleet snapshot shows the exit.
     await waitFor(
       () => sup.snapshot().find((w) => w.name === 'w2')?.state === 'failed',
