@@ -60,10 +60,13 @@ export interface LimitSchedule {
 
 /** working: the agent works again and the limit stayed away; limited: the limit is still there;
  * mismatch: a relaunch opened another (blank) conversation; waiting: a dialog blocks the resume;
- * not_working: neither working nor limited within the deadline (or it ended). */
+ * ended: the agent ended without the limit (a failure of its own, told as any end is);
+ * not_working: neither working nor limited within the deadline. */
 export interface LimitCheck {
-  verdict: 'working' | 'limited' | 'mismatch' | 'waiting' | 'not_working';
+  verdict: 'working' | 'limited' | 'mismatch' | 'waiting' | 'ended' | 'not_working';
   detail: string;
+  /** limited: the reset the agent named this time (null: none), which the next try waits for. */
+  resetAt?: string | null;
   at: string;
 }
 

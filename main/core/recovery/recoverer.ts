@@ -189,6 +189,7 @@ export class Recoverer {
       store: this.o.engine.store,
       signal: this.abort.signal,
       holdMs: this.o.confirmHoldMs,
+      now: () => this.clock.now(),
     };
     this.o.log(`recovery: ${name}: checking that the resume worked`);
     const p = checkLimitGone(deps, name, l)
@@ -395,6 +396,20 @@ export class Recoverer {
       this.tell(w, `gave-up:${l.id}`, why);
       return;
     }
+    if (c.verdict === 'ended') {
+      // Not the limit: the agent failed on its own (a crash, a network error), which is no reason to
+      // relaunch it again after a backoff. Its end is told like any end (with its reason), so recovery
+      // adds no second message: audited only, for `explain` and the timeline.
+      const why = `the agent ended at once after the resume, not on the limit (${c.detail}): not retried; \`workcell explain ${w.name}\`, then \`workcell resume ${w.name}\` once fixed`;
+      await updateRecovery(this.o.dir, w.name, (r) =>
+        r.limit?.id === l.id
+          ? { ...r, limit: { ...r.limit, state: 'gave_up', pass: w.pass, note: why } }
+          : null,
+      );
+      this.active.delete(w.name);
+      await audit(this.d, w.name, 'gave-up', why);
+      return;
+    }
     const why = c.verdict === 'limited' ? 'the limit is still there' : c.detail;
     if (l.attempts >= RECOVERY.attemptsPerWindow) {
       await updateRecovery(this.o.dir, w.name, (r) =>
@@ -424,9 +439,11 @@ export class Recoverer {
       );
       return;
     }
-    const laterReset = w.resetAt && Date.parse(w.resetAt) > now && w.resetAt !== l.resetAt ? w.resetAt : null;
+    // The reset the agent named this time: the check's own reading (the fleet's copy may not have it yet).
+    const seen = c.resetAt ?? w.resetAt;
+    const laterReset = seen && Date.parse(seen) > now && seen !== l.resetAt ? seen : null;
     await this.park(
-      { ...w },
+      { ...w, resetAt: seen ?? null },
       now,
       s,
       l.attempts,
