@@ -334,7 +334,8 @@ export class Recoverer {
       window: window ?? resetAt ?? new Date(now).toISOString(),
       note: due.text,
     };
-    await updateRecovery(this.o.dir, w.name, (r) => ({ ...r, limit: sched }));
+    // Removed meanwhile (gc --remove): nothing left to park.
+    if (!(await updateRecovery(this.o.dir, w.name, (r) => ({ ...r, limit: sched }))).ok) return;
     this.active.add(w.name);
     await audit(
       this.d,
@@ -452,7 +453,9 @@ export class Recoverer {
       l.window,
     );
     // The canary failed: the others of its vendor wait until after its next try.
-    const next = Date.parse((await readRecovery(this.o.dir, w.name)).limit!.dueAt);
+    const parked = (await readRecovery(this.o.dir, w.name)).limit;
+    if (!parked) return; // removed meanwhile (gc --remove)
+    const next = Date.parse(parked.dueAt);
     let k = 1;
     for (const n of this.active) {
       if (n === w.name) continue;
