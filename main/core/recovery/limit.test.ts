@@ -58,11 +58,7 @@ test('a usage limit with a reset one minute ahead: parked with its source, resum
     '60000',
   ]);
   await rig.supervise();
-  const parked = await waitFor(
-    async () => ((await rig.limitOf('lim'))?.state === 'scheduled' ? rig.limitOf('lim') : null),
-    10_000,
-    'parked',
-  );
+  const parked = await rig.waitLimit('lim', (l) => l.state === 'scheduled', 'parked', 10_000);
   assert.equal(parked.resetAt, RESET);
   assert.equal(parked.resetSource, 'parsed');
   assert.equal(parked.dueAt, RESET);
@@ -85,16 +81,14 @@ test('a usage limit with a reset one minute ahead: parked with its source, resum
   assert.equal(turns('lim'), 0);
 
   rig.clock.advance(1_000); // the reset
-  const done = await waitFor(
-    async () => ((await rig.limitOf('lim'))?.state === 'resumed' ? rig.limitOf('lim') : null),
-    15_000,
-    'confirmed',
-  ).catch(async (e: Error) => {
-    const st = await rig.engine.store.readStatus('lim');
-    throw new Error(
-      `${e.message}; state ${st?.state} (${st?.evidence?.detail}); log: ${JSON.stringify(log('lim'))}; screen: ${JSON.stringify(execFileSync('tmux', ['-S', rig.home.dir.socket, 'capture-pane', '-p', '-t', '=lim:'], { encoding: 'utf8' }))}`,
-    );
-  });
+  const done = await rig
+    .waitLimit('lim', (l) => l.state === 'resumed', 'confirmed', 15_000)
+    .catch(async (e: Error) => {
+      const st = await rig.engine.store.readStatus('lim');
+      throw new Error(
+        `${e.message}; state ${st?.state} (${st?.evidence?.detail}); log: ${JSON.stringify(log('lim'))}; screen: ${JSON.stringify(execFileSync('tmux', ['-S', rig.home.dir.socket, 'capture-pane', '-p', '-t', '=lim:'], { encoding: 'utf8' }))}`,
+      );
+    });
   assert.match(done.note ?? '', /^confirmed: running/);
   assert.match(
     log('lim'),
@@ -125,20 +119,18 @@ test('a limit still there after the reset: parked again with backoff, gives up a
     '60000',
   ]);
   await rig.supervise();
-  await waitFor(async () => (await rig.limitOf('stuck'))?.state === 'scheduled', 10_000, 'parked');
+  await rig.waitLimit('stuck', (l) => l.state === 'scheduled', 'parked', 10_000);
   await settle();
   rig.clock.advance(60_000);
   await waitFor(() => turns('stuck') === 1, 10_000, 'first try');
   // The banner came back at once: the check after the firing sees the limit still there (no clock move
   // needed: it watches the agent, not the reset time) and parks it again.
   const fired1 = rig.clock.now();
-  const again = await waitFor(
-    async () => {
-      const l = await rig.limitOf('stuck');
-      return l?.state === 'scheduled' && l.attempts === 1 ? l : null;
-    },
-    10_000,
+  const again = await rig.waitLimit(
+    'stuck',
+    (l) => l.state === 'scheduled' && l.attempts === 1,
     'parked again',
+    10_000,
   );
   assert.equal(Date.parse(again.dueAt) - fired1, 5 * 60_000, 'backoff: 5 minutes');
   assert.match(again.note ?? '', /limit still there after the reset/);
@@ -147,11 +139,7 @@ test('a limit still there after the reset: parked again with backoff, gives up a
   await settle();
   rig.clock.advance(5 * 60_000);
   await waitFor(() => turns('stuck') === 2, 10_000, 'second try');
-  const gave = await waitFor(
-    async () => ((await rig.limitOf('stuck'))?.state === 'gave_up' ? rig.limitOf('stuck') : null),
-    10_000,
-    'gave up',
-  );
+  const gave = await rig.waitLimit('stuck', (l) => l.state === 'gave_up', 'gave up', 10_000);
   assert.match(gave.note ?? '', /after 2 attempts/);
   // A day later: still no third attempt.
   rig.clock.advance(24 * 3_600_000);
@@ -182,17 +170,15 @@ test('output right after the continue turn, then the banner again: not called re
     '60000',
   ]);
   await rig.supervise();
-  await waitFor(async () => (await rig.limitOf('flap'))?.state === 'scheduled', 10_000, 'parked');
+  await rig.waitLimit('flap', (l) => l.state === 'scheduled', 'parked', 10_000);
   await settle();
   rig.clock.advance(60_000);
   await waitFor(() => turns('flap') === 1, 10_000, 'the continue turn');
-  const again = await waitFor(
-    async () => {
-      const l = await rig.limitOf('flap');
-      return l?.state === 'scheduled' && l.attempts === 1 ? l : null;
-    },
-    15_000,
+  const again = await rig.waitLimit(
+    'flap',
+    (l) => l.state === 'scheduled' && l.attempts === 1,
     'parked again',
+    15_000,
   );
   assert.match(again.note ?? '', /limit still there after the reset/);
   assert.equal((await rig.recoveryEvents('flap', 'resumed')).length, 0, 'never called resumed');

@@ -387,13 +387,7 @@ export class Recoverer {
         c.verdict === 'mismatch'
           ? `the relaunch opened another conversation, so it is not a resume (${c.detail}): \`workcell attach ${w.name}\` to see it`
           : `${c.detail}: answer it in the workcell (\`workcell attach ${w.name}\`)`;
-      await updateRecovery(this.o.dir, w.name, (r) =>
-        r.limit?.id === l.id
-          ? { ...r, limit: { ...r.limit, state: 'gave_up', pass: w.pass, note: why } }
-          : null,
-      );
-      this.active.delete(w.name);
-      await audit(this.d, w.name, 'gave-up', why);
+      await this.giveUp(w, l, why);
       this.tell(w, `gave-up:${l.id}`, why);
       return;
     }
@@ -402,35 +396,15 @@ export class Recoverer {
       // relaunch it again after a backoff. Its end is told like any end (with its reason), so recovery
       // adds no second message: audited only, for `explain` and the timeline.
       const why = `the agent ended at once after the resume, not on the limit (${c.detail}): not retried; \`workcell explain ${w.name}\`, then \`workcell resume ${w.name}\` once fixed`;
-      await updateRecovery(this.o.dir, w.name, (r) =>
-        r.limit?.id === l.id
-          ? { ...r, limit: { ...r.limit, state: 'gave_up', pass: w.pass, note: why } }
-          : null,
-      );
-      this.active.delete(w.name);
-      await audit(this.d, w.name, 'gave-up', why);
+      await this.giveUp(w, l, why);
       return;
     }
     const why = c.verdict === 'limited' ? 'the limit is still there' : c.detail;
     if (l.attempts >= RECOVERY.attemptsPerWindow) {
-      await updateRecovery(this.o.dir, w.name, (r) =>
-        r.limit?.id === l.id
-          ? {
-              ...r,
-              limit: {
-                ...r.limit,
-                state: 'gave_up',
-                pass: w.pass,
-                note: `${why} after ${l.attempts} attempts`,
-              },
-            }
-          : null,
-      );
-      this.active.delete(w.name);
-      await audit(
-        this.d,
-        w.name,
-        'gave-up',
+      await this.giveUp(
+        w,
+        l,
+        `${why} after ${l.attempts} attempts`,
         `${why} after ${l.attempts} automatic attempts in this window: waiting for you (\`workcell recover ${w.name}\`)`,
       );
       this.tell(
@@ -465,6 +439,16 @@ export class Recoverer {
         return { ...r, limit: { ...o, dueAt: new Date(next + k++ * s.staggerSeconds * 1000).toISOString() } };
       });
     }
+  }
+
+  /** Closes the limit schedule as given up (it waits for the user) with its note; the audit line says
+   * `audited` (the note, unless given). */
+  private async giveUp(w: WorkcellSummary, l: LimitSchedule, note: string, audited = note): Promise<void> {
+    await updateRecovery(this.o.dir, w.name, (r) =>
+      r.limit?.id === l.id ? { ...r, limit: { ...r.limit, state: 'gave_up', pass: w.pass, note } } : null,
+    );
+    this.active.delete(w.name);
+    await audit(this.d, w.name, 'gave-up', audited);
   }
 
   /** Fires due resumes: per vendor one at a time, the earliest first (the canary), none while another

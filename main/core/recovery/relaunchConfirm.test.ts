@@ -54,11 +54,7 @@ async function start(name: string, passes: string[]): Promise<void> {
 
 /** Parked at the 3 pm reset, then the clock moved to it: the relaunch fires. */
 async function parkAndFire(name: string): Promise<void> {
-  const parked = await waitFor(
-    async () => ((await rig.limitOf(name))?.state === 'scheduled' ? rig.limitOf(name) : null),
-    20_000,
-    'parked',
-  );
+  const parked = await rig.waitLimit(name, (l) => l.state === 'scheduled', 'parked', 20_000);
   assert.equal(parked.resetAt, AT_3PM, 'the reset read from the limit line, against the fake clock');
   assert.equal(parked.resetSource, 'parsed');
   assert.equal(parked.dueAt, AT_3PM);
@@ -78,11 +74,7 @@ test('relaunched after the reset and working again: confirmed once, the relaunch
   await start('ok', [limitAt('3pm'), WORKS]);
   await rig.supervise();
   await parkAndFire('ok');
-  const done = await waitFor(
-    async () => ((await rig.limitOf('ok'))?.state === 'resumed' ? rig.limitOf('ok') : null),
-    30_000,
-    'confirmed',
-  );
+  const done = await rig.waitLimit('ok', (l) => l.state === 'resumed', 'confirmed', 30_000);
   assert.match(done.note ?? '', /^confirmed: running for \d+(\.\d+)? s without the limit/);
   assert.equal(done.attempts, 1);
   assert.match(done.how ?? '', /^relaunched/);
@@ -101,13 +93,11 @@ test('relaunched and limited again: parked again at the new reset with the attem
   await start('again', [limitAt('3pm'), limitAt('8pm'), WORKS]);
   await rig.supervise();
   await parkAndFire('again');
-  const again = await waitFor(
-    async () => {
-      const l = await rig.limitOf('again');
-      return l?.state === 'scheduled' && l.attempts === 1 ? l : null;
-    },
-    30_000,
+  const again = await rig.waitLimit(
+    'again',
+    (l) => l.state === 'scheduled' && l.attempts === 1,
     'parked again',
+    30_000,
   );
   assert.equal(again.resetAt, AT_8PM, 'the new reset the relaunched agent printed');
   assert.equal(again.dueAt, AT_8PM, 'due at the new reset, not a backoff from the old one');
@@ -123,11 +113,7 @@ test('relaunched and limited again: parked again at the new reset with the attem
   assert.equal((await rig.recoveryEvents('again', 'resume')).length, 1);
   assert.equal(await passOf('again'), 2);
   rig.clock.advance(1_000);
-  const done = await waitFor(
-    async () => ((await rig.limitOf('again'))?.state === 'resumed' ? rig.limitOf('again') : null),
-    30_000,
-    'the second try confirmed',
-  );
+  const done = await rig.waitLimit('again', (l) => l.state === 'resumed', 'the second try confirmed', 30_000);
   assert.equal(done.attempts, 2, 'two attempts in all: the policy, not one more');
   assert.equal(await passOf('again'), 3);
   assert.equal((await rig.recoveryEvents('again', 'resume')).length, 2);
@@ -138,11 +124,7 @@ test('relaunched and dead at once without a limit: left failed, told once, never
   await start('dies', [limitAt('3pm'), `echo "Error: Cannot find module './dist/index.js'"; exit 1`, WORKS]);
   await rig.supervise();
   await parkAndFire('dies');
-  const gave = await waitFor(
-    async () => ((await rig.limitOf('dies'))?.state === 'gave_up' ? rig.limitOf('dies') : null),
-    30_000,
-    'given up',
-  );
+  const gave = await rig.waitLimit('dies', (l) => l.state === 'gave_up', 'given up', 30_000);
   assert.match(gave.note ?? '', /ended at once .*failed/);
   const st = await rig.engine.store.readStatus('dies');
   assert.equal(st?.pass, 2);

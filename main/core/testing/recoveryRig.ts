@@ -12,7 +12,7 @@ import { Engine } from '../engine.js';
 import { readRecovery, type LimitSchedule } from '../recovery/record.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { Tmux } from '../tmux.js';
-import { leakedProcesses, makeHome, type TestHome } from './fixture.js';
+import { leakedProcesses, makeHome, waitFor, type TestHome } from './fixture.js';
 import { ManualClock } from './manualClock.js';
 
 export interface RigOptions {
@@ -40,6 +40,13 @@ export interface RecoveryRig {
   supervise(): Promise<Supervisor>;
   stopSupervisor(): Promise<void>;
   limitOf(name: string): Promise<LimitSchedule | undefined>;
+  /** Polls the limit schedule until `ok` holds, and returns it (the last one seen in the error). */
+  waitLimit(
+    name: string,
+    ok: (l: LimitSchedule) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<LimitSchedule>;
   /** The `type: recovery` audit lines of a workcell, of one action when given. */
   recoveryEvents(name: string, action?: string): Promise<WorkcellEvent[]>;
   /** A file of the workcell's run dir (agent.log, brief.md, ...). */
@@ -85,6 +92,15 @@ export function recoveryRig(o: RigOptions): RecoveryRig {
       rig.sup = null;
     },
     limitOf: async (name) => (await readRecovery(home.dir, name)).limit,
+    waitLimit: (name, ok, what, timeoutMs = 20_000) =>
+      waitFor(
+        async () => {
+          const l = await rig.limitOf(name);
+          return l && ok(l) ? l : null;
+        },
+        timeoutMs,
+        what,
+      ),
     recoveryEvents: async (name, action) =>
       (await engine.store.readEvents(name)).filter(
         (e) => e.type === 'recovery' && (!action || e.action === action),
