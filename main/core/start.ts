@@ -9,6 +9,7 @@ import { AGENT_STATE_FILE } from './continuity/checkpoint.js';
 import { appendJournal } from './continuity/journal.js';
 import { addMember, validateSessionName } from './continuity/namedSessions.js';
 import { loadRules, rulesForBrief, saveRulesSnapshot, RULES_FILE } from './continuity/repoRules.js';
+import { runSetup, setupLogName } from './continuity/setupCommands.js';
 import { gitHead } from './git.js';
 import { writeJsonAtomic } from './fsutil.js';
 import { RECOVERY_FILE, type RecoveryPolicy } from './recovery/record.js';
@@ -259,6 +260,21 @@ export async function startWorkcell(
 
   async function launch(): Promise<Result<WorkcellStatus>> {
     await fs.mkdir(join(runDir, RUN_FILES.tmp), { mode: 0o700 });
+    // SUPERVISOR.md setup (`npm ci` in a fresh worktree) runs before the agent exists, as before every
+    // resumed pass: the agent starts into a prepared checkout, and a failure starts nothing. Nothing to
+    // do (and no cost) without setup commands.
+    let setupLog: string | null = null;
+    if (repoRules?.setup.length) {
+      // Written outside the run dir first: a failed start removes that, and the user needs the output.
+      const pending = join(dir.state, `setup-${o.name}.log`);
+      const setup = await runSetup(runDir, repo, repoRules.setup, 1, { log: pending, retry: 'start again' });
+      if (!setup.ok) {
+        await cleanup();
+        return err(setup.error.code, `${o.name}: ${setup.error.message}`);
+      }
+      setupLog = join(runDir, setupLogName(1));
+      await fs.rename(pending, setupLog);
+    }
     const clock = o.now ?? (() => new Date());
     const now = clock().toISOString();
     const template = await readTemplate(dir, 'brief.md');
@@ -322,6 +338,12 @@ export async function startWorkcell(
     };
     const transitions = new Transitions(store);
     await transitions.create(status, { type: 'created', state: 'starting', agent, repo });
+    if (setupLog)
+      await store.appendEvent(o.name, {
+        type: 'setup-ran',
+        pass: 1,
+        detail: `${repoRules!.setup.length} command(s), output in ${setupLog}`,
+      });
 
     const r = await launchInTmux(dir, tmux, o.name, repo, argv, hooks.env);
     if (!r.ok) {

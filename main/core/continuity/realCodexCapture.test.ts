@@ -7,11 +7,10 @@
 // the cache.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADAPTERS } from '../agents/adapters.js';
 import { captureSessionId, vendorTranscript } from '../agents/sessionStore.js';
-import { carriesBoth, realCli, realCliSkip } from '../testing/realCli.js';
+import { RESUME_TURN, assertResumeReopens, firstTurn, realCli, realCliSkip } from '../testing/realCli.js';
 
 test(
   'real codex exec: id captured from the first rollout = thread.started, headless resume by id reopens it',
@@ -22,12 +21,7 @@ test(
       const since = new Date();
       assert.equal(await captureSessionId('codex', { cwd: r.cwd, since, env: r.env }), null);
       // --json only so the test can read thread.started; --skip-git-repo-check: the work dir is no repo.
-      const first = ADAPTERS.codex.launch('Remember the word PELICAN.', ['--json', '--skip-git-repo-check'], {
-        runDir: r.root,
-        headless: true,
-      });
-      const r1 = await r.run(first);
-      assert.equal(r1.code, 0, r1.out + r1.err);
+      const { run: r1 } = await firstTurn(r, 'codex', { args: ['--json', '--skip-git-repo-check'] });
       const started = r1.out
         .split('\n')
         .map((l) => (l.startsWith('{') ? (JSON.parse(l) as { type?: string; thread_id?: string }) : {}))
@@ -43,16 +37,12 @@ test(
         null,
       );
 
-      const size = statSync(got.file).size;
-      const before = r.bodies.length;
-      const resume = ADAPTERS.codex.resumeHeadless!(got.id, 'Which word?', {});
+      const resume = ADAPTERS.codex.resumeHeadless!(got.id, RESUME_TURN, {});
       // `codex exec resume` takes its options before the id; the work dir is no git repository.
-      const r2 = await r.run([...resume.slice(0, 3), '--skip-git-repo-check', ...resume.slice(3)]);
-      assert.equal(r2.code, 0, r2.out + r2.err);
-      assert.ok(statSync(got.file).size > size, 'the same rollout grew');
-      assert.ok(
-        carriesBoth(r.bodies, before, 'PELICAN', 'Which word?'),
-        'the resumed request carries the first turn',
+      await assertResumeReopens(
+        r,
+        [...resume.slice(0, 3), '--skip-git-repo-check', ...resume.slice(3)],
+        got.file,
       );
     } finally {
       await r.close();

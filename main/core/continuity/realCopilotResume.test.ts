@@ -6,12 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADAPTERS } from '../agents/adapters.js';
 import { vendorTranscript } from '../agents/sessionStore.js';
-import { ANSWER_TEXT } from '../testing/conformance/mockApi.js';
-import { carriesBoth, realCli, realCliSkip } from '../testing/realCli.js';
+import { RESUME_TURN, assertResumeReopens, firstTurn, realCli, realCliSkip } from '../testing/realCli.js';
 
 test(
   'real copilot -p: minted id, session-state found where we look, headless resume by id reopens it',
@@ -20,14 +19,7 @@ test(
     const r = await realCli('copilot');
     try {
       const id = randomUUID();
-      const first = ADAPTERS.copilot.launch('Remember the word PELICAN.', [], {
-        runDir: r.root,
-        sessionId: id,
-        headless: true,
-      });
-      const r1 = await r.run(first);
-      assert.equal(r1.code, 0, r1.out + r1.err);
-      assert.match(r1.out, new RegExp(ANSWER_TEXT.slice(0, 14)));
+      await firstTurn(r, 'copilot', { sessionId: id, answer: true });
       const events = await vendorTranscript('copilot', id, { cwd: r.cwd, env: r.env });
       const state = join(r.vendorHome, '.copilot', 'session-state', id);
       assert.equal(events, join(state, 'events.jsonl'));
@@ -36,16 +28,7 @@ test(
       // COPILOT_HOME is honoured: nothing under HOME/.copilot for this id.
       const { COPILOT_HOME: _, ...plain } = r.env;
       assert.equal(await vendorTranscript('copilot', id, { cwd: r.cwd, env: plain }), null);
-
-      const size = statSync(events).size;
-      const before = r.bodies.length;
-      const r2 = await r.run(ADAPTERS.copilot.resumeHeadless!(id, 'Which word?', {}));
-      assert.equal(r2.code, 0, r2.out + r2.err);
-      assert.ok(statSync(events).size > size, 'the same events.jsonl grew');
-      assert.ok(
-        carriesBoth(r.bodies, before, 'PELICAN', 'Which word?'),
-        'the resumed request carries the first turn',
-      );
+      await assertResumeReopens(r, ADAPTERS.copilot.resumeHeadless!(id, RESUME_TURN, {}), events);
     } finally {
       await r.close();
     }

@@ -6,12 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADAPTERS } from '../agents/adapters.js';
 import { vendorTranscript } from '../agents/sessionStore.js';
-import { ANSWER_TEXT } from '../testing/conformance/mockApi.js';
-import { carriesBoth, realCli, realCliSkip } from '../testing/realCli.js';
+import { RESUME_TURN, assertResumeReopens, firstTurn, realCli, realCliSkip } from '../testing/realCli.js';
 
 test(
   'real gemini --prompt: minted id, chat found where we look, headless resume by id reopens it',
@@ -20,14 +18,7 @@ test(
     const r = await realCli('gemini');
     try {
       const id = randomUUID();
-      const first = ADAPTERS.gemini.launch('Remember the word PELICAN.', [], {
-        runDir: r.root,
-        sessionId: id,
-        headless: true,
-      });
-      const r1 = await r.run(first);
-      assert.equal(r1.code, 0, r1.out + r1.err);
-      assert.match(r1.out, new RegExp(ANSWER_TEXT.slice(0, 14)));
+      await firstTurn(r, 'gemini', { sessionId: id, answer: true });
       const chat = await vendorTranscript('gemini', id, { cwd: r.cwd, env: r.env });
       assert.ok(chat, `gemini wrote no chat for ${id} where vendorTranscript looks`);
       assert.ok(chat.startsWith(join(r.vendorHome, '.gemini', 'tmp')), chat);
@@ -35,16 +26,7 @@ test(
       // Without the override the same id is not found under HOME: the check follows GEMINI_CLI_HOME.
       const { GEMINI_CLI_HOME: _, ...plain } = r.env;
       assert.equal(await vendorTranscript('gemini', id, { cwd: r.cwd, env: plain }), null);
-
-      const size = statSync(chat).size;
-      const before = r.bodies.length;
-      const r2 = await r.run(ADAPTERS.gemini.resumeHeadless!(id, 'Which word?', {}));
-      assert.equal(r2.code, 0, r2.out + r2.err);
-      assert.ok(statSync(chat).size > size, 'the same chat file grew');
-      assert.ok(
-        carriesBoth(r.bodies, before, 'PELICAN', 'Which word?'),
-        'the resumed request carries the first turn',
-      );
+      await assertResumeReopens(r, ADAPTERS.gemini.resumeHeadless!(id, RESUME_TURN, {}), chat);
     } finally {
       await r.close();
     }

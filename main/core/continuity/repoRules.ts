@@ -132,7 +132,10 @@ export function rulesForBrief(r: RepoRules | null): string {
   if (r.forbidden.length)
     out.push(`- Do not change these paths: ${r.forbidden.join(', ')} (a pass that does fails verification).`);
   if (r.setup.length)
-    out.push('- Before you start, run the setup commands:', ...r.setup.map((c) => `    ${c}`));
+    out.push(
+      '- The supervisor ran these setup commands before you started; run them again after you change what they set up:',
+      ...r.setup.map((c) => `    ${c}`),
+    );
   return `${out.join('\n')}\n`;
 }
 

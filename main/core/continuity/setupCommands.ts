@@ -1,5 +1,5 @@
-// SUPERVISOR.md "Setup" commands, run by the supervisor in the repo before a new pass starts (a resume,
-// by hand or by recovery), so the agent resumes into a prepared checkout (dependencies installed,
+// SUPERVISOR.md "Setup" commands, run by the supervisor in the repo before a pass starts (the first
+// start, and a resume by hand or by recovery), so the agent starts into a prepared checkout (dependencies installed,
 // services generated) instead of being told to do it. Each command's output goes to
 // setup-<pass>.log in the run dir; the first one that fails stops the pass from starting, and the
 // error names the command, its exit and the log. Commands are shell by design (like verify.sh): each
@@ -29,9 +29,17 @@ export async function runSetup(
   repo: string,
   commands: readonly string[],
   pass: number,
-  o: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  o: {
+    timeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+    /** Where the output goes (default setup-<pass>.log in the run dir). A first start that fails
+     * removes its run dir, so its log is kept elsewhere. */
+    log?: string;
+    /** What the user does once it is fixed (default: resume again). */
+    retry?: string;
+  } = {},
 ): Promise<Result<SetupRun>> {
-  const log = join(runDir, setupLogName(pass));
+  const log = o.log ?? join(runDir, setupLogName(pass));
   const fd = openSync(log, 'w', 0o600);
   try {
     for (let i = 0; i < commands.length; i++) {
@@ -45,7 +53,7 @@ export async function runSetup(
       if (r !== 0)
         return err(
           'BAD_REPO', // the repo's own setup failed: the user fixes the repo or its SUPERVISOR.md
-          `${RULES_FILE} setup command ${i + 1} of ${commands.length} (\`${cmd.slice(0, 80)}\`) ${r === 'timeout' ? `ran over ${Math.round((o.timeoutMs ?? SETUP_TIMEOUT_MS) / 1000)} s and was stopped` : `exited ${r}`}: its output is in ${log}; fix the command or the repo, then resume again (nothing was started)`,
+          `${RULES_FILE} setup command ${i + 1} of ${commands.length} (\`${cmd.slice(0, 80)}\`) ${r === 'timeout' ? `ran over ${Math.round((o.timeoutMs ?? SETUP_TIMEOUT_MS) / 1000)} s and was stopped` : `exited ${r}`}: its output is in ${log}; fix the command or the repo, then ${o.retry ?? 'resume again'} (nothing was started)`,
         );
     }
     return ok({ ran: commands.length, log });

@@ -2,8 +2,7 @@
 // with that child (found by the recorded process group/tree, not by name); an idle one is near zero.
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { CLI, leakedProcesses, makeHome, waitFor, type TestHome } from '../testing/fixture.js';
+import { leakedProcesses, makeHome, runCli, waitFor, type TestHome } from '../testing/fixture.js';
 
 let home: TestHome;
 beforeEach(() => {
@@ -14,13 +13,7 @@ afterEach(async () => {
   assert.deepEqual(await leakedProcesses(home), [], 'processes left behind');
 });
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { env: home.env }, (e, stdout, stderr) =>
-      done({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args, home.env);
 
 // The home's path is in every argv so the fixture's cleanup finds (and the leak check sees) them.
 const BUSY_CHILD = `require('child_process').spawn(process.execPath, ['-e', 'globalThis.b = Buffer.alloc(64 << 20, 1); for (;;) {}', process.argv[1]], { stdio: 'ignore' }); setInterval(() => {}, 1000);`;

@@ -1,15 +1,15 @@
 // `workcell start --worktree`, and the warning when a second workcell starts on a repo a live one is changing.
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CLI,
   FAKE_AGENT,
   leakedProcesses,
   makeHome,
   makePrdRepo,
+  runCli,
   type TestHome,
 } from '../testing/fixture.js';
 
@@ -22,13 +22,7 @@ afterEach(async () => {
   assert.deepEqual(await leakedProcesses(home), [], 'processes left behind');
 });
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { env: home.env }, (e, stdout, stderr) =>
-      done({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args, home.env);
 
 const start = (name: string, repo: string, ...extra: string[]) =>
   cli([

@@ -3,15 +3,15 @@
 // are kept, each with its reason.
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CLI,
   FAKE_AGENT,
   leakedProcesses,
   makeHome,
   makePrdRepo,
+  runCli,
   type TestHome,
 } from '../testing/fixture.js';
 
@@ -24,13 +24,7 @@ afterEach(async () => {
   assert.deepEqual(await leakedProcesses(home), [], 'processes left behind');
 });
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { env: home.env }, (e, stdout, stderr) =>
-      done({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args, home.env);
 const gitIn = (cwd: string, ...a: string[]) =>
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...a], {
     cwd,

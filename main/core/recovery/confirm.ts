@@ -7,11 +7,15 @@
 // one derived state, so "banner gone" means what the detector says it means everywhere else.
 import { isEnded, type WorkcellStatus } from '../../common/workcell.js';
 import { loadPatterns } from '../agents/patterns.js';
-import type { ControlDir } from '../paths.js';
+import { join } from 'node:path';
+import { readEnd } from '../detect/endReason.js';
+import { readTail } from '../fsutil.js';
+import { cleanTerminalText } from '../notify/format.js';
+import { RUN_FILES, type ControlDir } from '../paths.js';
 import { confirmResume } from '../resumeCheck.js';
 import type { RunStore } from '../runStore.js';
 import type { Tmux } from '../tmux.js';
-import { RECOVERY, limitAfterTurn, stateMark } from './plan.js';
+import { CONTINUE_MARK, RECOVERY, limitAfterTurn, stateMark } from './plan.js';
 import type { LimitCheck, LimitSchedule } from './record.js';
 
 export const CONFIRM = {
@@ -30,6 +34,31 @@ export interface CheckDeps {
   signal: AbortSignal;
   holdMs?: number;
   withinMs?: number;
+  /** The recoverer's clock: a reset the agent printed on its way out is read against it. */
+  now?: () => number;
+}
+
+// The end of agent.log read when the dead pane is gone: as much as the supervisor reads for its excerpt.
+const LOG_TAIL_BYTES = 4_096;
+
+/** Why the pass ended, read from its dead pane (or, once the pane closed, the end of its log). In the
+ * pass we typed the continue turn into, only what came after the turn: the limit it answered is above. */
+async function readEndOf(d: CheckDeps, name: string, s: WorkcellStatus, samePass: boolean) {
+  const cap = await d.tmux.capture(name, { dead: true });
+  const raw =
+    cap.ok && cap.value.trim()
+      ? cap.value
+      : await readTail(join(d.dir.runDir(name), RUN_FILES.log), LOG_TAIL_BYTES).catch(() => ''); // run dir removed meanwhile
+  let text = cleanTerminalText(raw);
+  const turn = samePass ? text.lastIndexOf(CONTINUE_MARK) : -1;
+  if (turn >= 0) text = text.slice(text.indexOf('\n', turn) + 1);
+  return readEnd({
+    agent: s.agent,
+    screen: text,
+    exitStatus: s.state === 'done' ? 0 : s.exitCode,
+    now: new Date((d.now ?? Date.now)()),
+    patterns: loadPatterns(s.agent, d.dir.patterns).patterns,
+  });
 }
 
 const limited = (s: WorkcellStatus) =>
@@ -66,7 +95,7 @@ export async function checkLimitGone(d: CheckDeps, name: string, l: LimitSchedul
     // supervisor's next look).
     const moved = s.pass !== l.seenPass || stateMark(s) !== (l.seenSince ?? null);
     if (moved && limited(s))
-      return { verdict: 'limited', detail: `the limit is still there (${ev})`, at: at() };
+      return { verdict: 'limited', detail: `the limit is still there (${ev})`, resetAt: s.resetAt, at: at() };
     // The same limit state again after a continue turn: the detector sees the same blocker and records
     // no new state, so the screen says it: a limit line below our turn (or the turn cleared away), and
     // the agent not busy for the hold time (one still taking the turn moves to running before that).
@@ -85,8 +114,21 @@ export async function checkLimitGone(d: CheckDeps, name: string, l: LimitSchedul
     const working = moved && s.evidence?.source !== 'engine' && WORKING.includes(s.state);
     if (working && s.state === 'done')
       return { verdict: 'working', detail: `the agent finished its task (${ev})`, at: at() };
-    if (isEnded(s.state) && moved)
-      return { verdict: 'not_working', detail: `the agent ended (${s.state}: ${ev})`, at: at() };
+    if (isEnded(s.state) && moved) {
+      // Its reason lands in status.json when the supervisor tells the end, which may come after this
+      // look: read the last screen the same way (readEnd), so a limit printed on the way out is never
+      // taken for a plain failure, nor the reset it named lost.
+      const end = s.reason ? null : await readEndOf(d, name, s, s.pass === l.seenPass);
+      if (end?.reason === 'rate_limited')
+        return {
+          verdict: 'limited',
+          detail: `the limit is still there (last screen: ${end.detection.evidence.detail})`,
+          resetAt: end.detection.resetAt ?? null,
+          at: at(),
+        };
+      const why = s.reason ?? end?.reason;
+      return { verdict: 'ended', detail: `${s.state}${why ? ` (${why})` : ''}: ${ev}`, at: at() };
+    }
     since = working ? (since ?? Date.now()) : null;
     if (since !== null && Date.now() - since >= hold)
       return {

@@ -103,7 +103,12 @@ test('keys in the take-control terminal cancel it; keys sent to a read-only peek
     assert.equal(await stateOf('t'), 'scheduled');
     ctlWs.emit('message', Buffer.from('taking over\r'), true);
     await waitFor(async () => (await stateOf('t')) === 'cancelled', 10_000, 'cancelled by the keys');
-    const [c] = await cancels('t');
+    // Its audit line follows the record (cancelOnInput writes recovery.json first).
+    const [c] = await waitFor(
+      async () => ((await cancels('t')).length ? cancels('t') : null),
+      5_000,
+      'the audit',
+    );
     assert.match(String(c?.detail), /user input \(the take-control terminal\)/);
     await waitFor(() => agentLog('t').includes('got: taking over'), 10_000, 'the keys reached the agent');
     assert.ok(!agentLog('t').includes('typed into a peek'));

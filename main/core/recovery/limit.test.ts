@@ -6,80 +6,43 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkcellEvent } from '../../common/workcell.js';
-import { Engine } from '../engine.js';
-import { Tmux } from '../tmux.js';
-import { ManualClock } from '../testing/manualClock.js';
-import { FAKE_AGENT, leakedProcesses, makeHome, waitFor, type TestHome } from '../testing/fixture.js';
-import { Supervisor } from '../supervisor/supervisor.js';
+import { FAKE_AGENT, waitFor } from '../testing/fixture.js';
+import { recoveryRig, type RecoveryRig } from '../testing/recoveryRig.js';
 import { readHome } from './guard.js';
 import { setPolicy } from './manual.js';
-import { readRecovery, type LimitSchedule } from './record.js';
 
 // The fake clock starts at 03:04:05 UTC on a fixed day; every banner's reset is one minute later.
 const T0 = Date.UTC(2030, 0, 2, 3, 4, 5);
 const RESET = new Date(T0 + 60_000).toISOString();
 const BANNER = `You've hit your usage limit · resets ${RESET.replace('.000', '')}`;
 
-let home: TestHome;
-let engine: Engine;
-let repo: string;
-let clock: ManualClock;
-let sup: Supervisor | null = null;
-
+let rig: RecoveryRig;
 beforeEach(() => {
-  home = makeHome('wcr-');
-  engine = new Engine(home.dir, new Tmux(home.dir.socket, home.dir.tmuxConf));
-  repo = join(home.dir.root, 'repo');
-  mkdirSync(repo);
-  execFileSync('git', ['init', '-q'], { cwd: repo });
-  clock = new ManualClock(T0);
   // No jitter and a 20 s stagger: the due times below are exact.
-  writeFileSync(home.dir.settings, JSON.stringify({ recovery: { jitterSeconds: 0, staggerSeconds: 20 } }));
+  rig = recoveryRig({ prefix: 'wcr-', clockStart: T0, recovery: { staggerSeconds: 20 } });
 });
-afterEach(async () => {
-  await sup?.stop();
-  sup = null;
-  home.cleanup();
-  assert.deepEqual(await leakedProcesses(home), []);
-});
+afterEach(() => rig.close());
 
 const fake = (...a: string[]) => [process.execPath, FAKE_AGENT, ...a];
 async function start(name: string, args: string[], policy = 'auto'): Promise<void> {
-  const r = await engine.start({
+  const r = await rig.engine.start({
     name,
-    repo,
+    repo: rig.repo,
     agent: 'command',
     objective: `Fix the login bug (${name})`,
     args: fake(...args),
   });
   assert.ok(r.ok, JSON.stringify(r));
-  assert.ok((await setPolicy(engine, name, policy)).ok);
+  assert.ok((await setPolicy(rig.engine, name, policy)).ok);
 }
-async function supervise(): Promise<Supervisor> {
-  const r = await Supervisor.start({
-    dir: home.dir,
-    log: (l) => process.env.SV_DEBUG && console.error(l),
-    recovery: { clock, rand: () => 0 },
-  });
-  if (!r.ok) assert.fail(r.error.message);
-  sup = r.value;
-  return sup;
-}
-const limitOf = async (name: string): Promise<LimitSchedule | undefined> =>
-  (await readRecovery(home.dir, name)).limit;
-const recoveryEvents = async (name: string, action?: string): Promise<WorkcellEvent[]> =>
-  (await engine.store.readEvents(name)).filter(
-    (e) => e.type === 'recovery' && (!action || e.action === action),
-  );
-const log = (name: string) => readFileSync(join(home.dir.runDir(name), 'agent.log'), 'utf8');
+const log = (name: string) => rig.runFile(name, 'agent.log');
 const turns = (name: string) => log(name).split('got: Your usage limit has reset').length - 1;
 /** Lets the recoverer's async step finish and its timer be armed before the clock moves. */
 const settle = async () => {
-  await sup!.recovery!.kick();
-  assert.ok(clock.pending > 0, 'the recovery timer is armed');
+  await rig.sup!.recovery!.kick();
+  assert.ok(rig.clock.pending > 0, 'the recovery timer is armed');
 };
 
 test('a usage limit with a reset one minute ahead: parked with its source, resumed after the reset exactly once, and confirmed', async () => {
@@ -94,19 +57,15 @@ test('a usage limit with a reset one minute ahead: parked with its source, resum
     '--sleep',
     '60000',
   ]);
-  await supervise();
-  const parked = await waitFor(
-    async () => ((await limitOf('lim'))?.state === 'scheduled' ? limitOf('lim') : null),
-    10_000,
-    'parked',
-  );
+  await rig.supervise();
+  const parked = await rig.waitLimit('lim', (l) => l.state === 'scheduled', 'parked', 10_000);
   assert.equal(parked.resetAt, RESET);
   assert.equal(parked.resetSource, 'parsed');
   assert.equal(parked.dueAt, RESET);
   assert.match(parked.note ?? '', /paused until 03:05 UTC \(in 1 m\)/);
   const park = await waitFor(
     async () => {
-      const e = await recoveryEvents('lim', 'park');
+      const e = await rig.recoveryEvents('lim', 'park');
       return e.length ? e : null;
     },
     5_000,
@@ -116,34 +75,32 @@ test('a usage limit with a reset one minute ahead: parked with its source, resum
   assert.match(String(park[0]!.detail), /a limit wait is not a failure/);
 
   await settle();
-  clock.advance(59_000); // before the reset: nothing is sent
-  await sup!.recovery!.kick();
-  assert.equal((await limitOf('lim'))?.state, 'scheduled');
+  rig.clock.advance(59_000); // before the reset: nothing is sent
+  await rig.sup!.recovery!.kick();
+  assert.equal((await rig.limitOf('lim'))?.state, 'scheduled');
   assert.equal(turns('lim'), 0);
 
-  clock.advance(1_000); // the reset
-  const done = await waitFor(
-    async () => ((await limitOf('lim'))?.state === 'resumed' ? limitOf('lim') : null),
-    15_000,
-    'confirmed',
-  ).catch(async (e: Error) => {
-    const st = await engine.store.readStatus('lim');
-    throw new Error(
-      `${e.message}; state ${st?.state} (${st?.evidence?.detail}); log: ${JSON.stringify(log('lim'))}; screen: ${JSON.stringify(execFileSync('tmux', ['-S', home.dir.socket, 'capture-pane', '-p', '-t', '=lim:'], { encoding: 'utf8' }))}`,
-    );
-  });
+  rig.clock.advance(1_000); // the reset
+  const done = await rig
+    .waitLimit('lim', (l) => l.state === 'resumed', 'confirmed', 15_000)
+    .catch(async (e: Error) => {
+      const st = await rig.engine.store.readStatus('lim');
+      throw new Error(
+        `${e.message}; state ${st?.state} (${st?.evidence?.detail}); log: ${JSON.stringify(log('lim'))}; screen: ${JSON.stringify(execFileSync('tmux', ['-S', rig.home.dir.socket, 'capture-pane', '-p', '-t', '=lim:'], { encoding: 'utf8' }))}`,
+      );
+    });
   assert.match(done.note ?? '', /^confirmed: running/);
   assert.match(
     log('lim'),
     /got: Your usage limit has reset; continue the task from where you stopped: Fix the login bug \(lim\)/,
   );
   // Hours later: no second resume.
-  clock.advance(5 * 3_600_000);
-  await sup!.recovery!.kick();
+  rig.clock.advance(5 * 3_600_000);
+  await rig.sup!.recovery!.kick();
   assert.equal(turns('lim'), 1);
-  assert.equal((await recoveryEvents('lim', 'resume')).length, 1);
-  assert.equal((await recoveryEvents('lim', 'resumed')).length, 1);
-  const st = await engine.store.readStatus('lim');
+  assert.equal((await rig.recoveryEvents('lim', 'resume')).length, 1);
+  assert.equal((await rig.recoveryEvents('lim', 'resumed')).length, 1);
+  const st = await rig.engine.store.readStatus('lim');
   assert.equal(st?.pass, 1, 'a live agent is resumed in place, not relaunched');
   assert.equal(st?.state, 'running');
 });
@@ -161,48 +118,42 @@ test('a limit still there after the reset: parked again with backoff, gives up a
     '--sleep',
     '60000',
   ]);
-  await supervise();
-  await waitFor(async () => (await limitOf('stuck'))?.state === 'scheduled', 10_000, 'parked');
+  await rig.supervise();
+  await rig.waitLimit('stuck', (l) => l.state === 'scheduled', 'parked', 10_000);
   await settle();
-  clock.advance(60_000);
+  rig.clock.advance(60_000);
   await waitFor(() => turns('stuck') === 1, 10_000, 'first try');
   // The banner came back at once: the check after the firing sees the limit still there (no clock move
   // needed: it watches the agent, not the reset time) and parks it again.
-  const fired1 = clock.now();
-  const again = await waitFor(
-    async () => {
-      const l = await limitOf('stuck');
-      return l?.state === 'scheduled' && l.attempts === 1 ? l : null;
-    },
-    10_000,
+  const fired1 = rig.clock.now();
+  const again = await rig.waitLimit(
+    'stuck',
+    (l) => l.state === 'scheduled' && l.attempts === 1,
     'parked again',
+    10_000,
   );
   assert.equal(Date.parse(again.dueAt) - fired1, 5 * 60_000, 'backoff: 5 minutes');
   assert.match(again.note ?? '', /limit still there after the reset/);
   assert.equal(again.check, undefined, 'the new schedule has no verdict yet');
   // The park's timeline line is appended just after its record is written: wait for it, not race it.
   const park2 = await waitFor(
-    async () => (await recoveryEvents('stuck', 'park'))[1] ?? null,
+    async () => (await rig.recoveryEvents('stuck', 'park'))[1] ?? null,
     10_000,
     'the second park event',
   );
   assert.match(String(park2.detail), /limit still there/);
   await settle();
-  clock.advance(5 * 60_000);
+  rig.clock.advance(5 * 60_000);
   await waitFor(() => turns('stuck') === 2, 10_000, 'second try');
-  const gave = await waitFor(
-    async () => ((await limitOf('stuck'))?.state === 'gave_up' ? limitOf('stuck') : null),
-    10_000,
-    'gave up',
-  );
+  const gave = await rig.waitLimit('stuck', (l) => l.state === 'gave_up', 'gave up', 10_000);
   assert.match(gave.note ?? '', /after 2 attempts/);
   // A day later: still no third attempt.
-  clock.advance(24 * 3_600_000);
-  await sup!.recovery!.kick();
+  rig.clock.advance(24 * 3_600_000);
+  await rig.sup!.recovery!.kick();
   assert.equal(turns('stuck'), 2);
-  assert.equal((await recoveryEvents('stuck', 'resume')).length, 2);
-  assert.equal((await recoveryEvents('stuck', 'gave-up')).length, 1);
-  const st = await engine.store.readStatus('stuck');
+  assert.equal((await rig.recoveryEvents('stuck', 'resume')).length, 2);
+  assert.equal((await rig.recoveryEvents('stuck', 'gave-up')).length, 1);
+  const st = await rig.engine.store.readStatus('stuck');
   assert.notEqual(st?.state, 'failed', 'a limit wait is never a failure');
 });
 
@@ -224,38 +175,36 @@ test('output right after the continue turn, then the banner again: not called re
     '--sleep',
     '60000',
   ]);
-  await supervise();
-  await waitFor(async () => (await limitOf('flap'))?.state === 'scheduled', 10_000, 'parked');
+  await rig.supervise();
+  await rig.waitLimit('flap', (l) => l.state === 'scheduled', 'parked', 10_000);
   await settle();
-  clock.advance(60_000);
+  rig.clock.advance(60_000);
   await waitFor(() => turns('flap') === 1, 10_000, 'the continue turn');
-  const again = await waitFor(
-    async () => {
-      const l = await limitOf('flap');
-      return l?.state === 'scheduled' && l.attempts === 1 ? l : null;
-    },
-    15_000,
+  const again = await rig.waitLimit(
+    'flap',
+    (l) => l.state === 'scheduled' && l.attempts === 1,
     'parked again',
+    15_000,
   );
   assert.match(again.note ?? '', /limit still there after the reset/);
-  assert.equal((await recoveryEvents('flap', 'resumed')).length, 0, 'never called resumed');
+  assert.equal((await rig.recoveryEvents('flap', 'resumed')).length, 0, 'never called resumed');
 });
 
 test('three limited workcells of one vendor wake one at a time: the canary first, the others only after it worked', async () => {
   for (const n of ['c1', 'c2', 'c3'])
     await start(n, ['--ask', BANNER, '--clear', '--print', `${n} working again`, '--sleep', '60000']);
-  await supervise();
+  await rig.supervise();
   await waitFor(
     async () => {
-      const all = await Promise.all(['c1', 'c2', 'c3'].map(limitOf));
+      const all = await Promise.all(['c1', 'c2', 'c3'].map(rig.limitOf));
       return all.every((l) => l?.state === 'scheduled');
     },
     15_000,
     'all parked',
   );
   await settle();
-  clock.advance(60_000);
-  const states = async () => Promise.all(['c1', 'c2', 'c3'].map(async (n) => (await limitOf(n))?.state));
+  rig.clock.advance(60_000);
+  const states = async () => Promise.all(['c1', 'c2', 'c3'].map(async (n) => (await rig.limitOf(n))?.state));
   const first = await waitFor(
     async () => {
       const s = await states();
@@ -268,16 +217,16 @@ test('three limited workcells of one vendor wake one at a time: the canary first
   const canary = ['c1', 'c2', 'c3'][first.indexOf('resumed')]!;
   // Within the stagger gap nobody else fires.
   await settle();
-  clock.advance(19_000);
-  await sup!.recovery!.kick();
+  rig.clock.advance(19_000);
+  await rig.sup!.recovery!.kick();
   assert.equal((await states()).filter((x) => x === 'scheduled').length, 2);
-  clock.advance(1_000);
+  rig.clock.advance(1_000);
   await waitFor(async () => (await states()).filter((x) => x === 'resumed').length === 2, 15_000, 'second');
   await settle();
-  clock.advance(20_000);
+  rig.clock.advance(20_000);
   await waitFor(async () => (await states()).every((x) => x === 'resumed'), 15_000, 'third');
   const fired = await Promise.all(
-    ['c1', 'c2', 'c3'].map(async (n) => Date.parse((await limitOf(n))!.firedAt!)),
+    ['c1', 'c2', 'c3'].map(async (n) => Date.parse((await rig.limitOf(n))!.firedAt!)),
   );
   const order = [...fired].sort((a, b) => a - b);
   assert.equal(fired[['c1', 'c2', 'c3'].indexOf(canary)], order[0], 'the canary fired first');
@@ -291,38 +240,37 @@ test('three limited workcells of one vendor wake one at a time: the canary first
 test('a supervisor restarted mid-stagger keeps the gap: the gate is on disk, the next one waits it out, none is forgotten', async () => {
   for (const n of ['g1', 'g2'])
     await start(n, ['--ask', BANNER, '--clear', '--print', `${n} working again`, '--sleep', '60000']);
-  await supervise();
+  await rig.supervise();
   const names = ['g1', 'g2'];
-  const states = async () => Promise.all(names.map(async (n) => (await limitOf(n))?.state));
+  const states = async () => Promise.all(names.map(async (n) => (await rig.limitOf(n))?.state));
   await waitFor(async () => (await states()).every((x) => x === 'scheduled'), 15_000, 'both parked');
   await settle();
-  clock.advance(60_000);
+  rig.clock.advance(60_000);
   await waitFor(async () => (await states()).includes('resumed'), 15_000, 'canary confirmed');
-  const confirmedAt = clock.now();
+  const confirmedAt = rig.clock.now();
   // The daemon goes away mid-stagger and a new one starts (same home, same clock).
-  await sup!.stop();
-  sup = null;
-  const gate = JSON.parse(readFileSync(join(home.dir.state, 'recovery-gate.json'), 'utf8')) as Record<
+  await rig.stopSupervisor();
+  const gate = JSON.parse(readFileSync(join(rig.home.dir.state, 'recovery-gate.json'), 'utf8')) as Record<
     string,
     number
   >;
   assert.equal(gate.command, confirmedAt + 20_000, 'the gate is on disk');
-  await supervise();
+  await rig.supervise();
   await settle();
-  clock.advance(19_000);
-  await sup!.recovery!.kick();
+  rig.clock.advance(19_000);
+  await rig.sup!.recovery!.kick();
   assert.equal(
     (await states()).filter((x) => x === 'scheduled').length,
     1,
     'the gap holds across the restart',
   );
-  clock.advance(1_000);
+  rig.clock.advance(1_000);
   await waitFor(
     async () => (await states()).every((x) => x === 'resumed'),
     15_000,
     'the second, after the gap',
   );
-  const fired = await Promise.all(names.map(async (n) => Date.parse((await limitOf(n))!.firedAt!)));
+  const fired = await Promise.all(names.map(async (n) => Date.parse((await rig.limitOf(n))!.firedAt!)));
   assert.ok(Math.abs(fired[0]! - fired[1]!) >= 20_000, `staggered: ${fired.map((t) => t - T0)}`);
   for (const n of names) assert.equal(turns(n), 1);
 });
@@ -330,25 +278,34 @@ test('a supervisor restarted mid-stagger keeps the gap: the gate is on disk, the
 test('a login error: held with the vendor fix, the vendor breaker holds its other workcells, no restart loop', async () => {
   await start('auth', ['--print', 'Error: not logged in. Please log in again.', '--sleep', '60000']);
   await start('other', ['--print', 'ok', '--exit', '0'], 'auto');
-  writeFileSync(join(home.dir.runDir('other'), 'brief.md'), '# Objective\n\nOther\n\n- [ ] still open\n');
-  await supervise();
-  const hold = await waitFor(async () => (await readHome(home.dir)).authHold.command, 10_000, 'auth hold');
+  writeFileSync(join(rig.home.dir.runDir('other'), 'brief.md'), '# Objective\n\nOther\n\n- [ ] still open\n');
+  await rig.supervise();
+  const hold = await waitFor(
+    async () => (await readHome(rig.home.dir)).authHold.command,
+    10_000,
+    'auth hold',
+  );
   assert.equal(hold.name, 'auth');
-  const holds = await recoveryEvents('auth', 'hold');
+  const holds = await rig.recoveryEvents('auth', 'hold');
   assert.equal(holds.length, 1);
   assert.match(String(holds[0]!.detail), /login lost: .*held until a resume works/);
   // The other workcell of the same vendor (partial: open checklist item) is held, not relaunched.
-  const wait = await waitFor(async () => (await recoveryEvents('other', 'wait'))[0], 15_000, 'other held');
+  const wait = await waitFor(
+    async () => (await rig.recoveryEvents('other', 'wait'))[0],
+    15_000,
+    'other held',
+  );
   assert.match(String(wait.detail), /auth_held: held: command's login failed in auth/);
   // Time passes, reconciles happen: still one hold, no resume anywhere.
-  clock.advance(3_600_000);
-  await sup!.request();
-  await sup!.recovery!.kick();
-  assert.equal((await recoveryEvents('auth', 'hold')).length, 1);
+  rig.clock.advance(3_600_000);
+  await rig.sup!.request();
+  await rig.sup!.recovery!.kick();
+  assert.equal((await rig.recoveryEvents('auth', 'hold')).length, 1);
   assert.equal(
-    (await recoveryEvents('auth', 'resume')).length + (await recoveryEvents('other', 'resume')).length,
+    (await rig.recoveryEvents('auth', 'resume')).length +
+      (await rig.recoveryEvents('other', 'resume')).length,
     0,
   );
-  assert.equal((await engine.store.readStatus('auth'))?.pass, 1);
-  assert.equal((await engine.store.readStatus('other'))?.pass, 1);
+  assert.equal((await rig.engine.store.readStatus('auth'))?.pass, 1);
+  assert.equal((await rig.engine.store.readStatus('other'))?.pass, 1);
 });

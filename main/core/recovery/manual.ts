@@ -81,7 +81,8 @@ export async function recoverNow(engine: Engine, name: string): Promise<Result<{
         note: dueOf(w.resetAt, now, 0, 0, 0).text,
       };
       // Resume-now replaces whatever was scheduled (its timer then finds another id and does nothing).
-      await updateRecovery(engine.dir, name, (r) => ({ ...r, limit: fresh }));
+      const u = await updateRecovery(engine.dir, name, (r) => ({ ...r, limit: fresh }));
+      if (!u.ok) return u;
       const r = await fireLimit(d, w, fresh, 'user');
       if (r.kind === 'fired') return ok({ plan, did: `${r.how}; the supervisor confirms the limit is gone` });
       if (r.kind === 'waiting')
@@ -117,11 +118,12 @@ export async function cancelRecovery(
   if (bad) return { ok: false, error: bad };
   if (!(await exists(engine.dir.runDir(name)))) return err('NOT_FOUND', `no workcell named ${name}`);
   let cancelled = false;
-  await updateRecovery(engine.dir, name, (r) => {
+  const u = await updateRecovery(engine.dir, name, (r) => {
     if (!r.limit || r.limit.state !== 'scheduled') return null;
     cancelled = true;
     return { ...r, limit: { ...r.limit, state: 'cancelled', note: why } };
   });
+  if (!u.ok) return u;
   if (cancelled) await audit(deps(engine), name, 'cancel', `scheduled resume cancelled: ${why}`);
   return ok(cancelled);
 }
@@ -141,7 +143,8 @@ export async function setPolicy(
     );
   if (!(await exists(engine.dir.runDir(name)))) return err('NOT_FOUND', `no workcell named ${name}`);
   const p = policy as RecoveryPolicy;
-  await updateRecovery(engine.dir, name, (r) => ({ ...r, policy: p }));
+  const u = await updateRecovery(engine.dir, name, (r) => ({ ...r, policy: p }));
+  if (!u.ok) return u;
   await audit(deps(engine), name, 'policy', `recovery policy is now ${p}`);
   return ok(p);
 }

@@ -3,10 +3,10 @@
 // daemon (restart, SIGKILL) and the machine (sleep): the daemon re-arms its timer from it on start, and
 // a due time that passed while asleep fires on wake. Written only under its lock (the daemon and a CLI
 // `recover`/`cancel` may race); `claim` is what makes a firing happen once, never twice.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentName } from '../../common/workcell.js';
-import { readJson, writeJsonAtomic } from '../fsutil.js';
+import { exists, readJson, writeJsonAtomic } from '../fsutil.js';
+import { err, ok, type Result } from '../result.js';
 import type { ControlDir } from '../paths.js';
 import { withFileLock } from '../fileLock.js';
 
@@ -60,10 +60,13 @@ export interface LimitSchedule {
 
 /** working: the agent works again and the limit stayed away; limited: the limit is still there;
  * mismatch: a relaunch opened another (blank) conversation; waiting: a dialog blocks the resume;
- * not_working: neither working nor limited within the deadline (or it ended). */
+ * ended: the agent ended without the limit (a failure of its own, told as any end is);
+ * not_working: neither working nor limited within the deadline. */
 export interface LimitCheck {
-  verdict: 'working' | 'limited' | 'mismatch' | 'waiting' | 'not_working';
+  verdict: 'working' | 'limited' | 'mismatch' | 'waiting' | 'ended' | 'not_working';
   detail: string;
+  /** limited: the reset the agent named this time (null: none), which the next try waits for. */
+  resetAt?: string | null;
   at: string;
 }
 
@@ -90,21 +93,37 @@ export async function readRecovery(dir: ControlDir, name: string): Promise<Recov
 // mid-update never wedges a workcell.
 
 /** Locked read-modify-write; `mutate` returns the new record or null to leave it. Returns what is on
- * disk afterwards. */
+ * disk afterwards, or NOT_FOUND when the workcell's run dir is gone. The run dir is never created here:
+ * a write racing `workcell gc --remove` used to bring it back holding only recovery.json (a workcell
+ * `ls` could not read and gc no longer saw as its own). */
 export async function updateRecovery(
   dir: ControlDir,
   name: string,
   mutate: (r: RecoveryRecord) => RecoveryRecord | null,
-): Promise<RecoveryRecord> {
+): Promise<Result<RecoveryRecord>> {
   const runDir = dir.runDir(name);
-  await mkdir(runDir, { recursive: true, mode: 0o700 });
-  return withFileLock(runDir, { file: '.recovery.lock' }, async () => {
-    const cur = await readRecovery(dir, name);
-    const next = mutate(cur);
-    if (!next) return cur;
-    await writeJsonAtomic(pathOf(dir, name), next);
-    return next;
-  });
+  const gone = () =>
+    err(
+      'NOT_FOUND',
+      `workcell ${name} is gone (its run dir was removed): its recovery record was not written`,
+    );
+  if (!(await exists(runDir))) return gone();
+  try {
+    return ok(
+      await withFileLock(runDir, { file: '.recovery.lock' }, async () => {
+        const cur = await readRecovery(dir, name);
+        const next = mutate(cur);
+        if (!next) return cur;
+        await writeJsonAtomic(pathOf(dir, name), next);
+        return next;
+      }),
+    );
+  } catch (e) {
+    // ENOENT from the lock or the write: the run dir is being (or was) removed since the check; it may
+    // still be there for a moment, empty, while the removal finishes.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return gone();
+    throw e;
+  }
 }
 
 /** Moves the limit schedule `id` from `from` to `to` only if it is still there: the one way a firing

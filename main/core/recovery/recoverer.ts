@@ -189,6 +189,7 @@ export class Recoverer {
       store: this.o.engine.store,
       signal: this.abort.signal,
       holdMs: this.o.confirmHoldMs,
+      now: () => this.clock.now(),
     };
     this.o.log(`recovery: ${name}: checking that the resume worked`);
     const p = checkLimitGone(deps, name, l)
@@ -333,7 +334,8 @@ export class Recoverer {
       window: window ?? resetAt ?? new Date(now).toISOString(),
       note: due.text,
     };
-    await updateRecovery(this.o.dir, w.name, (r) => ({ ...r, limit: sched }));
+    // Removed meanwhile (gc --remove): nothing left to park.
+    if (!(await updateRecovery(this.o.dir, w.name, (r) => ({ ...r, limit: sched }))).ok) return;
     this.active.add(w.name);
     await audit(
       this.d,
@@ -385,36 +387,24 @@ export class Recoverer {
         c.verdict === 'mismatch'
           ? `the relaunch opened another conversation, so it is not a resume (${c.detail}): \`workcell attach ${w.name}\` to see it`
           : `${c.detail}: answer it in the workcell (\`workcell attach ${w.name}\`)`;
-      await updateRecovery(this.o.dir, w.name, (r) =>
-        r.limit?.id === l.id
-          ? { ...r, limit: { ...r.limit, state: 'gave_up', pass: w.pass, note: why } }
-          : null,
-      );
-      this.active.delete(w.name);
-      await audit(this.d, w.name, 'gave-up', why);
+      await this.giveUp(w, l, why);
       this.tell(w, `gave-up:${l.id}`, why);
+      return;
+    }
+    if (c.verdict === 'ended') {
+      // Not the limit: the agent failed on its own (a crash, a network error), which is no reason to
+      // relaunch it again after a backoff. Its end is told like any end (with its reason), so recovery
+      // adds no second message: audited only, for `explain` and the timeline.
+      const why = `the agent ended at once after the resume, not on the limit (${c.detail}): not retried; \`workcell explain ${w.name}\`, then \`workcell resume ${w.name}\` once fixed`;
+      await this.giveUp(w, l, why);
       return;
     }
     const why = c.verdict === 'limited' ? 'the limit is still there' : c.detail;
     if (l.attempts >= RECOVERY.attemptsPerWindow) {
-      await updateRecovery(this.o.dir, w.name, (r) =>
-        r.limit?.id === l.id
-          ? {
-              ...r,
-              limit: {
-                ...r.limit,
-                state: 'gave_up',
-                pass: w.pass,
-                note: `${why} after ${l.attempts} attempts`,
-              },
-            }
-          : null,
-      );
-      this.active.delete(w.name);
-      await audit(
-        this.d,
-        w.name,
-        'gave-up',
+      await this.giveUp(
+        w,
+        l,
+        `${why} after ${l.attempts} attempts`,
         `${why} after ${l.attempts} automatic attempts in this window: waiting for you (\`workcell recover ${w.name}\`)`,
       );
       this.tell(
@@ -424,9 +414,11 @@ export class Recoverer {
       );
       return;
     }
-    const laterReset = w.resetAt && Date.parse(w.resetAt) > now && w.resetAt !== l.resetAt ? w.resetAt : null;
+    // The reset the agent named this time: the check's own reading (the fleet's copy may not have it yet).
+    const seen = c.resetAt ?? w.resetAt;
+    const laterReset = seen && Date.parse(seen) > now && seen !== l.resetAt ? seen : null;
     await this.park(
-      { ...w },
+      { ...w, resetAt: seen ?? null },
       now,
       s,
       l.attempts,
@@ -435,7 +427,9 @@ export class Recoverer {
       l.window,
     );
     // The canary failed: the others of its vendor wait until after its next try.
-    const next = Date.parse((await readRecovery(this.o.dir, w.name)).limit!.dueAt);
+    const parked = (await readRecovery(this.o.dir, w.name)).limit;
+    if (!parked) return; // removed meanwhile (gc --remove)
+    const next = Date.parse(parked.dueAt);
     let k = 1;
     for (const n of this.active) {
       if (n === w.name) continue;
@@ -445,6 +439,16 @@ export class Recoverer {
         return { ...r, limit: { ...o, dueAt: new Date(next + k++ * s.staggerSeconds * 1000).toISOString() } };
       });
     }
+  }
+
+  /** Closes the limit schedule as given up (it waits for the user) with its note; the audit line says
+   * `audited` (the note, unless given). */
+  private async giveUp(w: WorkcellSummary, l: LimitSchedule, note: string, audited = note): Promise<void> {
+    await updateRecovery(this.o.dir, w.name, (r) =>
+      r.limit?.id === l.id ? { ...r, limit: { ...r.limit, state: 'gave_up', pass: w.pass, note } } : null,
+    );
+    this.active.delete(w.name);
+    await audit(this.d, w.name, 'gave-up', audited);
   }
 
   /** Fires due resumes: per vendor one at a time, the earliest first (the canary), none while another

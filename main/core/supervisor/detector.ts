@@ -4,8 +4,8 @@
 import type { AgentName, WorkcellSummary } from '../../common/workcell.js';
 import { isEnded } from '../../common/workcell.js';
 import { loadPatterns, type VendorPatterns } from '../agents/patterns.js';
-import { detect, ERROR_REASONS } from '../detect/detect.js';
-import { endReasonOf } from '../detect/endReason.js';
+import { ERROR_REASONS } from '../detect/detect.js';
+import { readEnd } from '../detect/endReason.js';
 import { cleanTerminalText } from '../notify/format.js';
 import type { ControlDir } from '../paths.js';
 import type { Transitions } from '../transition.js';
@@ -25,6 +25,9 @@ export class Detector {
     private readonly dir: ControlDir,
     private readonly transitions: Transitions,
     private readonly watch: PaneWatch,
+    /** What an ended agent's "resets 3pm" is read against: the recovery playbook's clock, which its due
+     * times are computed with (a test's ManualClock, else the real one). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Looks at one live pane; a changed state is persisted (unless the exit won the race). */
@@ -86,17 +89,15 @@ export class Detector {
   /** Why an agent ended, when its last screen says (not logged in, usage limit, no network): the exit
    * code alone reads "failed (1)"; the notification should say what to do. Also persisted. */
   endReason(w: WorkcellSummary, excerpt: string): WorkcellSummary {
-    const text = cleanTerminalText(excerpt);
-    if (!text.trim()) return w;
-    const d = detect({
+    const end = readEnd({
       agent: w.agent,
-      screen: text,
-      now: new Date(),
+      screen: cleanTerminalText(excerpt),
+      exitStatus: w.state === 'done' ? 0 : (w.exitCode ?? null),
+      now: new Date(this.now()),
       patterns: this.patternsOf(w.agent),
-      dead: true,
     });
-    const reason = endReasonOf(d, w.state === 'done' ? 0 : (w.exitCode ?? null));
-    if (!d || !reason) return w;
+    if (!end) return w;
+    const { detection: d, reason } = end;
     const detail = `${w.evidence?.detail ?? w.state}; last screen: ${d.evidence.detail}`;
     const evidence = { ...(w.evidence ?? d.evidence), detail };
     void this.transitions

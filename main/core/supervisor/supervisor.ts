@@ -131,7 +131,8 @@ export class Supervisor {
       this.clocks,
       () => this.settings.thresholds.idleSeconds * 1000,
     );
-    this.detector = new Detector(dir, this.transitions, this.watch);
+    const resetClock = o.recovery ? o.recovery.clock : undefined;
+    this.detector = new Detector(dir, this.transitions, this.watch, resetClock && (() => resetClock.now()));
     this.keeper = new ContinuityKeeper(this.engine.store, this.transitions);
     this.dispatcher = new NotificationDispatcher({
       dir,

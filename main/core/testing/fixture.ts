@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ControlDir } from '../paths.js';
 import { tmuxEnv } from '../tmux.js';
@@ -21,6 +21,18 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const FAKE_AGENT = join(here, 'fakeAgent.js');
 /** The compiled CLI entry, for tests that run `workcell` as a user would. */
 export const CLI = join(here, '..', '..', '..', '..', 'bin', 'workcell.js');
+
+/** Runs the compiled `workcell` CLI as a user would, in `env` (a test home's), never throwing. */
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { env }, (e, stdout, stderr) =>
+      done({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 export interface TestHome {
   dir: ControlDir;

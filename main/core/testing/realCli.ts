@@ -2,12 +2,14 @@
 // a throwaway HOME, for the real-CLI session tests (continuity/realClaudeResume.test.ts and its siblings). Not a
 // test itself. Such a test skips, in one line, when the CLI is not in the cache: the same rule as
 // the claude one (`npm run conformance` installs the pins; CI's live conformance run is separate).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ADAPTERS } from '../agents/adapters.js';
 import { binPath } from './conformance/install.js';
-import { closedPort, startMockApi } from './conformance/mockApi.js';
+import { ANSWER_TEXT, closedPort, startMockApi } from './conformance/mockApi.js';
 import { vendorByName, type Vendor } from './conformance/vendors.js';
 
 /** false when the pinned CLI is cached, else the one-line reason the test is skipped. */
@@ -132,3 +134,44 @@ function overrides(name: Vendor['name'], vendorHome: string): Record<string, str
 /** Did some request after `from` carry the first turn and the new one (the conversation reopened)? */
 export const carriesBoth = (bodies: readonly string[], from: number, a: string, b: string): boolean =>
   bodies.slice(from).some((x) => x.includes(a) && x.includes(b));
+
+/** The conversation every real-CLI session test has: a word to remember, then a question about it. */
+export const FIRST_TURN = 'Remember the word PELICAN.';
+export const RESUME_TURN = 'Which word?';
+
+/** The first headless turn with our launch argv (a minted id where given), which must succeed; with
+ * `answer`, the mock's answer is in its plain output (not for --json output). */
+export async function firstTurn(
+  r: RealCli,
+  name: Vendor['name'],
+  o: { sessionId?: string; args?: string[]; answer?: boolean } = {},
+): Promise<{ argv: string[]; run: RealRun }> {
+  const argv = ADAPTERS[name].launch(FIRST_TURN, o.args ?? [], {
+    runDir: r.root,
+    sessionId: o.sessionId,
+    headless: true,
+  });
+  const run = await r.run(argv);
+  assert.equal(run.code, 0, run.out + run.err);
+  if (o.answer) assert.match(run.out, new RegExp(ANSWER_TEXT.slice(0, 14)));
+  return { argv, run };
+}
+
+/** Runs a headless resume (`argv`) and checks it reopened the conversation: exit 0, a request after
+ * it carries the first turn and the new one, and the vendor's transcript file (where it keeps one)
+ * grew rather than a new one starting. */
+export async function assertResumeReopens(
+  r: RealCli,
+  argv: readonly string[],
+  transcript: string | null,
+): Promise<void> {
+  const size = transcript ? statSync(transcript).size : 0;
+  const before = r.bodies.length;
+  const run = await r.run(argv);
+  assert.equal(run.code, 0, run.out + run.err);
+  if (transcript) assert.ok(statSync(transcript).size > size, `the same transcript grew (${transcript})`);
+  assert.ok(
+    carriesBoth(r.bodies, before, 'PELICAN', RESUME_TURN),
+    'the resumed request carries the first turn',
+  );
+}
