@@ -76,8 +76,10 @@ export function hookState(e: HookEvent): DetectedState | null {
     case 'BeforeTool':
     case 'AfterTool':
     case 'BeforeModel':
+    case 'message.part.updated': // opencode (opencodePlugin.ts): model output
       return 'running';
     case 'PermissionRequest':
+    case 'permission.asked':
       return 'waiting';
     case 'Notification': {
       const t = (e.notificationType ?? '').toLowerCase();
@@ -88,6 +90,7 @@ export function hookState(e: HookEvent): DetectedState | null {
     case 'Stop':
     case 'AfterAgent':
     case 'agent-turn-complete':
+    case 'session.idle':
       return 'idle';
     case 'StopFailure': {
       const err = e.error ?? '';
