@@ -1,7 +1,8 @@
 // Per-workcell vendor hooks that call our sink (hookSink.ts), installed without touching the user's
 // repo or home: Claude Code through a `--settings` file in the run dir, Codex through `-c notify=[...]`,
 // Gemini CLI through a system-defaults settings file named by GEMINI_CLI_SYSTEM_DEFAULTS_PATH (lowest
-// precedence; its hook lists are concatenated with the user's, measured on gemini-cli 0.61).
+// precedence; its hook lists are concatenated with the user's, measured on gemini-cli 0.61), opencode
+// through a plugin named in OPENCODE_CONFIG_CONTENT (opencodePlugin.ts).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tailLines } from '../fsutil.js';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { AgentName } from '../../common/workcell.js';
 import { HOOK_EVENTS_FILE, type HookEvent } from './hookSink.js';
 import { shQuote } from '../../common/shellQuote.js';
+import { opencodeConfigContent, opencodePluginSource } from './opencodePlugin.js';
 
 export type { HookEvent } from './hookSink.js';
 
@@ -121,9 +123,20 @@ export async function prepareHooks(
       });
       return { args: [], env: { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: settingsFile }, settingsFile };
     }
+    case 'opencode': {
+      // A plugin named in OPENCODE_CONFIG_CONTENT (opencodePlugin.ts); it appends to events.jsonl itself.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const settingsFile = join(dir, 'opencode-plugin.js');
+      await writeFile(settingsFile, opencodePluginSource(runDir), { mode: 0o600 });
+      return {
+        args: [],
+        env: { OPENCODE_CONFIG_CONTENT: opencodeConfigContent(settingsFile) },
+        settingsFile,
+      };
+    }
     default:
-      // copilot: hooks live in the repo (.github/hooks) or ~/.copilot; opencode: plugins in its config
-      // dir. Neither can be installed per run without writing into the user's repo or home.
+      // copilot: hooks live in the repo (.github/hooks) or ~/.copilot (COPILOT_HOME would move its
+      // login too): they cannot be installed per run without writing into the user's repo or home.
       return { args: [], env: {} };
   }
 }

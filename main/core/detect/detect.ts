@@ -76,8 +76,10 @@ export function hookState(e: HookEvent): DetectedState | null {
     case 'BeforeTool':
     case 'AfterTool':
     case 'BeforeModel':
+    case 'message.part.updated': // opencode (opencodePlugin.ts): model output
       return 'running';
     case 'PermissionRequest':
+    case 'permission.asked':
       return 'waiting';
     case 'Notification': {
       const t = (e.notificationType ?? '').toLowerCase();
@@ -88,6 +90,7 @@ export function hookState(e: HookEvent): DetectedState | null {
     case 'Stop':
     case 'AfterAgent':
     case 'agent-turn-complete':
+    case 'session.idle':
       return 'idle';
     case 'StopFailure': {
       const err = e.error ?? '';
@@ -174,12 +177,20 @@ function currentBlocker(
   // An input line showing its placeholder ("› Ask Codex to do anything") is the prompt, not a turn.
   const isPrompt = (t: string) => PROMPT_ECHO.test(t) && !p.pane.idle.some((re) => re.test(t));
   let best: { cat: Blocker; hit: Hit } | null = null;
+  // The newest blocker line that says it is being retried: an error printed below it is what the
+  // retry ended on ("Retrying..." then "Authentication failed (HTTP 401)"), still current while the
+  // busy line below winds down.
+  const retryLine = Math.max(
+    -1,
+    ...BLOCKERS.map((c) => pane[c]).flatMap((h) => (h && RETRYING.test(h.detail) ? [h.line] : [])),
+  );
   for (const cat of BLOCKERS) {
     const hit = pane[cat];
     if (!hit) continue;
     const end = hit.line + hit.span - 1;
     // A blocker above a newer busy line is history, unless the busy line is its own retry.
-    if (pane.running && pane.running.line > end && !RETRYING.test(hit.detail)) continue;
+    const retried = RETRYING.test(hit.detail) || (retryLine >= 0 && hit.line > retryLine);
+    if (pane.running && pane.running.line > end && !retried) continue;
     const newerTurn = lines.slice(end + 1).some((l) => isPrompt(l.text));
     if (newerTurn) continue;
     if (!best || hit.line > best.hit.line) best = { cat, hit };

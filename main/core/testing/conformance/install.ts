@@ -12,8 +12,10 @@ import type { Vendor } from './vendors.js';
 export const cacheRoot = (): string =>
   process.env.WORKCELL_CONFORMANCE_CACHE ?? join(homedir(), '.cache', 'workcell-conformance');
 
-export const installDir = (v: Vendor): string =>
-  join(cacheRoot(), `install-${v.pkg.replace('/', '+')}-${v.version}`);
+const pkgDir = (pkg: string, version: string): string =>
+  join(cacheRoot(), `install-${pkg.replace('/', '+')}-${version}`);
+
+export const installDir = (v: Vendor): string => pkgDir(v.pkg, v.version);
 
 export const binPath = (v: Vendor): string => join(installDir(v), 'node_modules', '.bin', v.bin);
 
@@ -24,9 +26,27 @@ export interface Installed {
 }
 
 export function ensureInstalled(v: Vendor): Result<Installed> {
-  const bin = binPath(v);
-  if (existsSync(bin)) return ok({ bin, seconds: 0 });
-  const dir = installDir(v);
+  const r = ensurePackage(v.pkg, v.version, v.bin);
+  return r.ok ? ok({ bin: binPath(v), seconds: r.value.seconds }) : r;
+}
+
+/** `<pkg>@<version>` installed once into the cache. `bin`: the executable that proves the install
+ * (default: the package's own package.json). `save`: also write package.json and package-lock.json,
+ * as an install into a project would. */
+export function ensurePackage(
+  pkg: string,
+  version: string,
+  bin?: string,
+  save = false,
+): Result<{ dir: string; seconds: number }> {
+  const dir = pkgDir(pkg, version);
+  const modules = join(dir, 'node_modules');
+  const proof = bin
+    ? join(modules, '.bin', bin)
+    : save
+      ? join(dir, 'package-lock.json')
+      : join(modules, ...pkg.split('/'), 'package.json');
+  if (existsSync(proof)) return ok({ dir, seconds: 0 });
   mkdirSync(dir, { recursive: true });
   const started = Date.now();
   const r = spawnSync(
@@ -35,18 +55,18 @@ export function ensureInstalled(v: Vendor): Result<Installed> {
       'install',
       '--prefix',
       dir,
-      '--no-save',
+      ...(save ? [] : ['--no-save']),
       '--no-audit',
       '--no-fund',
       '--loglevel=error',
-      `${v.pkg}@${v.version}`,
+      `${pkg}@${version}`,
     ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  if (r.status !== 0 || !existsSync(bin))
+  if (r.status !== 0 || !existsSync(proof))
     return err(
       'AGENT_MISSING',
-      `npm could not install ${v.pkg}@${v.version} into ${dir}: ${(r.stderr || r.stdout || '').trim().slice(-400)}`,
+      `npm could not install ${pkg}@${version} into ${dir}: ${(r.stderr || r.stdout || '').trim().slice(-400)}`,
     );
-  return ok({ bin, seconds: (Date.now() - started) / 1000 });
+  return ok({ dir, seconds: (Date.now() - started) / 1000 });
 }

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, type Scenario } from './mockApi.js';
 import { MODES, VENDORS, type Mode } from './vendors.js';
-import { ensureInstalled } from './install.js';
+import { ensureInstalled, ensurePackage } from './install.js';
 import { FIXTURE_DIR, outDir, readCaptures, writeCapture, type Capture } from './capture.js';
 import { runCase, type CaseSpec } from './runCase.js';
 import { formatReport, report, score } from './score.js';
@@ -96,13 +96,28 @@ for (const v of vendors) {
     console.error(`${v.name}: ${inst.error.message}`);
     process.exit(1);
   }
+  const comp = v.companion ? ensurePackage(v.companion.pkg, v.companion.version, undefined, true) : null;
+  if (comp && !comp.ok) {
+    console.error(`${v.name}: ${comp.error.message}`);
+    process.exit(values.ci ? 0 : 1);
+  }
+  const companion = comp?.ok ? { companion: comp.value.dir } : {};
   console.log(
     `${v.name} ${v.version} (${versionOf(inst.value.bin)})${inst.value.seconds ? `, installed in ${inst.value.seconds.toFixed(0)} s` : ''}`,
   );
   for (const scenario of scenarios)
     for (const mode of modes.filter((m) => m !== 'stream_json' || v.extraModes?.includes(m)))
       for (const [width, height] of sizes)
-        specs.push({ vendor: v, bin: inst.value.bin, cliVersion: v.version, scenario, mode, width, height });
+        specs.push({
+          vendor: v,
+          bin: inst.value.bin,
+          cliVersion: v.version,
+          scenario,
+          mode,
+          width,
+          height,
+          ...companion,
+        });
 }
 
 const fresh: Capture[] = [];

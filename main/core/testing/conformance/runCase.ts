@@ -23,6 +23,8 @@ export interface CaseSpec {
   vendor: Vendor;
   bin: string;
   cliVersion: string;
+  /** Vendor.companion's install dir in the cache (run.ts installs it). */
+  companion?: string;
   scenario: Scenario;
   mode: Mode;
   width: number;
@@ -90,7 +92,16 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
     const runDir = (privateDir = mkdtempSync(join(privateRunRoot(), 'run-')));
     const hooks = await installHooks(vendor, runDir);
     const oauth = scenario === 'expired_oauth' || Boolean(vendor.oauthAlso?.includes(scenario));
-    const s = vendor.setup({ home: hdir, cwd, baseUrl, mode, prompt, oauth, hookArgs: hooks.args });
+    const s = vendor.setup({
+      home: hdir,
+      cwd,
+      baseUrl,
+      mode,
+      prompt,
+      oauth,
+      hookArgs: hooks.args,
+      ...(spec.companion ? { companion: spec.companion } : {}),
+    });
     const streamFile = mode === 'stream_json' ? join(root, 'stream.jsonl') : undefined;
     // A clean environment: throwaway HOME, UTC, and every other host behind a dead proxy, so nothing
     // but 127.0.0.1 is reachable for a CLI that honours proxies.

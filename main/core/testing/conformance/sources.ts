@@ -1,6 +1,6 @@
 // The structured sources a capture keeps beside the screen, so detector tests can use what the CLIs
 // write for themselves: the hook events the product's own sink records (the hooks workcell installs,
-// prepareHooks: claude --settings, codex notify, gemini system defaults), the tail of the CLI's
+// prepareHooks: claude --settings, codex notify, gemini system defaults, opencode plugin), the tail of the CLI's
 // transcript in its throwaway HOME, and claude's `-p --output-format stream-json` events.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -36,7 +36,7 @@ export async function installHooks(
   vendor: Vendor,
   runDir: string,
 ): Promise<{ args: string[]; env: Record<string, string> }> {
-  if (vendor.name === 'copilot' || vendor.name === 'opencode') return { args: [], env: {} };
+  if (vendor.name === 'copilot') return { args: [], env: {} };
   const h = await prepareHooks(vendor.name, runDir);
   return { args: h.args, env: h.env };
 }

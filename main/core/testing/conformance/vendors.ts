@@ -2,7 +2,7 @@
 // pointed at the loopback mock with a throwaway HOME (base-URL variables and config files found in
 // their --help, `copilot help environment`, and docs). Pins match the versions the hand-made fixtures
 // in main/core/detect/fixtures were captured from (docs/detection.md).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLAUDE_HEADLESS } from '../../agents/adapters.js';
 
@@ -30,6 +30,9 @@ export interface Vendor {
   /** Scenarios besides expired_oauth run logged in with an OAuth token: claude shows (and streams,
    * rate_limit_event) a subscription's usage limit only to a claude.ai login. */
   oauthAlso?: string[];
+  /** A package the CLI installs for itself on first use, which the suite (no network) installs into
+   * its cache instead and hands to setup as `companion` (its node_modules dir). */
+  companion?: { pkg: string; version: string };
   /** Writes config under `home` and returns the env and argv for one run. `oauth`: log in with an
    * OAuth token instead of an API key (the expired_oauth scenario). `hookArgs` go before the prompt. */
   setup(o: SetupInput): VendorSetup;
@@ -43,6 +46,8 @@ export interface SetupInput {
   prompt: string;
   oauth: boolean;
   hookArgs: string[];
+  /** Vendor.companion's install dir in the cache (package.json, package-lock.json, node_modules). */
+  companion?: string;
 }
 
 /** The pinned CLI versions: a version bump is one edit here, then `npm run conformance` shows the
@@ -231,10 +236,23 @@ const opencode: Vendor = {
   bin: 'opencode',
   noTokenMode:
     'its OAuth logins (Anthropic Pro/Max, GitHub Copilot, OpenAI) live in auth.json for the built-in providers, whose base URLs are fixed; a custom provider (the one the mock can be) takes only an API key',
-  setup({ home, baseUrl, mode, prompt }) {
+  // Our hooks are a plugin (agents/opencodePlugin.ts). With any plugin configured, opencode first waits
+  // for `@opencode-ai/plugin` to be installed into its config dir from the npm registry (75 s until
+  // the dead proxy fails it, measured on 1.18.33); online that happens once. It is put in place
+  // as it is after that first install.
+  companion: { pkg: '@opencode-ai/plugin', version: PINS.opencode },
+  setup({ home, baseUrl, mode, prompt, companion }) {
+    const configDir = join(home, '.config', 'opencode');
+    if (companion) {
+      // What npm leaves after that install: opencode reinstalls unless node_modules is there and
+      // package-lock.json lists every package.json dependency (its Npm.checkDirty).
+      mkdirSync(configDir, { recursive: true });
+      for (const f of ['package.json', 'package-lock.json', 'node_modules'])
+        cpSync(join(companion, f), join(configDir, f), { recursive: true });
+    }
     // An OpenAI-compatible provider pointing at the mock; bash and edits ask (opencode allows all by
     // default, so the permission scenario would never show a dialog).
-    writeJson(join(home, '.config', 'opencode', 'opencode.json'), {
+    writeJson(join(configDir, 'opencode.json'), {
       model: 'mock/mock-model',
       autoupdate: false,
       share: 'disabled',
