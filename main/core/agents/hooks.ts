@@ -3,7 +3,9 @@
 // Gemini CLI through a system-defaults settings file named by GEMINI_CLI_SYSTEM_DEFAULTS_PATH (lowest
 // precedence; its hook lists are concatenated with the user's, measured on gemini-cli 0.61), opencode
 // through a plugin named in OPENCODE_CONFIG_CONTENT (opencodePlugin.ts).
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { tailLines } from '../fsutil.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,22 @@ export interface HookOptions {
   /** Node binary the hook runs (default: the one running us, so a hook works without node on PATH). */
   node?: string;
   sink?: string;
+  /** opencode's plugin: installed only where opencode already has `@opencode-ai/plugin` (see
+   * opencodePluginReady); true installs it regardless (the conformance suite puts that package in
+   * place itself, as npm leaves it). */
+  opencodePlugin?: boolean;
+  /** Where opencode's config dir is looked up (HOME, XDG_CONFIG_HOME); default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Whether opencode can load a plugin at once: with any plugin configured, opencode 1.18 first
+ * installs `@opencode-ai/plugin` into its config dir from npm, and where npm cannot be reached that
+ * held every start for ~75 s (measured offline). So the plugin is used only once that package is
+ * there (opencode put it there on an earlier online start, or the user ran `npm i @opencode-ai/plugin`
+ * in that dir); until then opencode workcells are read from the screen alone, as before. */
+export function opencodePluginReady(env: NodeJS.ProcessEnv = process.env): boolean {
+  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  return existsSync(join(base, 'opencode', 'node_modules', '@opencode-ai', 'plugin', 'package.json'));
 }
 
 export interface PreparedHooks {
@@ -124,6 +142,7 @@ export async function prepareHooks(
       return { args: [], env: { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: settingsFile }, settingsFile };
     }
     case 'opencode': {
+      if (!(opts.opencodePlugin ?? opencodePluginReady(opts.env))) return { args: [], env: {} };
       // A plugin named in OPENCODE_CONFIG_CONTENT (opencodePlugin.ts); it appends to events.jsonl itself.
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const settingsFile = join(dir, 'opencode-plugin.js');

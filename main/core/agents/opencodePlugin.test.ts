@@ -4,7 +4,7 @@
 // space and a quote. The live check is the conformance suite (opencode/headless-* captures).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +18,14 @@ async function withPlugin(fn: (h: Handler, runDir: string) => Promise<void>): Pr
   const root = mkdtempSync(join(tmpdir(), 'ocplugin-'));
   const runDir = join(root, "run 'dir'");
   try {
-    const hooks = await prepareHooks('opencode', runDir);
+    // Only where opencode already has @opencode-ai/plugin: a config dir of this test's own.
+    const config0 = join(root, 'config');
+    const absent = await prepareHooks('opencode', runDir, { env: { XDG_CONFIG_HOME: config0 } });
+    assert.deepEqual(absent, { args: [], env: {} }, 'no plugin while opencode would fetch its package first');
+    const pkg = join(config0, 'opencode', 'node_modules', '@opencode-ai', 'plugin');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{"name":"@opencode-ai/plugin"}');
+    const hooks = await prepareHooks('opencode', runDir, { env: { XDG_CONFIG_HOME: config0 } });
     assert.deepEqual(hooks.args, []);
     const config = JSON.parse(hooks.env.OPENCODE_CONFIG_CONTENT!) as { plugin: string[] };
     assert.deepEqual(config.plugin, [pathToFileURL(hooks.settingsFile!).href]);

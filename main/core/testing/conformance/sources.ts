@@ -37,7 +37,8 @@ export async function installHooks(
   runDir: string,
 ): Promise<{ args: string[]; env: Record<string, string> }> {
   if (vendor.name === 'copilot') return { args: [], env: {} };
-  const h = await prepareHooks(vendor.name, runDir);
+  // The suite puts opencode's plugin package in place in each throwaway HOME (vendors.ts companion).
+  const h = await prepareHooks(vendor.name, runDir, { opencodePlugin: true });
   return { args: h.args, env: h.env };
 }
 
