@@ -4,11 +4,11 @@
 // (two reads); memory is the sum of the members' resident sets (shared pages counted per process, so
 // it is an upper bound). Linux only: elsewhere null.
 import { readFileSync } from 'node:fs';
-import { liveIn, readProcRecord, scanProcesses, type ProcTable } from '../processes.js';
+import { liveIn, readProcRecord, scanProcesses, type ProcRecord, type ProcTable } from '../processes.js';
 
 // /proc reports CPU time in USER_HZ ticks, which the kernel fixes at 100 per second for userspace on
 // every architecture Linux supports today (sysconf(_SC_CLK_TCK)).
-const TICKS_PER_SECOND = 100;
+export const TICKS_PER_SECOND = 100;
 
 export interface Usage {
   name: string;
@@ -36,6 +36,21 @@ export function readUsage(pid: number): { ticks: number; rss: number } | null {
   }
 }
 
+/** Each workcell's running processes (pids) in `table`, by its recorded identity (proc.json); none
+ * when it has no record yet. `record` replaces the read of proc.json (the sampler caches them). */
+export async function membersOf(
+  workcells: readonly { name: string; runDir: string }[],
+  table: ProcTable,
+  record: (runDir: string) => Promise<ProcRecord | null> = readProcRecord,
+): Promise<{ name: string; pids: number[] }[]> {
+  return Promise.all(
+    workcells.map(async (w) => {
+      const rec = await record(w.runDir);
+      return { name: w.name, pids: rec ? liveIn(table, rec).map((p) => p.pid) : [] };
+    }),
+  );
+}
+
 /** Samples every given workcell's process tree twice, `windowMs` apart. */
 export async function sampleUsage(
   workcells: readonly { name: string; runDir: string }[],
@@ -43,13 +58,7 @@ export async function sampleUsage(
   table?: ProcTable,
 ): Promise<Usage[] | null> {
   if (process.platform !== 'linux') return null;
-  const procs = table ?? (await scanProcesses());
-  const members = await Promise.all(
-    workcells.map(async (w) => {
-      const rec = await readProcRecord(w.runDir);
-      return { name: w.name, pids: rec ? liveIn(procs, rec).map((p) => p.pid) : [] };
-    }),
-  );
+  const members = await membersOf(workcells, table ?? (await scanProcesses()));
   const first = members.map((m) => new Map(m.pids.map((p) => [p, readUsage(p)?.ticks ?? null])));
   await new Promise((r) => setTimeout(r, windowMs));
   return members.map((m, i) => {
