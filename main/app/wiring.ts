@@ -11,6 +11,8 @@ import { fleetNotices } from '../core/bridge/fleetNotices.js';
 import { Engine } from '../core/engine.js';
 import { RunsDirFleetSource } from '../core/bridge/runsDirFleetSource.js';
 import { DaemonViewer, ensureDaemon } from '../core/daemon/client.js';
+import { RemoteResourceFeed } from '../core/daemon/resourceFeed.js';
+import type { ResourceFeed } from '../core/housekeeping/resourceSampler.js';
 import { Tmux } from '../core/tmux.js';
 import { makeSecretResolver } from '../core/notify/secrets.js';
 import { settingsSecretEnvNames } from '../core/agentEnv.js';
@@ -28,6 +30,9 @@ export interface AppCore {
   onChange(cb: (list: WorkcellSummary[], notices: FleetNotices) => void): () => void;
   kill(name: string): Promise<IpcResult<null>>;
   resume(name: string): Promise<IpcResult<null>>;
+  /** Per-workcell CPU and memory, sampled while a viewer holds a lease (the tray: its menu open);
+   * null where nothing samples them (no supervisor reachable). */
+  resources: ResourceFeed | null;
   /** Settings saved by the settings window: applied to later notifications without a restart. */
   updateSettings(settings: Settings): void;
   stop(): Promise<void>;
@@ -92,7 +97,7 @@ export async function startCore(o: CoreOptions): Promise<CoreResult> {
     log: o.log,
   });
   if (started.ok)
-    return serve(o, started.value.engine, started.value, started.value, async () => {
+    return serve(o, started.value.engine, started.value, started.value, started.value.resources, async () => {
       const live = started.value.snapshot().some((w) => !isEnded(w.state));
       await started.value.stop();
       if (live && (await ensureDaemon(o.dir)).ok) await handOverToDaemon(o);
@@ -121,6 +126,7 @@ export async function startCore(o: CoreOptions): Promise<CoreResult> {
     engine,
     fleet,
     null,
+    viewer.ok ? new RemoteResourceFeed(viewer.value) : null,
     async () => {
       if (viewer.ok) viewer.value.close();
     },
@@ -134,6 +140,7 @@ async function serve(
   engine: Engine,
   fleet: FleetSource,
   sup: Supervisor | null,
+  resources: ResourceFeed | null,
   stopCore: () => Promise<void>,
   onViewerSettings: () => void = () => undefined,
 ): Promise<CoreResult> {
@@ -145,12 +152,14 @@ async function serve(
     port: 0,
     staticDir: o.staticDir,
     log: o.log,
+    ...(resources ? { resources } : {}),
   });
   return {
     ok: true,
     value: {
       bridge: { url: bridge.url, token: bridge.token },
       engine,
+      resources,
       onChange(cb) {
         const push = async (): Promise<void> => {
           const r = await fleet.list();

@@ -47,6 +47,8 @@ export interface ResourceFeed {
   /** "I stopped showing them": sampling goes on for a short linger, then stops if nobody else looks. */
   release(viewer: string): void;
   latest(): ResourceSnapshot;
+  /** Calls back with each new sample; returns unsubscribe. */
+  subscribe(cb: (s: ResourceSnapshot) => void): () => void;
 }
 
 export class ResourceSampler implements ResourceFeed {
@@ -106,6 +108,11 @@ export class ResourceSampler implements ResourceFeed {
 
   latest(): ResourceSnapshot {
     return this.snapshot;
+  }
+
+  subscribe(cb: (s: ResourceSnapshot) => void): () => void {
+    const d = this.onSample.event(cb);
+    return () => d.dispose();
   }
 
   /** Samples once now (tests poll with it), whatever the leases. */
