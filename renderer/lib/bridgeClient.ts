@@ -20,6 +20,7 @@ import {
 } from '../../main/common/bridge.js';
 import type { SettingsPatch, SettingsView } from '../../main/common/ipc.js';
 import { LOOPS_ROUTE, type LoopView } from '../../main/common/loopView.js';
+import { RESOURCES_ROUTE, type ResourceSnapshot } from '../../main/common/resources.js';
 import type { Prompt } from '../../main/common/prompt.js';
 import type { WorkcellStatus, WorkcellSummary } from '../../main/common/workcell.js';
 import { appApi } from './appApi.js';
@@ -171,6 +172,8 @@ export const api = {
   diff: (name: string) => call<WorkcellDiff>('GET', DETAIL_ROUTES.diff(name)),
   prompt: (name: string) => call<Prompt>('GET', ROUTES.action(name, 'prompt')),
   loops: () => call<LoopView[]>('GET', LOOPS_ROUTE),
+  /** Also the dashboard's "I show the figures": the supervisor samples while it keeps asking. */
+  resources: () => call<ResourceSnapshot>('GET', RESOURCES_ROUTE),
   /** The settings page in a browser (main/core/bridge/settingsApi.ts). */
   settings: () => call<SettingsView>('GET', ROUTES.settings),
   saveSettings: (patch: SettingsPatch) => call<SettingsView>('POST', ROUTES.settings, patch),

@@ -48,6 +48,9 @@ export class RemoteResourceFeed implements ResourceFeed {
     if (this.leases.size > 0) return;
     this.renewed = -Infinity;
     this.viewer.watchResources(false);
+    // No more frames come for this viewer: what it holds is no longer current.
+    this.snapshot = { ...this.snapshot, sampling: false, samples: [] };
+    this.onSample.fire(this.snapshot);
   }
 
   latest(): ResourceSnapshot {

@@ -135,12 +135,14 @@ export class ResourceSampler implements ResourceFeed {
       });
   }
 
-  /** Nobody looks: forget everything, so the next viewer starts from a clean first sample. */
+  /** Nobody looks: forget everything, so the next viewer starts from a clean first sample; viewers
+   * still subscribed (a tray) learn that the figures they hold are no longer current. */
   private stop(): void {
     this.prevTicks = new Map();
     this.prevAt = null;
     this.records.clear();
     this.snapshot = { ...this.empty(), at: this.snapshot.at };
+    if (!this.disposed) this.onSample.fire(this.snapshot);
   }
 
   private async record(runDir: string, pass: number): Promise<ProcRecord | null> {
