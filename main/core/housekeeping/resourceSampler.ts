@@ -7,8 +7,8 @@
 // --resources`, which has no earlier sample to compare with).
 import { Emitter, systemClock, type Clock, type Disposable } from '../../common/lifecycle.js';
 import type { ResourceSample, ResourceSnapshot } from '../../common/resources.js';
-import { readProcRecord, scanProcesses, type ProcRecord } from '../processes.js';
-import { membersOf, readUsage, TICKS_PER_SECOND } from './resources.js';
+import { readProcRecord, type ProcRecord } from '../processes.js';
+import { membersOf, scanWithUsage, TICKS_PER_SECOND } from './resources.js';
 
 export const RESOURCE_SAMPLING = {
   // 5 s: the figures change on that scale (a build, a test run), and 100 workcells cost the daemon
@@ -156,7 +156,7 @@ export class ResourceSampler implements ResourceFeed {
 
   private async sample(): Promise<void> {
     const list = await this.o.workcells();
-    const table = await scanProcesses();
+    const { table, usage } = scanWithUsage();
     const passOf = new Map(list.map((w) => [w.runDir, w.pass]));
     const members = await membersOf(list, table, (runDir) => this.record(runDir, passOf.get(runDir) ?? 0));
     const at = this.elapsed();
@@ -168,8 +168,8 @@ export class ResourceSampler implements ResourceFeed {
       let known = false;
       let processes = 0;
       for (const pid of m.pids) {
-        const u = readUsage(pid);
-        if (!u) continue; // it exited since the table was read
+        const u = usage.get(pid);
+        if (!u) continue;
         processes += 1;
         rss += u.rss;
         ticks.set(pid, u.ticks);
