@@ -3,7 +3,7 @@
 // proc.json), never by name, then read from /proc. CPU is the share of one core over a short window
 // (two reads); memory is the sum of the members' resident sets (shared pages counted per process, so
 // it is an upper bound). Linux only: elsewhere null.
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import {
   boot,
   liveIn,
@@ -62,6 +62,18 @@ export function readUsage(pid: number): { ticks: number; rss: number } | null {
   }
 }
 
+// One buffer for every stat line (a few hundred bytes each): an open, one read and a close per
+// process, where readFileSync also stats the file and reads again to find its end.
+const statBuf = Buffer.alloc(4096);
+function readStat(pid: string): string {
+  const fd = openSync(`/proc/${pid}/stat`, 'r');
+  try {
+    return statBuf.toString('utf8', 0, readSync(fd, statBuf, 0, statBuf.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Every process on the machine (as scanProcesses) with its CPU ticks and resident set, from ONE
  * read of each /proc/PID/stat: the sampler's whole cost is this scan, every 5 s. */
 export function scanWithUsage(): { table: ProcTable; usage: Map<number, { ticks: number; rss: number }> } {
@@ -71,7 +83,7 @@ export function scanWithUsage(): { table: ProcTable; usage: Map<number, { ticks:
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const text = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const text = readStat(name);
       const p = parseStat(text, b);
       if (!p) continue;
       table.push(p);
