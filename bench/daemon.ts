@@ -16,12 +16,12 @@ import { ms, summary } from './stats.js';
 const CLK_TCK = 100;
 const DAEMON_MAIN = join(CLI, '..', '..', 'dist', 'main', 'core', 'daemon', 'daemonMain.js');
 
-function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return Number(rest[11]) + Number(rest[12]);
 }
-const rssMb = (pid: number) =>
+export const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const nowNs = () => process.hrtime.bigint();
 const fmt = (xs: number[]) => {

@@ -4,6 +4,7 @@ import { benchLs } from './ls.js';
 import { benchPeek } from './peek.js';
 import { benchDaemon } from './daemon.js';
 import { benchRecovery } from './recovery.js';
+import { benchResources } from './resources.js';
 import { benchLoop, benchStart } from './start.js';
 
 const parts: Record<string, () => Promise<unknown>> = {
@@ -17,6 +18,8 @@ const parts: Record<string, () => Promise<unknown>> = {
   start: () => benchStart(),
   // `npm run bench -- loop`: a loop's overhead per iteration beyond the agent and its finisher.
   loop: () => benchLoop(),
+  // `npm run bench -- resources`: the daemon's CPU while sampling CPU and memory of 100 workcells.
+  resources: () => benchResources(),
 };
 
 const wanted = process.argv.slice(2);

@@ -112,6 +112,12 @@ async function main(): Promise<void> {
     const r = await running.engine.tmux.capture(name);
     return r.ok ? r.value : null;
   });
+  // CPU and memory per workcell in the menu: sampled by the supervisor only while the menu is open.
+  const resources = running.resources;
+  if (resources) {
+    tray.onMenu = (open) => (open ? resources.touch('tray') : resources.release('tray'));
+    resources.subscribe((s) => tray.setResources(new Map(s.samples.map((x) => [x.name, x]))));
+  }
   let lastList: Parameters<typeof tray.update>[0] = [];
   const unsubscribe = running.onChange((list, notices) => {
     lastList = list;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isEnded, type WorkcellSummary } from '../common/workcell.js';
 import type { FleetNotices } from '../common/bridge.js';
 import type { Prompt } from '../common/prompt.js';
+import type { ResourceSample } from '../common/resources.js';
 import type { TraySeen } from './traySeen.js';
 import type { RunsSnapshot } from './trayRuns.js';
 import { buildTrayModel, seenKey, type TrayAction, type TrayIcon, type TrayMenuItem } from './trayModel.js';
@@ -47,6 +48,9 @@ export class TrayController {
   private notices: FleetNotices = { supervisor: null, settings: null };
   private prompts: ReadonlyMap<string, Prompt> = new Map();
   private runs: RunsSnapshot | undefined;
+  private resources: ReadonlyMap<string, ResourceSample> = new Map();
+  /** Told when the menu opens and closes: resources are sampled only while it shows them. */
+  onMenu: (open: boolean) => void = () => undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -80,6 +84,7 @@ export class TrayController {
       seen: this.seen.set,
       prompts: this.prompts,
       runs: this.runs,
+      resources: this.resources,
     });
     this.tray.setImage(this.icon(model.icon));
     this.tray.setToolTip(model.tooltip);
@@ -90,8 +95,14 @@ export class TrayController {
     const menu = Menu.buildFromTemplate(toTemplate(model.menu, this.run));
     // Endings in a menu the user has looked at are seen: they clear when it closes.
     const shown = list.filter((w) => isEnded(w.state)).map(seenKey);
-    menu.on('menu-will-show', () => void this.seen.add(shown));
-    menu.on('menu-will-close', () => this.update(this.last));
+    menu.on('menu-will-show', () => {
+      void this.seen.add(shown);
+      this.onMenu(true);
+    });
+    menu.on('menu-will-close', () => {
+      this.onMenu(false);
+      this.update(this.last);
+    });
     this.tray.setContextMenu(menu);
   }
 
@@ -104,6 +115,12 @@ export class TrayController {
   /** Loops and pipelines (trayRuns.ts): rebuilds the menu with their group. */
   setRuns(runs: RunsSnapshot): void {
     this.runs = runs;
+    this.update(this.last);
+  }
+
+  /** CPU and memory per workcell (trayModel.ts): rebuilds the menu with them. */
+  setResources(resources: ReadonlyMap<string, ResourceSample>): void {
+    this.resources = resources;
     this.update(this.last);
   }
 

@@ -210,3 +210,26 @@ test('a full disk is a notice in the menu and the tooltip', () => {
   assert.equal(m.menu[0]?.id, 'notice:disk');
   assert.match(m.tooltip, /⚠ The disk holding \/h is full/);
 });
+
+test('resources: CPU and memory beside live entries and their total in the tooltip; none for ended ones', () => {
+  const list = [
+    summary('busy', 'running'),
+    summary('calm', 'idle'),
+    summary('old', 'done', { verified: true }),
+  ];
+  const resources = new Map([
+    ['busy', { name: 'busy', processes: 3, cpuPercent: 145.2, rssBytes: 1.5 * 1024 ** 3 }],
+    ['calm', { name: 'calm', processes: 1, cpuPercent: 0.4, rssBytes: 40 * 1024 ** 2 }],
+    ['old', { name: 'old', processes: 0, cpuPercent: null, rssBytes: 0 }],
+  ]);
+  const m = buildTrayModel(list, NOW, undefined, { resources });
+  const label = (name: string) => m.menu.find((i) => i.id === `wc:${name}`)!.label;
+  assert.equal(label('busy'), 'busy · running · 10m · 145% CPU · 1.5 GB');
+  assert.equal(label('calm'), 'calm · idle · 10m · 0.4% CPU · 40 MB');
+  assert.doesNotMatch(label('old'), /CPU/);
+  assert.match(m.tooltip, /\nCPU 146% · 1.5 GB in 2 workcells$/);
+  // Not sampled (nobody looked): the menu is as before.
+  const plain = buildTrayModel(list, NOW);
+  assert.equal(plain.menu.find((i) => i.id === 'wc:busy')!.label, 'busy · running · 10m');
+  assert.doesNotMatch(plain.tooltip, /CPU/);
+});

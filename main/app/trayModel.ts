@@ -3,6 +3,7 @@
 import type { FleetNotices } from '../common/bridge.js';
 import { GLANCE_LABEL, needsYou } from '../common/glance.js';
 import type { Prompt } from '../common/prompt.js';
+import { formatCpu, formatRss, usageText, type ResourceSample } from '../common/resources.js';
 import { isEnded, type WorkcellState, type WorkcellSummary } from '../common/workcell.js';
 import { replyItems } from './trayReplies.js';
 import { runsGroup, type RunsSnapshot } from './trayRuns.js';
@@ -159,9 +160,11 @@ function stateWord(w: WorkcellSummary): string {
   return w.state.replace('_', '-');
 }
 
-function entry(w: WorkcellSummary, now: number, prompt?: Prompt): TrayMenuItem {
+function entry(w: WorkcellSummary, now: number, prompt?: Prompt, usage?: ResourceSample): TrayMenuItem {
   const age = ageText(w, now);
-  const head0 = [w.name, stateWord(w), age].filter((s) => s.length > 0).join(' · ');
+  // CPU and memory (children included) while they are sampled; an ended workcell has none.
+  const load = usage && !isEnded(w.state) ? usageText(usage) : '';
+  const head0 = [w.name, stateWord(w), age, load].filter((s) => s.length > 0).join(' · ');
   // A waiting entry says what it asks, so the user knows which one to answer without opening it.
   const question =
     w.state === 'waiting' ? truncate(w.evidence?.detail ?? w.lastLine, TRAY.questionChars) : '';
@@ -219,6 +222,24 @@ export interface TrayOptions {
   prompts?: ReadonlyMap<string, Prompt>;
   /** Loops and pipelines (trayRuns.ts): a group with their progress, after the workcells. */
   runs?: RunsSnapshot;
+  /** CPU and memory per workcell (main/common/resources.ts), while the daemon samples them. */
+  resources?: ReadonlyMap<string, ResourceSample>;
+}
+
+/** "CPU 145% · 1.2 GB in 3 workcells" over the live workcells sampled; '' with none. */
+export function usageTotal(
+  list: readonly WorkcellSummary[],
+  resources: ReadonlyMap<string, ResourceSample>,
+): string {
+  const live = list
+    .filter((w) => !isEnded(w.state) && resources.has(w.name))
+    .map((w) => resources.get(w.name)!);
+  if (live.length === 0) return '';
+  const cpu = live.every((s) => s.cpuPercent === null)
+    ? null
+    : live.reduce((a, s) => a + (s.cpuPercent ?? 0), 0);
+  const rss = live.reduce((a, s) => a + s.rssBytes, 0);
+  return `CPU ${formatCpu(cpu)} · ${formatRss(rss)} in ${live.length} workcell${live.length === 1 ? '' : 's'}`;
 }
 
 export function buildTrayModel(
@@ -229,6 +250,7 @@ export function buildTrayModel(
 ): TrayModel {
   const seen = opts.seen ?? new Set<string>();
   const prompts = opts.prompts ?? new Map<string, Prompt>();
+  const resources = opts.resources ?? new Map<string, ResourceSample>();
   const list = all.filter((w) => !(isEnded(w.state) && seen.has(seenKey(w))));
   const badge = list.filter(needsYou).length;
   const icon = notices.supervisor ? 'alert' : iconOf(list);
@@ -236,8 +258,10 @@ export function buildTrayModel(
   const problems = [notices.supervisor, notices.settings, notices.disk].filter((n): n is string =>
     Boolean(n),
   );
+  const total = usageTotal(list, resources);
   const tooltip =
     (list.length === 0 ? `${TRAY.appName}: no workcells` : `${TRAY.appName}: ${counts}`) +
+    (total ? `\n${total}` : '') +
     problems.map((p) => `\n⚠ ${p}`).join('');
 
   // What makes the rest of the menu untrustworthy comes first, with the way to fix it.
@@ -262,7 +286,8 @@ export function buildTrayModel(
     if (members.length === 0) continue;
     menu.push({ id: `sep:${g.id}`, label: '', type: 'separator' });
     menu.push({ id: `group:${g.id}`, label: `${g.label} (${members.length})`, enabled: false });
-    for (const w of members.slice(0, TRAY.maxPerGroup)) menu.push(entry(w, now, prompts.get(w.name)));
+    for (const w of members.slice(0, TRAY.maxPerGroup))
+      menu.push(entry(w, now, prompts.get(w.name), resources.get(w.name)));
     const hidden = members.length - TRAY.maxPerGroup;
     if (hidden > 0) {
       menu.push({

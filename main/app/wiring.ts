@@ -14,6 +14,8 @@ import type { RunsSnapshot } from './trayRuns.js';
 import { Engine } from '../core/engine.js';
 import { RunsDirFleetSource } from '../core/bridge/runsDirFleetSource.js';
 import { DaemonViewer, ensureDaemon } from '../core/daemon/client.js';
+import { RemoteResourceFeed } from '../core/daemon/resourceFeed.js';
+import type { ResourceFeed } from '../core/housekeeping/resourceSampler.js';
 import { Tmux } from '../core/tmux.js';
 import { makeSecretResolver } from '../core/notify/secrets.js';
 import { settingsSecretEnvNames } from '../core/agentEnv.js';
@@ -33,6 +35,9 @@ export interface AppCore {
   onRuns(cb: (runs: RunsSnapshot) => void): () => void;
   kill(name: string): Promise<IpcResult<null>>;
   resume(name: string): Promise<IpcResult<null>>;
+  /** Per-workcell CPU and memory, sampled while a viewer holds a lease (the tray: its menu open);
+   * null where nothing samples them (no supervisor reachable). */
+  resources: ResourceFeed | null;
   /** Settings saved by the settings window: applied to later notifications without a restart. */
   updateSettings(settings: Settings): void;
   stop(): Promise<void>;
@@ -102,7 +107,7 @@ export async function startCore(o: CoreOptions): Promise<CoreResult> {
     log: o.log,
   });
   if (started.ok)
-    return serve(o, started.value.engine, started.value, started.value, async () => {
+    return serve(o, started.value.engine, started.value, started.value, started.value.resources, async () => {
       const live = started.value.snapshot().some((w) => !isEnded(w.state));
       await started.value.stop();
       if (live && (await ensureDaemon(o.dir)).ok) await handOverToDaemon(o);
@@ -131,6 +136,7 @@ export async function startCore(o: CoreOptions): Promise<CoreResult> {
     engine,
     fleet,
     null,
+    viewer.ok ? new RemoteResourceFeed(viewer.value) : null,
     async () => {
       if (viewer.ok) viewer.value.close();
     },
@@ -144,6 +150,7 @@ async function serve(
   engine: Engine,
   fleet: FleetSource,
   sup: Supervisor | null,
+  resources: ResourceFeed | null,
   stopCore: () => Promise<void>,
   onViewerSettings: () => void = () => undefined,
 ): Promise<CoreResult> {
@@ -155,12 +162,14 @@ async function serve(
     port: 0,
     staticDir: o.staticDir,
     log: o.log,
+    ...(resources ? { resources } : {}),
   });
   return {
     ok: true,
     value: {
       bridge: { url: bridge.url, token: bridge.token },
       engine,
+      resources,
       onChange(cb) {
         const push = async (): Promise<void> => {
           const r = await fleet.list();

@@ -17,11 +17,16 @@ export const ERROR_REASONS = ['api_error', 'network', 'throttled'] as const;
  * (thresholds.staleHours): told once per pass, whatever its state. */
 export const STALE = 'stale';
 
+/** The reason on a change that says a workcell's CPU or memory (children included) crossed the
+ * threshold in settings `resources` (housekeeping/resourceAlarm.ts): told once per crossing. */
+export const OVER_RESOURCES = 'over_resources';
+
 /** What a notifier subscribes to (`on` in settings): a state, or a reason (`auth_failed` also fires for
  * an agent that EXITED because it is not logged in: state failed, reason auth_failed; `turn_end` for a
  * finished turn; `api_error`/`network` for an idle that stopped on an error). A change matches when its
  * state or its reason is listed. */
-export type NotifyOn = WorkcellState | typeof TURN_END | typeof STALE | (typeof ERROR_REASONS)[number];
+export type NotifyOn =
+  WorkcellState | typeof TURN_END | typeof STALE | typeof OVER_RESOURCES | (typeof ERROR_REASONS)[number];
 
 /** The states a user wants to hear about by default: each one either needs them or ends the run.
  * `idle`, `running`, `starting` and `killed` (the user did it) are noise unless asked for. */
@@ -74,6 +79,8 @@ export const DEFAULT_NOTIFY_ON = [
   'network',
   // Hours past its threshold is money and a machine spent: the user wants to look.
   STALE,
+  // Only ever sent when the user set a threshold in settings `resources`: they asked to hear it.
+  OVER_RESOURCES,
 ] as const satisfies readonly NotifyOn[];
 
 /** One state change the supervisor observed, as it hands it to the dispatcher. */

@@ -1,7 +1,15 @@
 // Which notifications make a sound (issue 10, "optional sound per state"). A silent bubble for a
 // finished, verified run; a sound for what needs the user now. One rule for the desktop app (Electron's
 // `silent`) and notify-send (a sound hint, or suppress-sound), so both decide the same way.
-import { ERROR_REASONS, STALE, TURN_END, verifyOutcome, type NotifyOn, type StateChange } from './notify.js';
+import {
+  ERROR_REASONS,
+  OVER_RESOURCES,
+  STALE,
+  TURN_END,
+  verifyOutcome,
+  type NotifyOn,
+  type StateChange,
+} from './notify.js';
 import { STATES, type WorkcellState } from './workcell.js';
 
 /** A completion (done, or a turn end) whose verify.sh failed: its own entry, so "done" can stay quiet
@@ -10,7 +18,14 @@ export const VERIFY_FAILED = 'verify_failed';
 export type SoundOn = NotifyOn | typeof VERIFY_FAILED;
 
 /** Every value a `sound` list may hold (the settings page offers them; the core's schema lists the same). */
-export const SOUND_ON_VALUES = [...STATES, TURN_END, STALE, ...ERROR_REASONS, VERIFY_FAILED] as const;
+export const SOUND_ON_VALUES = [
+  ...STATES,
+  TURN_END,
+  STALE,
+  OVER_RESOURCES,
+  ...ERROR_REASONS,
+  VERIFY_FAILED,
+] as const;
 
 /** Default: what needs the user now. A question, a failure, a failed verify, a lost login. A usage
  * limit waits on its own and a stall may clear itself: a bubble, no sound. */

@@ -58,6 +58,11 @@ export type NotifierSettings =
   | CommandNotifierSettings
   | OpenclawNotifierSettings;
 
+export interface ResourceLimits {
+  cpuPercent?: number;
+  rssMb?: number;
+}
+
 export interface Thresholds {
   /** Seconds at its prompt with nothing asked before a workcell is reported `idle`. */
   idleSeconds: number;
@@ -98,6 +103,10 @@ export interface Settings {
   attachPrefix?: string;
   /** Workcell names whose notifications are silenced. */
   muted: string[];
+  /** Per-workcell CPU (percent of one core) and memory (MB) thresholds, children included: crossing
+   * one notifies once (reason over_resources; main/core/housekeeping/resourceAlarm.ts). Checked while
+   * the figures are sampled, i.e. while the dashboard or the tray shows them. */
+  resources?: ResourceLimits;
   /** The recovery playbook's defaults (issue 11; main/core/recovery/guard.ts RECOVERY_DEFAULTS). */
   recovery?: {
     policy?: 'auto' | 'suggest' | 'off';

@@ -101,25 +101,62 @@ const running = (p: ProcInfo) => p.state !== 'Z' && p.state !== 'X';
  * else's: nothing is ours. */
 export function membersOf(table: ProcTable, rec: ProcRecord, o: { host: string; self: number }): ProcInfo[] {
   if (rec.host !== o.host) return [];
-  const leader = table.find((p) => p.pid === rec.pid);
+  const ix = indexOf(table);
+  const leader = ix.byPid.get(rec.pid);
   if (leader && (rec.startTime === null || leader.startTime !== rec.startTime)) return [];
-  const groups = new Set([rec.pid]);
-  const pids = new Set<number>();
-  const byPid = new Map(table.map((p) => [p.pid, p]));
-  // Fixed point: small tables (hundreds of processes) and shallow trees make this a few passes.
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of table) {
-      if (pids.has(p.pid) || p.pid === o.self) continue;
-      if (groups.has(p.session) || groups.has(p.pgrp) || pids.has(p.ppid)) {
-        pids.add(p.pid);
-        // A member that leads its own session or group (it called setsid/setpgid) brings its members.
-        if (p.session === p.pid || p.pgrp === p.pid) groups.add(p.pid);
-        grew = true;
-      }
-    }
+  // Members of the recorded session or group, then, until none is new: children by parent link and
+  // members of any session or group a member leads (it called setsid/setpgid).
+  const pids = new Map<number, ProcInfo>();
+  const groups = new Set<number>();
+  const queue: ProcInfo[] = [];
+  const add = (p: ProcInfo): void => {
+    if (pids.has(p.pid) || p.pid === o.self) return;
+    pids.set(p.pid, p);
+    queue.push(p);
+  };
+  const addGroup = (g: number): void => {
+    if (groups.has(g)) return;
+    groups.add(g);
+    for (const p of ix.bySession.get(g) ?? []) add(p);
+    for (const p of ix.byPgrp.get(g) ?? []) add(p);
+  };
+  addGroup(rec.pid);
+  while (queue.length > 0) {
+    const p = queue.pop()!;
+    if (p.session === p.pid || p.pgrp === p.pid) addGroup(p.pid);
+    for (const c of ix.children.get(p.pid) ?? []) add(c);
   }
-  return [...pids].map((pid) => byPid.get(pid)!).sort((a, b) => a.pid - b.pid);
+  return [...pids.values()].sort((a, b) => a.pid - b.pid);
+}
+
+interface ProcIndex {
+  byPid: Map<number, ProcInfo>;
+  bySession: Map<number, ProcInfo[]>;
+  byPgrp: Map<number, ProcInfo[]>;
+  children: Map<number, ProcInfo[]>;
+}
+
+// One index per table: the resource sampler asks about 100 workcells in the same table every 5 s,
+// and a scan of the whole table per workcell cost it most of its CPU.
+const indexes = new WeakMap<ProcTable, ProcIndex>();
+
+function indexOf(table: ProcTable): ProcIndex {
+  let ix = indexes.get(table);
+  if (ix) return ix;
+  ix = { byPid: new Map(), bySession: new Map(), byPgrp: new Map(), children: new Map() };
+  const push = (m: Map<number, ProcInfo[]>, k: number, p: ProcInfo) => {
+    const l = m.get(k);
+    if (l) l.push(p);
+    else m.set(k, [p]);
+  };
+  for (const p of table) {
+    ix.byPid.set(p.pid, p);
+    push(ix.bySession, p.session, p);
+    push(ix.byPgrp, p.pgrp, p);
+    push(ix.children, p.ppid, p);
+  }
+  indexes.set(table, ix);
+  return ix;
 }
 
 /** Running members only: what `ls` calls alive. */
@@ -130,7 +167,7 @@ export function liveIn(table: ProcTable, rec: ProcRecord): ProcInfo[] {
 // ---- the platform part ----
 
 let bootId: string | null = null;
-function boot(): string {
+export function boot(): string {
   // Read once per process: the boot id changes only on reboot.
   bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   return bootId;

@@ -5,7 +5,14 @@ import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import { STATES, NAME_PATTERN } from '../common/workcell.js';
-import { DEFAULT_NOTIFY_ON, ERROR_REASONS, NOTIFIER_TYPES, STALE, TURN_END } from '../common/notify.js';
+import {
+  DEFAULT_NOTIFY_ON,
+  ERROR_REASONS,
+  NOTIFIER_TYPES,
+  OVER_RESOURCES,
+  STALE,
+  TURN_END,
+} from '../common/notify.js';
 import {
   DEFAULT_LIMITS,
   DEFAULT_THRESHOLDS,
@@ -49,7 +56,7 @@ const argv = z
   .array(z.string())
   .min(1, { error: 'expected a non-empty argv array, e.g. ["notify-me", "--flag"]' });
 const on = z
-  .array(z.enum([...STATES, TURN_END, STALE, ...ERROR_REASONS]))
+  .array(z.enum([...STATES, TURN_END, STALE, OVER_RESOURCES, ...ERROR_REASONS]))
   .default(() => [...DEFAULT_NOTIFY_ON]);
 const base = { name: z.string().min(1).optional(), on };
 
@@ -59,7 +66,9 @@ const notifier = z.discriminatedUnion(
     z.strictObject({
       type: z.literal('desktop'),
       ...base,
-      sound: z.array(z.enum([...STATES, TURN_END, STALE, ...ERROR_REASONS, VERIFY_FAILED])).optional(),
+      sound: z
+        .array(z.enum([...STATES, TURN_END, STALE, OVER_RESOURCES, ...ERROR_REASONS, VERIFY_FAILED]))
+        .optional(),
     }),
     z.strictObject({ type: z.literal('slack'), ...base, url: urlSecret }),
     z.strictObject({
@@ -112,6 +121,12 @@ export const settingsSchema = z.strictObject({
   muted: z
     .array(z.string().regex(NAME_PATTERN, { error: 'expected a workcell name (a-z 0-9 _ -)' }))
     .default([]),
+  resources: z
+    .strictObject({
+      cpuPercent: z.number().positive().optional(),
+      rssMb: z.number().positive().optional(),
+    })
+    .optional(),
   recovery: z
     .strictObject({
       policy: z.enum(['auto', 'suggest', 'off']).optional(),

@@ -16,6 +16,7 @@ import { renderLoops } from './loopsView.js';
 import { renderPipelines } from './pipelinesView.js';
 import { matches, orderRows, renderList, type ListFilter } from './listView.js';
 import { NewWorkcellForm } from './newWorkcellForm.js';
+import type { ResourceSample } from '../../main/common/resources.js';
 
 /** Reconnect backoff for /events: quick first retries (the bridge restarting), capped so a dead
  * bridge costs one attempt every 5 s. */
@@ -53,6 +54,8 @@ export class DashboardApp {
   private loopNames = new Set<string>();
   private readonly pipelines = h('section', { class: 'loops', testid: 'pipelines', hidden: true });
   private readonly empty: HTMLElement;
+  /** CPU and memory per workcell (GET /api/resources), asked for only while this tab is visible. */
+  private usage: ReadonlyMap<string, ResourceSample> = new Map();
 
   constructor(private readonly root: HTMLElement) {
     const toggleTheme = initTheme(() => this.peek?.retheme());
@@ -205,13 +208,25 @@ export class DashboardApp {
     setInterval(() => {
       this.renderList();
       void this.refreshLoops();
+      void this.refreshUsage();
     }, AGE_TICK_MS);
     void this.refreshLoops();
+    void this.refreshUsage();
+    document.addEventListener('visibilitychange', () => void this.refreshUsage());
     this.connectEvents(RECONNECT.firstMs);
     this.followHash();
     window.addEventListener('hashchange', () => this.followHash());
     // Lend this tab's token to a tab opened from a notification's link (tokenShare.ts).
     offerToken(tabToken, () => this.live);
+  }
+
+  /** A hidden tab does not ask, so the supervisor stops sampling a little after the last one hides. */
+  private async refreshUsage(): Promise<void> {
+    if (document.visibilityState !== 'visible') return;
+    const r = await api.resources();
+    if (!r.ok) return;
+    this.usage = new Map(r.value.samples.map((s) => [s.name, s]));
+    this.renderList();
   }
 
   private async refreshLoops(): Promise<void> {
@@ -275,11 +290,19 @@ export class DashboardApp {
 
   private renderList(): void {
     const rows = this.visible();
-    renderList(this.tbody, rows, this.selected, this.filter.group, (name, open) => {
-      this.selected = name;
-      this.renderList();
-      if (open || !this.detail.el.hidden) void this.openDetail(name);
-    });
+    renderList(
+      this.tbody,
+      rows,
+      this.selected,
+      this.filter.group,
+      (name, open) => {
+        this.selected = name;
+        this.renderList();
+        if (open || !this.detail.el.hidden) void this.openDetail(name);
+      },
+      undefined,
+      this.usage,
+    );
     showNeedsYou(needsYouCount(this.fleet));
     this.empty.hidden = rows.length > 0;
     if (this.fleet.length > 0 && rows.length === 0)

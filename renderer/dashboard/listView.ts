@@ -3,6 +3,7 @@
 import { groupByRepo, matchesStateFilter, sortByUrgency } from '../../main/common/glance.js';
 import { pausedUntilText } from '../../main/common/pausedUntil.js';
 import type { WorkcellSummary } from '../../main/common/workcell.js';
+import { usageText, type ResourceSample } from '../../main/common/resources.js';
 import { h } from '../lib/dom.js';
 import { age, repoShort, sinceTag, STATE_LABEL, statePill, verifyLabel } from '../lib/format.js';
 
@@ -32,6 +33,7 @@ function row(
   selected: string | null,
   now: number,
   onSelect: (name: string, open: boolean) => void,
+  usage?: ResourceSample,
 ): HTMLTableRowElement {
   const v = verifyLabel(w);
   const paused = pausedUntilText(w, { now });
@@ -65,6 +67,18 @@ function row(
       { class: 'name' },
       w.name,
       w.muted ? h('span', { class: 'muted-mark', title: 'notifications muted' }, ' ⊘') : null,
+      // CPU and memory with children, sampled while this dashboard is shown (GET /api/resources).
+      usage
+        ? h(
+            'span',
+            {
+              class: 'usage',
+              testid: 'usage',
+              title: `${usage.processes} process(es), children included; CPU is % of one core`,
+            },
+            usageText(usage),
+          )
+        : null,
     ),
     h('td', { class: 'agent col-agent' }, w.agent),
     h('td', { class: 'repo col-repo', title: w.repo }, repoShort(w.repo)),
@@ -109,11 +123,12 @@ export function renderList(
   group: ListFilter['group'],
   onSelect: (name: string, open: boolean) => void,
   now = Date.now(),
+  usage: ReadonlyMap<string, ResourceSample> = new Map(),
 ): void {
   if (group !== 'repo') {
     place(
       tbody,
-      sortByUrgency(rows).map((w) => keep(tbody, row(w, selected, now, onSelect))),
+      sortByUrgency(rows).map((w) => keep(tbody, row(w, selected, now, onSelect, usage.get(w.name)))),
     );
     return;
   }
@@ -130,7 +145,7 @@ export function renderList(
           h('span', { class: 'dim' }, `(${g.items.length})`),
         ),
       ),
-      ...g.items.map((w) => keep(tbody, row(w, selected, now, onSelect))),
+      ...g.items.map((w) => keep(tbody, row(w, selected, now, onSelect, usage.get(w.name)))),
     ]),
   );
 }

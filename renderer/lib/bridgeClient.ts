@@ -21,6 +21,7 @@ import {
 import type { SettingsPatch, SettingsView } from '../../main/common/ipc.js';
 import { LOOPS_ROUTE, type LoopView } from '../../main/common/loopView.js';
 import { PIPELINES_ROUTE, type PipelineView } from '../../main/common/pipelineView.js';
+import { RESOURCES_ROUTE, type ResourceSnapshot } from '../../main/common/resources.js';
 import type { Prompt } from '../../main/common/prompt.js';
 import type { WorkcellStatus, WorkcellSummary } from '../../main/common/workcell.js';
 import { appApi } from './appApi.js';
@@ -173,6 +174,8 @@ export const api = {
   prompt: (name: string) => call<Prompt>('GET', ROUTES.action(name, 'prompt')),
   loops: () => call<LoopView[]>('GET', LOOPS_ROUTE),
   pipelines: () => call<PipelineView[]>('GET', PIPELINES_ROUTE),
+  /** Also the dashboard's "I show the figures": the supervisor samples while it keeps asking. */
+  resources: () => call<ResourceSnapshot>('GET', RESOURCES_ROUTE),
   /** The settings page in a browser (main/core/bridge/settingsApi.ts). */
   settings: () => call<SettingsView>('GET', ROUTES.settings),
   saveSettings: (patch: SettingsPatch) => call<SettingsView>('POST', ROUTES.settings, patch),

@@ -58,13 +58,18 @@ export const command: CommandModule = {
         const engine = new Engine(dir, tmux);
         const fleet = new RunsDirFleetSource(engine);
         let stopFleet = async (): Promise<void> => {};
+        let resources: import('../../core/housekeeping/resourceSampler.js').ResourceFeed | undefined;
         if (o.supervise) {
           const { DaemonViewer, ensureDaemon } = await import('../../core/daemon/client.js');
           const d = await ensureDaemon(dir);
           if (!d.ok) return fail(d.error);
           const viewer = await DaemonViewer.connect(dir);
-          if (viewer.ok) stopFleet = async () => viewer.value.close();
-          else log(`${viewer.error.message}; showing the fleet without a live supervisor connection`);
+          if (viewer.ok) {
+            stopFleet = async () => viewer.value.close();
+            // The dashboard's CPU and memory column: sampled by the daemon while the dashboard polls.
+            const { RemoteResourceFeed } = await import('../../core/daemon/resourceFeed.js');
+            resources = new RemoteResourceFeed(viewer.value);
+          } else log(`${viewer.error.message}; showing the fleet without a live supervisor connection`);
         }
         // The same port and token as last time (kept 0600 in the home), so open tabs keep working.
         const { loadStableBridge, saveStableBridge } = await import('../../core/bridge/stableBridge.js');
@@ -80,6 +85,7 @@ export const command: CommandModule = {
             retiredTokens: kept.retired,
             staticDir: STATIC_DIR,
             log,
+            resources,
           });
         let bridge;
         try {

@@ -21,6 +21,8 @@ import { openTermSession, type TermSession } from './termSession.js';
 import { handleSettingsApi } from './settingsApi.js';
 import { loopsRoute } from './loopsApi.js';
 import { pipelinesRoute } from './pipelinesApi.js';
+import { resourcesRoute } from './resourcesApi.js';
+import type { ResourceFeed } from '../housekeeping/resourceSampler.js';
 
 export interface BridgeOptions {
   engine: BridgeEngine;
@@ -41,6 +43,8 @@ export interface BridgeOptions {
   log?: (line: string) => void;
   /** What is wrong with supervision (no daemon, broken settings), sent with every fleet frame. */
   notices?: (fleet: readonly WorkcellSummary[]) => Promise<FleetNotices>;
+  /** Per-workcell CPU and memory (GET /api/resources); absent where no supervisor samples them. */
+  resources?: ResourceFeed;
 }
 
 export interface Bridge {
@@ -173,6 +177,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         if (loops) return sendJson(res, loops);
         const pipelines = await pipelinesRoute(engine.dir, req.method ?? 'GET', path);
         if (pipelines) return sendJson(res, pipelines);
+        const usage = resourcesRoute(opts.resources, req.method ?? 'GET', path);
+        if (usage) return sendJson(res, usage);
         if (!(await handleApi(engine, req, res, path))) refuse(res, 404, 'no such route');
         return;
       }

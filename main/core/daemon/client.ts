@@ -167,6 +167,12 @@ export class DaemonViewer {
     return this.send({ type: 'desktop' });
   }
 
+  /** Asks the daemon to sample per-workcell CPU and memory (renew within 15 s), or to stop (false);
+   * the samples come as `resources` frames (resourceFeed.ts keeps the latest). */
+  watchResources(watch: boolean): void {
+    this.send({ type: 'resources', watch });
+  }
+
   /** Hands the app's keychain secrets to the daemon (replacing earlier ones), so it can notify with
    * them after the app quits. Only over the 0600 socket; never in argv or an environment. */
   handOverKeychain(secrets: Record<string, string>): void {

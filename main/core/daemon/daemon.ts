@@ -60,11 +60,21 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   });
   sup.onLog.event((line) => send({ type: 'log', line }));
   sup.onFleet.event(() => send({ type: 'fleet' }));
+  // Viewers showing per-workcell CPU and memory: each holds a sampling lease (resourceSampler.ts).
+  const resourceViewers = new Map<Socket, string>();
+  let viewerSeq = 0;
+  sup.resources.onSample.event((snapshot) => {
+    const line = `${JSON.stringify({ type: 'resources', snapshot } satisfies DaemonFrame)}\n`;
+    for (const s of resourceViewers.keys()) if (!s.destroyed) s.write(line);
+  });
   const server = await listen(daemonSocketPath(o.dir), (sock) => {
     viewers.add(sock);
     sock.on('close', () => {
       viewers.delete(sock);
       relay.detach(sock);
+      const lease = resourceViewers.get(sock);
+      if (lease) sup.resources.release(lease);
+      resourceViewers.delete(sock);
     });
     sock.on('error', () => sock.destroy()); // a viewer that went away mid-write: forget it
     const lines = createInterface({ input: sock });
@@ -76,6 +86,17 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
       else if (f.type === 'keychain') {
         keychain.clear();
         for (const [k, v] of Object.entries(f.secrets)) keychain.set(k, v);
+      } else if (f.type === 'resources') {
+        const lease = resourceViewers.get(sock) ?? `viewer-${++viewerSeq}`;
+        if (!f.watch) {
+          sup.resources.release(lease);
+          resourceViewers.delete(sock);
+          return;
+        }
+        if (!resourceViewers.has(sock))
+          sock.write(`${JSON.stringify({ type: 'resources', snapshot: sup.resources.latest() })}\n`);
+        resourceViewers.set(sock, lease);
+        sup.resources.touch(lease);
       } else void sup.request(); // any other line from a viewer means "look now"
     });
     sock.write(

@@ -4,6 +4,7 @@
 import { RUNNER_NOTICES } from '../../common/runnerNotice.js';
 import {
   STALE,
+  OVER_RESOURCES,
   isTurnEnd,
   verifyOutcome,
   type NotifyMessage,
@@ -97,6 +98,7 @@ export function headline(change: StateChange): string {
   if (isTurnEnd(change)) return TURN_TEXT[verifyOutcome(change)];
   if (exitedLoggedOut(change)) return 'lost its login and exited';
   if (change.reason === STALE) return 'has been running longer than its stale threshold';
+  if (change.reason === OVER_RESOURCES) return 'uses more CPU or memory than its threshold';
   const runner = RUNNER_NOTICES[change.reason ?? ''];
   if (runner) return runner.headline;
   switch (change.state) {

@@ -29,6 +29,8 @@ import { notifiedInTimeline } from './timelineNotified.js';
 import type { Clock } from '../../common/lifecycle.js';
 import { Recoverer } from '../recovery/recoverer.js';
 import { StaleWatch } from '../housekeeping/stale.js';
+import { ResourceSampler } from '../housekeeping/resourceSampler.js';
+import { ResourceAlarm } from '../housekeeping/resourceAlarm.js';
 import { trace } from '../trace.js';
 import { RunnerNoticeWatch } from '../loop/runnerNotice.js';
 
@@ -60,6 +62,8 @@ export interface SupervisorOptions {
   keeperPid?: number | null;
   /** The recovery playbook's clock and jitter (tests drive a ManualClock); `false` turns it off. */
   recovery?: { clock?: Clock; rand?: () => number } | false;
+  /** The resource sampler's timers (tests drive a ManualClock). */
+  resourceClock?: Clock;
 }
 
 /**
@@ -104,6 +108,8 @@ export class Supervisor {
   private readonly runnerNotices: RunnerNoticeWatch;
   /** The recovery playbook (issue 11): parks limited workcells, resumes them, holds lost logins. */
   readonly recovery: Recoverer | null;
+  /** Per-workcell CPU and memory, sampled only while a viewer shows them (housekeeping/resourceSampler.ts). */
+  readonly resources: ResourceSampler;
 
   private constructor(
     readonly dir: ControlDir,
@@ -155,6 +161,21 @@ export class Supervisor {
       (c) => void this.dispatcher.notify(c),
     );
     this.runnerNotices = new RunnerNoticeWatch(dir, (c) => this.dispatcher.notify(c));
+    this.resources = new ResourceSampler({
+      workcells: () => this.snapshotList.filter((w) => !isEnded(w.state)),
+      clock: o.resourceClock,
+      log: this.log,
+    });
+    const alarm = new ResourceAlarm(
+      () => this.settings.resources,
+      (c) => void this.dispatcher.notify(c),
+    );
+    this.resources.onSample.event(
+      (s) =>
+        void alarm
+          .observe(s.samples, this.snapshotList, Date.parse(s.at!))
+          .catch((e: Error) => this.log(`resource threshold: ${e.message}`)),
+    );
     this.reporter = new ChangeReporter({
       capture: (names, lines) => this.server.capture(names, lines),
       seen: new SeenLedger(dir),
@@ -573,6 +594,7 @@ export class Supervisor {
     this.stopped = true;
     this.tmux.fast = null;
     if (this.dueTimer) clearTimeout(this.dueTimer);
+    await this.resources.dispose();
     this.server.dispose();
     this.settingsWatch?.dispose();
     await this.settingsWatch?.settled();
