@@ -40,6 +40,9 @@ export interface ParallelOptions {
   pollMs: number;
   /** [0,1) for a usage limit's reset jitter (recovery/plan.ts dueOf); injected in tests. */
   rand?: () => number;
+  /** The clock (ms since epoch) for start times, limit resets and parking; injected in tests. The
+   * stagger between starts is real time (it paces the vendor, not the loop's record). */
+  now?: () => number;
 }
 
 type Verdict = { outcome: Outcome; reason: string | null };
@@ -51,12 +54,15 @@ const PARK_POLL_MS = 1_000;
 export class ParallelRunner {
   private chain: Promise<unknown> = Promise.resolve(); // merges and state writes, one at a time
   private lastStart = 0;
+  private readonly now: () => number;
 
   constructor(
     private readonly engine: Engine,
     private readonly files: LoopFiles,
     private readonly o: ParallelOptions,
-  ) {}
+  ) {
+    this.now = o.now ?? Date.now;
+  }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.chain.then(fn, fn);
@@ -95,7 +101,7 @@ export class ParallelRunner {
       const waits: Promise<unknown>[] = [...running.values()];
       if (parkedDue !== null)
         waits.push(
-          new Promise((r) => setTimeout(r, Math.min(PARK_POLL_MS, Math.max(0, parkedDue - Date.now())))),
+          new Promise((r) => setTimeout(r, Math.min(PARK_POLL_MS, Math.max(0, parkedDue - this.now())))),
         );
       await Promise.race(waits);
     }
@@ -137,7 +143,7 @@ export class ParallelRunner {
       const st = s.items[it.text];
       if (st && (isSuccess(st.outcome) || st.outcome === 'skipped' || st.attempts >= s.retryCap)) continue;
       const parked = s.parked?.[it.text];
-      if (parked && Date.parse(parked) > Date.now()) continue;
+      if (parked && Date.parse(parked) > this.now()) continue;
       return it.text;
     }
     return null;
@@ -163,7 +169,7 @@ export class ParallelRunner {
       workcell,
       worktree,
       branch,
-      startedAt: new Date().toISOString(),
+      startedAt: new Date(this.now()).toISOString(),
       tree: null,
       head: null,
     };
@@ -211,8 +217,8 @@ export class ParallelRunner {
   private async follow(s: LoopState, f: Inflight): Promise<void> {
     const ended = await waitForEnd(this.engine, f.workcell, {
       pollMs: this.o.pollMs,
-      timeoutMs: Math.max(0, Date.parse(f.startedAt) + s.timeoutMs - Date.now()),
-      now: () => Date.now(),
+      timeoutMs: Math.max(0, Date.parse(f.startedAt) + s.timeoutMs - this.now()),
+      now: this.now,
       stopRequested: async () => (await this.files.readControl())?.stop === true,
     });
     let v: Verdict;
@@ -254,7 +260,7 @@ export class ParallelRunner {
   /** A usage limit ended this item's attempt: it waits (no iteration, no retry consumed) until the
    * recovery playbook's time for the reset, while the other items go on. */
   private async park(s: LoopState, f: Inflight, ended: Ended): Promise<void> {
-    const now = Date.now();
+    const now = this.now();
     const p = await limitPark(this.engine.dir, ended.status, now, (this.o.rand ?? Math.random)());
     await this.serial(async () => {
       delete s.inflight![f.itemText];
@@ -321,7 +327,7 @@ export class ParallelRunner {
     item.attempts += 1;
     item.outcome = v.outcome;
     item.reason = v.reason;
-    const end = new Date().toISOString();
+    const end = new Date(this.now()).toISOString();
     s.iterations.push({
       n: f.n,
       item: f.itemText,

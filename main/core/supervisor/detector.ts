@@ -4,8 +4,8 @@
 import type { AgentName, WorkcellSummary } from '../../common/workcell.js';
 import { isEnded } from '../../common/workcell.js';
 import { loadPatterns, type VendorPatterns } from '../agents/patterns.js';
-import { detect, ERROR_REASONS } from '../detect/detect.js';
-import { endReasonOf } from '../detect/endReason.js';
+import { ERROR_REASONS } from '../detect/detect.js';
+import { endOfScreen } from '../detect/endReason.js';
 import { cleanTerminalText } from '../notify/format.js';
 import type { ControlDir } from '../paths.js';
 import type { Transitions } from '../transition.js';
@@ -86,17 +86,15 @@ export class Detector {
   /** Why an agent ended, when its last screen says (not logged in, usage limit, no network): the exit
    * code alone reads "failed (1)"; the notification should say what to do. Also persisted. */
   endReason(w: WorkcellSummary, excerpt: string): WorkcellSummary {
-    const text = cleanTerminalText(excerpt);
-    if (!text.trim()) return w;
-    const d = detect({
+    const end = endOfScreen({
       agent: w.agent,
-      screen: text,
+      screen: cleanTerminalText(excerpt),
       now: new Date(),
       patterns: this.patternsOf(w.agent),
-      dead: true,
+      exitStatus: w.state === 'done' ? 0 : (w.exitCode ?? null),
     });
-    const reason = endReasonOf(d, w.state === 'done' ? 0 : (w.exitCode ?? null));
-    if (!d || !reason) return w;
+    if (!end) return w;
+    const { reason, detection: d } = end;
     const detail = `${w.evidence?.detail ?? w.state}; last screen: ${d.evidence.detail}`;
     const evidence = { ...(w.evidence ?? d.evidence), detail };
     void this.transitions
