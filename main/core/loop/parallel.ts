@@ -11,6 +11,7 @@ import { writeTextAtomic } from '../fsutil.js';
 import type { Engine } from '../engine.js';
 import { git, headOf, snapshotTree } from './evidence.js';
 import { buildBrief, gather, judge, repoRules, waitForEnd, type Ended } from './iteration.js';
+import { killPoint } from './killPoint.js';
 import { limitPark } from './limitPark.js';
 import {
   LOOP_DEFAULTS,
@@ -43,6 +44,8 @@ export interface ParallelOptions {
   /** The clock (ms since epoch) for start times, limit resets and parking; injected in tests. The
    * stagger between starts is real time (it paces the vendor, not the loop's record). */
   now?: () => number;
+  /** Called with the final state just before it is written (as LoopRunner's onEnd). */
+  onEnd?: (s: LoopState) => void | Promise<void>;
 }
 
 type Verdict = { outcome: Outcome; reason: string | null };
@@ -121,7 +124,9 @@ export class ParallelRunner {
         : status === 'stopped' && left.stop
           ? 'stopped by the user'
           : null;
+    await this.o.onEnd?.(s);
     await this.serial(() => this.files.writeState(s));
+    killPoint('final-state');
     await this.files.event(`loop_${status}`, {});
     return s;
   }
