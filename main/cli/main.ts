@@ -1,55 +1,11 @@
-// The `workcell` command: one file per command in ./commands, data to stdout, diagnostics to stderr.
+// The `workcell` command: one file per command in ./commands, loaded only when its command runs
+// (commandTable.ts), data to stdout, diagnostics to stderr.
 import { Command, CommanderError } from 'commander';
-import { makeContext, type CliContext, type CommandModule } from './context.js';
-import { command as start } from './commands/start.js';
-import { command as ls } from './commands/ls.js';
-import { command as status } from './commands/status.js';
-import { command as peek } from './commands/peek.js';
-import { command as attach } from './commands/attach.js';
-import { command as kill } from './commands/kill.js';
-import { command as send } from './commands/send.js';
-import { command as gc } from './commands/gc.js';
-import { command as doctor } from './commands/doctor.js';
-import { command as watch } from './commands/watch.js';
-import { command as explain } from './commands/explain.js';
-import { command as notify } from './commands/notify.js';
-import { command as ui } from './commands/ui.js';
-import { command as resume } from './commands/resume.js';
-import { command as mute } from './commands/mute.js';
-import { command as demo } from './commands/demo.js';
-import { command as daemon } from './commands/daemon.js';
-import { command as loop } from './commands/loop.js';
-import { command as pipeline } from './commands/pipeline.js';
-import { command as session } from './commands/session.js';
-import { command as recover } from './commands/recover.js';
-import { command as snapshots } from './commands/snapshots.js';
+import { commandsFor } from './commandTable.js';
+import type { CliContext, CommandModule } from './context.js';
 
-const COMMANDS: CommandModule[] = [
-  start,
-  ls,
-  status,
-  resume,
-  recover,
-  snapshots,
-  mute,
-  peek,
-  attach,
-  send,
-  kill,
-  gc,
-  doctor,
-  watch,
-  daemon,
-  session,
-  explain,
-  notify,
-  ui,
-  demo,
-  loop,
-  pipeline,
-];
-
-export function buildProgram(): Command {
+/** The program with `commands` registered (commandTable.ts: only the one the command line names). */
+export function buildProgram(commands: readonly CommandModule[], makeContext: () => CliContext): Command {
   const program = new Command('workcell')
     .description('Run coding agents in durable tmux workcells and watch them without attaching.')
     .version('0.1.0')
@@ -57,12 +13,21 @@ export function buildProgram(): Command {
     .exitOverride();
   let ctx: CliContext | undefined;
   const getCtx = () => (ctx ??= makeContext());
-  for (const c of COMMANDS) c.register(program, getCtx);
+  for (const c of commands) c.register(program, getCtx);
   return program;
 }
 
 try {
-  await buildProgram().parseAsync(process.argv);
+  const commands = await commandsFor(process.argv.slice(2));
+  // The context module loads the engine: not for a bare --version (every command module loads it).
+  const { makeContext } = commands.length
+    ? await import('./context.js')
+    : {
+        makeContext: (): CliContext => {
+          throw new Error('no command was loaded, so no command can ask for a context');
+        },
+      };
+  await buildProgram(commands, makeContext).parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     // Usage errors were already printed by commander; help and --version exit 0.
