@@ -3,8 +3,9 @@
 // the exit and captures the dead pane; the finisher writes its `finished` event without waiting for
 // that. An agent that printed a usage limit and exited at once was therefore judged `failed` (exit 1)
 // or `no_output` (exit 0) whenever the finisher beat the daemon, and always with no daemon running:
-// a limit burned a retry. So before judging, a runner that finds no reason reads the same screen
-// with the same rule (detect/endReason.ts endOfScreen) and records what it finds, as the daemon would.
+// a limit burned a retry. So when a verdict would cost a retry and no reason is recorded, the runner
+// reads that screen with the same rule (detect/endReason.ts endOfScreen) and records what it finds,
+// as the daemon would.
 import { join } from 'node:path';
 import type { WorkcellStatus } from '../../common/workcell.js';
 import { loadPatterns } from '../agents/patterns.js';
@@ -14,6 +15,8 @@ import { readTail } from '../fsutil.js';
 import { cleanTerminalText } from '../notify/format.js';
 import { RUN_FILES } from '../paths.js';
 import { Transitions } from '../transition.js';
+import type { Ended } from './iteration.js';
+import { isSuccess, type Outcome } from './loopState.js';
 
 // As much of the last screen as the daemon's exit report reads (supervisor/changeReporter.ts).
 const SCREEN_LINES = 40;
@@ -54,4 +57,18 @@ export async function withEndReason(
     })
     .catch(() => null); // the run dir went away meanwhile: judge on what was read
   return t?.status ?? { ...status, reason, resetAt };
+}
+
+/** `ended` with `sawLimit` set when its last screen shows a usage limit. Read only for a verdict that
+ * would cost an iteration and a retry (not a success, not a cancel) and no limit already seen: a
+ * screen capture per successful iteration was loop overhead for nothing. */
+export async function limitedAtEnd(
+  engine: Engine,
+  ended: Ended,
+  outcome: Outcome,
+  now: Date,
+): Promise<Ended> {
+  if (ended.sawLimit || isSuccess(outcome) || outcome === 'cancelled') return ended;
+  const status = await withEndReason(engine, ended.status, now);
+  return { ...ended, status, sawLimit: status.reason === 'rate_limited' };
 }

@@ -9,7 +9,6 @@ import { isEnded, type WorkcellStatus } from '../../common/workcell.js';
 import type { Engine } from '../engine.js';
 import { exists, readTail } from '../fsutil.js';
 import { RUN_FILES } from '../paths.js';
-import { withEndReason } from './endScreen.js';
 import { changeBetween, type Change } from './evidence.js';
 import { lastEntries, type LoopState, type Outcome } from './loopState.js';
 import { findItem, parsePrd } from './prd.js';
@@ -105,10 +104,10 @@ export async function waitForEnd(engine: Engine, name: string, o: WaitOptions): 
       const events = await engine.store.readEvents(name);
       const finished = events.some((e) => e.type === 'finished' && (e.pass ?? 1) === s.pass);
       if (finished || now - endedAt > FINISH_GRACE_MS) {
-        // An agent that exits on a usage limit is `failed` (or `done`) with that reason, read from the
-        // dead pane's screen by the daemon or, when it has not (yet), by us (endScreen.ts): a limit
-        // too, even if no poll caught the rate_limited state itself.
-        const last = await withEndReason(engine, (await engine.store.readStatus(name)) ?? s, new Date(now));
+        const last = (await engine.store.readStatus(name)) ?? s;
+        // An agent that exits on a usage limit is `failed` with that reason (the supervisor reads the
+        // dead pane's screen): a limit too, even if no poll caught the rate_limited state itself. When
+        // no reason is recorded yet, limitedAtEnd (endScreen.ts) reads that screen for a failed verdict.
         return { status: last, timedOut, cancelled, sawLimit: sawLimit || last.reason === 'rate_limited' };
       }
     } else if (!timedOut && !cancelled && (now > deadline || (await o.stopRequested()))) {

@@ -16,6 +16,7 @@ import {
   type LoopState,
   type Outcome,
 } from './loopState.js';
+import { limitedAtEnd } from './endScreen.js';
 import { killPoint } from './killPoint.js';
 import { limitPark } from './limitPark.js';
 import { noteWorkcell, stillOwned } from './ownerLock.js';
@@ -174,8 +175,9 @@ export class LoopRunner {
     }
     const { judged, notes, change } = await gather(this.engine, s, ended, cur);
     const verdict = judge(judged);
-    if (ended.sawLimit && !isSuccess(verdict.outcome) && verdict.outcome !== 'cancelled') {
-      return this.limitWait(s, ended);
+    const limit = await limitedAtEnd(this.engine, ended, verdict.outcome, this.now());
+    if (limit.sawLimit && !isSuccess(verdict.outcome) && verdict.outcome !== 'cancelled') {
+      return this.limitWait(s, limit);
     }
     if (verdict.untick) await this.untick(s, cur.itemText, verdict.reason);
     if (notes) {

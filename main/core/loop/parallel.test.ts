@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makePrdRepo } from '../testing/fixture.js';
+import { makePrdRepo, waitFor } from '../testing/fixture.js';
 import type { LoopFiles } from './loopState.js';
 import { LIMIT_TEXT, loopEvents, runLoopHere, useRunnerHarness } from './testing/runnerHarness.js';
 
@@ -70,15 +70,16 @@ test('4 items, K=2: worktrees per item, staggered, clean merges, the one conflic
 // The agent prints a vendor's real usage-limit text and exits at once, with no daemon running: the
 // runner reads the dead pane itself (endScreen.ts), so nothing here writes a state by hand and there
 // is no race with the finisher (an earlier version marked the workcell rate_limited by hand while the
-// agent was up, and lost to the finisher's own transition 1 run in 3). The clock is a seam: it runs at
-// real speed from 10 s before 3 pm UTC of a fixed fake day, the reset the message names.
+// agent was up, and lost to the finisher's own transition 1 run in 3). The clock is a seam: it starts
+// a minute before 3 pm UTC of a fixed fake day (the reset the message names) and is moved to the
+// reset only once b is parked and c has taken its slot, so no load can reorder them.
 test('a usage limit in a parallel loop parks that item (no iteration, no retry), the others go on, and it is tried after the reset', async () => {
   const repo = makePrdRepo(h.home.dir.root, ['a one', 'b two', 'c three']);
   const mark = join(h.home.dir.root, 'limited');
-  const offset = Date.parse('2026-11-21T14:59:50.000Z') - Date.now();
   const resetAt = '2026-11-21T15:00:00.000Z';
+  let offset = Date.parse('2026-11-21T14:59:00.000Z') - Date.now();
   let files: LoopFiles | undefined;
-  const { s: end } = await runLoopHere(
+  const run = runLoopHere(
     h,
     repo,
     ['--limited-once', 'b two', mark, LIMIT_TEXT, '1', '--work-own', '--tick'],
@@ -89,6 +90,16 @@ test('a usage limit in a parallel loop parks that item (no iteration, no retry),
       started: (f) => (files = f),
     },
   );
+  await waitFor(
+    async () => {
+      const st = await files?.readState();
+      return st?.parked?.['b two'] === resetAt && st.inflight?.['c three'] !== undefined;
+    },
+    120_000,
+    'b parked until the reset and c started in its slot',
+  );
+  offset = Date.parse(resetAt) - Date.now();
+  const { s: end } = await run;
 
   assert.equal(end.status, 'done', end.statusReason ?? '');
   assert.equal(end.iteration, 3, 'the limited attempt consumed no iteration');

@@ -11,6 +11,7 @@ import { writeTextAtomic } from '../fsutil.js';
 import type { Engine } from '../engine.js';
 import { git, headOf, snapshotTree } from './evidence.js';
 import { buildBrief, gather, judge, repoRules, waitForEnd, type Ended } from './iteration.js';
+import { limitedAtEnd } from './endScreen.js';
 import { killPoint } from './killPoint.js';
 import { limitPark } from './limitPark.js';
 import {
@@ -238,7 +239,8 @@ export class ParallelRunner {
       ({ files, commits } = g.change);
       verify = g.judged.verify;
       const j = judge(g.judged);
-      if (ended.sawLimit && !isSuccess(j.outcome) && j.outcome !== 'cancelled') return this.park(s, f, ended);
+      const limit = await limitedAtEnd(this.engine, ended, j.outcome, new Date(this.now()));
+      if (limit.sawLimit && !isSuccess(j.outcome) && j.outcome !== 'cancelled') return this.park(s, f, limit);
       v = j;
       if (j.untick) {
         const t = await readFile(view.prd, 'utf8');
