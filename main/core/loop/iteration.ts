@@ -106,7 +106,8 @@ export async function waitForEnd(engine: Engine, name: string, o: WaitOptions): 
       if (finished || now - endedAt > FINISH_GRACE_MS) {
         const last = (await engine.store.readStatus(name)) ?? s;
         // An agent that exits on a usage limit is `failed` with that reason (the supervisor reads the
-        // dead pane's screen): a limit too, even if no poll caught the rate_limited state itself.
+        // dead pane's screen): a limit too, even if no poll caught the rate_limited state itself. When
+        // no reason is recorded yet, limitedAtEnd (endScreen.ts) reads that screen for a failed verdict.
         return { status: last, timedOut, cancelled, sawLimit: sawLimit || last.reason === 'rate_limited' };
       }
     } else if (!timedOut && !cancelled && (now > deadline || (await o.stopRequested()))) {

@@ -16,6 +16,8 @@ import {
   type LoopState,
   type Outcome,
 } from './loopState.js';
+import { limitedAtEnd } from './endScreen.js';
+import { killPoint } from './killPoint.js';
 import { limitPark } from './limitPark.js';
 import { noteWorkcell, stillOwned } from './ownerLock.js';
 import { parsePrd, setBox } from './prd.js';
@@ -28,6 +30,9 @@ export interface RunnerOptions {
   sleep?: (ms: number) => Promise<void>;
   /** [0,1) for the reset's jitter (recovery/plan.ts dueOf); injected in tests. */
   rand?: () => number;
+  /** Called with the loop's final state just before it is written (runnerNotice.ts: the end notice
+   * goes to disk first, so a runner killed between the two loses no notice). */
+  onEnd?: (s: LoopState) => void | Promise<void>;
 }
 
 // Status polls while an iteration runs: short, so the loop adds little to each iteration's time
@@ -170,8 +175,9 @@ export class LoopRunner {
     }
     const { judged, notes, change } = await gather(this.engine, s, ended, cur);
     const verdict = judge(judged);
-    if (ended.sawLimit && !isSuccess(verdict.outcome) && verdict.outcome !== 'cancelled') {
-      return this.limitWait(s, ended);
+    const limit = await limitedAtEnd(this.engine, ended, verdict.outcome, this.now());
+    if (limit.sawLimit && !isSuccess(verdict.outcome) && verdict.outcome !== 'cancelled') {
+      return this.limitWait(s, limit);
     }
     if (verdict.untick) await this.untick(s, cur.itemText, verdict.reason);
     if (notes) {
@@ -251,12 +257,14 @@ export class LoopRunner {
       reason: verdict.reason,
       files,
     });
-    await this.save(s);
-    await noteWorkcell(this.engine.dir, 'loop', s.name, null);
+    // The breaker's notice before the state that opens it: a runner killed between the two judges the
+    // same iteration again on resume and re-posts the same notice id (deduped), instead of losing it.
     if (s.breaker.open) {
       await this.files.event('breaker_open', { reason: s.breaker.reason });
       await this.o.notify?.(s.breaker.reason ?? 'circuit breaker open', s);
     }
+    await this.save(s);
+    await noteWorkcell(this.engine.dir, 'loop', s.name, null);
     return s;
   }
 
@@ -307,8 +315,10 @@ export class LoopRunner {
   private async settle(s: LoopState, status: LoopState['status'], reason: string | null): Promise<LoopState> {
     s.status = status;
     s.statusReason = reason;
+    await this.o.onEnd?.(s);
     await this.files.event('loop_' + status, { reason });
     await this.save(s);
+    killPoint('final-state');
     return s;
   }
 

@@ -2,12 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makePrdRepo, waitFor } from '../testing/fixture.js';
-import { Transitions } from '../transition.js';
 import type { LoopFiles } from './loopState.js';
-import { loopEvents, runLoopHere, useRunnerHarness } from './testing/runnerHarness.js';
+import { LIMIT_TEXT, loopEvents, runLoopHere, useRunnerHarness } from './testing/runnerHarness.js';
 
 const h = useRunnerHarness('wcp-');
 
@@ -68,34 +67,38 @@ test('4 items, K=2: worktrees per item, staggered, clean merges, the one conflic
   for (const [t] of spans) assert.ok(spans.filter(([b, e]) => b <= t && t < e).length <= 2);
 });
 
-// Skipped: 1 of 3 fresh-clone runs on 2026-11-30 recorded b as no_output instead of parking it. The
-// test marks b's workcell rate_limited by hand while the agent is still up, and that races the
-// finisher's own transition when the agent exits; which one the runner sees decides the outcome. Not
-// yet known whether the runner can miss a real limit the same way (issue 13, noted as not done).
-test.skip('a usage limit in a parallel loop parks that item (no iteration, no retry), the others go on, and it is tried after the reset', async () => {
+// The agent prints a vendor's real usage-limit text and exits at once, with no daemon running: the
+// runner reads the dead pane itself (endScreen.ts), so nothing here writes a state by hand and there
+// is no race with the finisher (an earlier version marked the workcell rate_limited by hand while the
+// agent was up, and lost to the finisher's own transition 1 run in 3). The clock is a seam: it starts
+// a minute before 3 pm UTC of a fixed fake day (the reset the message names) and is moved to the
+// reset only once b is parked and c has taken its slot, so no load can reorder them.
+test('a usage limit in a parallel loop parks that item (no iteration, no retry), the others go on, and it is tried after the reset', async () => {
   const repo = makePrdRepo(h.home.dir.root, ['a one', 'b two', 'c three']);
   const mark = join(h.home.dir.root, 'limited');
+  const resetAt = '2026-11-21T15:00:00.000Z';
+  let offset = Date.parse('2026-11-21T14:59:00.000Z') - Date.now();
   let files: LoopFiles | undefined;
-  const run = runLoopHere(h, repo, ['--limited-once', 'b two', mark, '--work-own', '--tick'], {
-    name: 'pl',
-    retryCap: 1, // a consumed retry would skip b: the park must not consume one
-    parallel: { k: 2, staggerMs: 0, rand: () => 0 },
-    started: (f) => (files = f),
-  });
-  // b's agent is up and waiting: mark its workcell rate_limited with a reset 15 s ahead (what the
-  // supervisor records from a vendor's limit screen), then let the agent exit on it.
-  await waitFor(() => existsSync(mark), 60_000, "b's agent to start");
-  const st = (await files!.readState())!;
-  const limited = st.inflight!['b two']!.workcell;
-  // Far enough ahead that a and c finish meanwhile on a loaded machine (an iteration is ~5 s there).
-  const resetAt = new Date(Date.now() + 15_000).toISOString();
-  const t = await new Transitions(h.engine.store).transition(limited, {
-    to: 'rate_limited',
-    evidence: { source: 'pane', detail: 'test: usage limit reached', at: new Date().toISOString() },
-    patch: { reason: 'rate_limited', resetAt },
-  });
-  assert.ok(t.applied);
-  writeFileSync(`${mark}.go`, '');
+  const run = runLoopHere(
+    h,
+    repo,
+    ['--limited-once', 'b two', mark, LIMIT_TEXT, '1', '--work-own', '--tick'],
+    {
+      name: 'pl',
+      retryCap: 1, // a consumed retry would skip b: the park must not consume one
+      parallel: { k: 2, staggerMs: 0, rand: () => 0, now: () => Date.now() + offset },
+      started: (f) => (files = f),
+    },
+  );
+  await waitFor(
+    async () => {
+      const st = await files?.readState();
+      return st?.parked?.['b two'] === resetAt && st.inflight?.['c three'] !== undefined;
+    },
+    120_000,
+    'b parked until the reset and c started in its slot',
+  );
+  offset = Date.parse(resetAt) - Date.now();
   const { s: end } = await run;
 
   assert.equal(end.status, 'done', end.statusReason ?? '');
@@ -109,6 +112,8 @@ test.skip('a usage limit in a parallel loop parks that item (no iteration, no re
   const wait = loopEvents(files!).find((e) => e.type === 'usage_limit_wait')!;
   assert.equal(wait.item, 'b two');
   assert.equal(wait.resetAt, resetAt);
+  const limited = wait.workcell as string;
+  assert.equal((await h.engine.store.readStatus(limited))?.reason, 'rate_limited');
   // b ran again only after the reset (the recovery rule: reset + jitter, jitter 0 here), under new
   // names, while c was not held up by b's wait.
   const b = end.iterations.find((i) => i.itemText === 'b two')!;

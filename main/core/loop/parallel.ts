@@ -11,6 +11,8 @@ import { writeTextAtomic } from '../fsutil.js';
 import type { Engine } from '../engine.js';
 import { git, headOf, snapshotTree } from './evidence.js';
 import { buildBrief, gather, judge, repoRules, waitForEnd, type Ended } from './iteration.js';
+import { limitedAtEnd } from './endScreen.js';
+import { killPoint } from './killPoint.js';
 import { limitPark } from './limitPark.js';
 import {
   LOOP_DEFAULTS,
@@ -40,6 +42,11 @@ export interface ParallelOptions {
   pollMs: number;
   /** [0,1) for a usage limit's reset jitter (recovery/plan.ts dueOf); injected in tests. */
   rand?: () => number;
+  /** The clock (ms since epoch) for start times, limit resets and parking; injected in tests. The
+   * stagger between starts is real time (it paces the vendor, not the loop's record). */
+  now?: () => number;
+  /** Called with the final state just before it is written (as LoopRunner's onEnd). */
+  onEnd?: (s: LoopState) => void | Promise<void>;
 }
 
 type Verdict = { outcome: Outcome; reason: string | null };
@@ -51,12 +58,15 @@ const PARK_POLL_MS = 1_000;
 export class ParallelRunner {
   private chain: Promise<unknown> = Promise.resolve(); // merges and state writes, one at a time
   private lastStart = 0;
+  private readonly now: () => number;
 
   constructor(
     private readonly engine: Engine,
     private readonly files: LoopFiles,
     private readonly o: ParallelOptions,
-  ) {}
+  ) {
+    this.now = o.now ?? Date.now;
+  }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.chain.then(fn, fn);
@@ -95,7 +105,7 @@ export class ParallelRunner {
       const waits: Promise<unknown>[] = [...running.values()];
       if (parkedDue !== null)
         waits.push(
-          new Promise((r) => setTimeout(r, Math.min(PARK_POLL_MS, Math.max(0, parkedDue - Date.now())))),
+          new Promise((r) => setTimeout(r, Math.min(PARK_POLL_MS, Math.max(0, parkedDue - this.now())))),
         );
       await Promise.race(waits);
     }
@@ -115,7 +125,9 @@ export class ParallelRunner {
         : status === 'stopped' && left.stop
           ? 'stopped by the user'
           : null;
+    await this.o.onEnd?.(s);
     await this.serial(() => this.files.writeState(s));
+    killPoint('final-state');
     await this.files.event(`loop_${status}`, {});
     return s;
   }
@@ -137,7 +149,7 @@ export class ParallelRunner {
       const st = s.items[it.text];
       if (st && (isSuccess(st.outcome) || st.outcome === 'skipped' || st.attempts >= s.retryCap)) continue;
       const parked = s.parked?.[it.text];
-      if (parked && Date.parse(parked) > Date.now()) continue;
+      if (parked && Date.parse(parked) > this.now()) continue;
       return it.text;
     }
     return null;
@@ -163,7 +175,7 @@ export class ParallelRunner {
       workcell,
       worktree,
       branch,
-      startedAt: new Date().toISOString(),
+      startedAt: new Date(this.now()).toISOString(),
       tree: null,
       head: null,
     };
@@ -211,8 +223,8 @@ export class ParallelRunner {
   private async follow(s: LoopState, f: Inflight): Promise<void> {
     const ended = await waitForEnd(this.engine, f.workcell, {
       pollMs: this.o.pollMs,
-      timeoutMs: Math.max(0, Date.parse(f.startedAt) + s.timeoutMs - Date.now()),
-      now: () => Date.now(),
+      timeoutMs: Math.max(0, Date.parse(f.startedAt) + s.timeoutMs - this.now()),
+      now: this.now,
       stopRequested: async () => (await this.files.readControl())?.stop === true,
     });
     let v: Verdict;
@@ -227,7 +239,8 @@ export class ParallelRunner {
       ({ files, commits } = g.change);
       verify = g.judged.verify;
       const j = judge(g.judged);
-      if (ended.sawLimit && !isSuccess(j.outcome) && j.outcome !== 'cancelled') return this.park(s, f, ended);
+      const limit = await limitedAtEnd(this.engine, ended, j.outcome, new Date(this.now()));
+      if (limit.sawLimit && !isSuccess(j.outcome) && j.outcome !== 'cancelled') return this.park(s, f, limit);
       v = j;
       if (j.untick) {
         const t = await readFile(view.prd, 'utf8');
@@ -254,7 +267,7 @@ export class ParallelRunner {
   /** A usage limit ended this item's attempt: it waits (no iteration, no retry consumed) until the
    * recovery playbook's time for the reset, while the other items go on. */
   private async park(s: LoopState, f: Inflight, ended: Ended): Promise<void> {
-    const now = Date.now();
+    const now = this.now();
     const p = await limitPark(this.engine.dir, ended.status, now, (this.o.rand ?? Math.random)());
     await this.serial(async () => {
       delete s.inflight![f.itemText];
@@ -321,7 +334,7 @@ export class ParallelRunner {
     item.attempts += 1;
     item.outcome = v.outcome;
     item.reason = v.reason;
-    const end = new Date().toISOString();
+    const end = new Date(this.now()).toISOString();
     s.iterations.push({
       n: f.n,
       item: f.itemText,

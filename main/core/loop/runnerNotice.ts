@@ -1,5 +1,7 @@
 // How a loop or pipeline runner tells the user (a breaker opened, a loop or pipeline ended): it does
-// not send anything itself. It writes the notice to runner-notices/<key>.json (atomically; the key is
+// not send anything itself. It posts a notice BEFORE writing the state that ends the loop, pipeline
+// or breaker (a runner SIGKILLed between a final state and its notice used to lose the notice: the
+// state said done, so nothing ever posted it again). It writes the notice to runner-notices/<key>.json (atomically; the key is
 // the event's stable id, so a runner that posts the same event twice after a crash rewrites one file),
 // makes sure the daemon runs and pokes it. The supervisor's reconcile hands each notice to the
 // notification dispatcher as a change with that id, and removes the file only once the dispatcher's
@@ -14,6 +16,7 @@ import type { StateChange } from '../../common/notify.js';
 import type { WorkcellState } from '../../common/workcell.js';
 import { readJson, writeJsonAtomic } from '../fsutil.js';
 import type { ControlDir } from '../paths.js';
+import { killPoint } from './killPoint.js';
 
 export interface RunnerNotice {
   /** The loop or pipeline: notifications name it as they name a workcell. */
@@ -43,6 +46,7 @@ const keyOf = (id: string) => createHash('sha256').update(id).digest('hex').slic
 export function runnerNotifier(dir: ControlDir, log: (line: string) => void): NoticeSender {
   return async (n) => {
     await postNotice(dir, n);
+    killPoint('notice-posted');
     log(`NOTICE ${n.name} ${n.reason}: ${n.detail}`);
     if (process.env.WORKCELL_DAEMON === 'off') return;
     const { DaemonViewer, ensureDaemon } = await import('../daemon/client.js');

@@ -12,6 +12,7 @@ import { exists, writeTextAtomic } from '../fsutil.js';
 import { LOOP_DEFAULTS, LoopFiles, isSuccess, newLoopState, type LoopState } from '../loop/loopState.js';
 import { LoopRunner } from '../loop/loopRunner.js';
 import { acquireOwner, describeOwner, noteWorkcell, releaseOwner, stillOwned } from '../loop/ownerLock.js';
+import { killPoint } from '../loop/killPoint.js';
 import type { NoticeSender } from '../loop/runnerNotice.js';
 import { splitInput, type StageDef } from './definition.js';
 import type { PipelineFiles, PipelineState, StageState } from './pipelineState.js';
@@ -220,9 +221,8 @@ export class PipelineRunner {
   ): Promise<PipelineState> {
     s.status = status;
     s.statusReason = reason;
-    await this.save(s);
-    await this.files.event('pipeline_' + status, { reason });
-    await noteWorkcell(this.engine.dir, 'pipeline', s.name, null);
+    // The notice before the final state (runnerNotice.ts), with an id a re-settle after a crash there
+    // gives again: the stage runs so far say which end this is (a rerun stage is a new end).
     // A stop is the user's own doing: they are not told of it.
     if (status !== 'stopped')
       await this.o.notice?.({
@@ -230,11 +230,15 @@ export class PipelineRunner {
         state: status === 'done' ? 'done' : 'failed',
         reason: `pipeline_${status}`,
         detail: reason,
-        id: `pipeline:${s.name}:${status}:${s.updatedAt}`,
+        id: `pipeline:${s.name}:${status}:${s.stages.map((st) => st.runs).join('.')}`,
         at: this.now().toISOString(),
         repo: s.repo,
         startedAt: s.createdAt,
       });
+    await this.save(s);
+    killPoint('final-state');
+    await this.files.event('pipeline_' + status, { reason });
+    await noteWorkcell(this.engine.dir, 'pipeline', s.name, null);
     return s;
   }
 

@@ -8,9 +8,9 @@
 //   --sleep MS      sleeps
 //   --exit CODE     exits with CODE at the end
 //   --brief-to FILE copies the brief it got to FILE (to check what a brief carries)
-//   --limited-once ITEM FILE  on item ITEM, the first time (FILE absent): creates FILE, waits for
-//                   FILE.go, exits 1 (a test marks the workcell rate_limited meanwhile, as the
-//                   supervisor would on a vendor's usage-limit screen); later times: does nothing
+//   --limited-once ITEM FILE MESSAGE CODE  on item ITEM, the first time (FILE absent): creates FILE,
+//                   prints MESSAGE (a vendor's usage-limit text) and exits with CODE at once, as an
+//                   agent stopped by a limit does; later times: does nothing
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,12 +65,12 @@ for (let i = 0; i < argv.length; i++) {
       i++;
       break;
     case '--limited-once': {
-      const file = argv[i + 2] ?? '';
-      i += 2;
+      const [file, message, exit] = [argv[i + 2] ?? '', argv[i + 3] ?? '', Number(argv[i + 4])];
+      i += 4;
       if (item !== v || existsSync(file)) break;
       writeFileSync(file, '');
-      while (!existsSync(`${file}.go`)) await sleep(50);
-      process.exit(1);
+      process.stdout.write(`${message}\n`);
+      process.exit(exit);
       break; // unreachable: the linter does not know process.exit never returns
     }
     case '--brief-to':

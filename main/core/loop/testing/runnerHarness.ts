@@ -90,6 +90,10 @@ export function useRunnerHarness(prefix: string): RunnerHarness {
 /** The fake loop agent as a command: argv for `--agent command` (see testing/fakeLoopAgent.ts). */
 export const fakeAgentArgv = (...flags: string[]) => [process.execPath, FAKE_LOOP_AGENT, ...flags];
 
+/** A vendor's real usage-limit text (claude's; detect/fixtures/command/synthetic-wrapper-limit.txt),
+ * for a fake agent to print (`--limited-once`): it names a reset at 3 pm UTC. */
+export const LIMIT_TEXT = "You've hit your limit · resets 3pm (UTC)";
+
 /** A loop's events.jsonl, parsed. */
 export function loopEvents(files: LoopFiles): { type: string; [k: string]: unknown }[] {
   return readFileSync(files.events, 'utf8')
