@@ -4,6 +4,7 @@
 // in its worktree) is merged back into the repo one at a time; a clean merge removes the worktree and
 // ticks the item in the repo's PRD, a conflict aborts the merge and keeps the worktree and branch for
 // the user, and says so, as does a failed verify. Each worktree holds its own lock (ownerLock.ts).
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -167,7 +168,11 @@ export class ParallelRunner {
     const worktree = join(this.engine.dir.root, 'worktrees', s.name, `${slug}${tag}`);
     await mkdir(join(this.engine.dir.root, 'worktrees', s.name), { recursive: true, mode: 0o700 });
     const add = await git(s.repo, ['worktree', 'add', '-q', '-b', branch, worktree, s.base!.head]);
-    const workcell = s.waits ? `${s.name}-${n}w${s.waits}` : `${s.name}-${n}`;
+    // n repeats after a park (a parked item gives its iteration back while a later one may hold the
+    // same number): a name already used gets a suffix, never a NAME_IN_USE that costs the item.
+    const base = s.waits ? `${s.name}-${n}w${s.waits}` : `${s.name}-${n}`;
+    let workcell = base;
+    for (let k = 2; existsSync(this.engine.dir.runDir(workcell)); k++) workcell = `${base}r${k}`;
     if (s.parked) delete s.parked[itemText];
     const f: Inflight = {
       n,
