@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loopView } from '../core/bridge/loopsApi.js';
 import { pipelineView } from '../core/bridge/pipelinesApi.js';
-import { newLoopState, type LoopState } from '../core/loop/loopState.js';
+import type { LoopState } from '../core/loop/loopState.js';
+import { loopStateFixture } from '../core/loop/testing/loopStateFixture.js';
 import { parsePrd } from '../core/loop/prd.js';
 import { newStageState, type PipelineState } from '../core/pipeline/pipelineState.js';
 import { summaryFixture } from './testing/summaryFixture.js';
@@ -18,21 +19,7 @@ const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 const PRD = '## Tasks\n- [x] add the form\n- [ ] hash passwords\n- [ ] rate-limit\n';
 
 function loop(name: string, over: Partial<LoopState> = {}): LoopState {
-  const s = newLoopState(
-    {
-      name,
-      repo: '/r',
-      agent: 'codex',
-      args: [],
-      prd: '/r/PRD.md',
-      verify: null,
-      max: 10,
-      retryCap: 3,
-      timeoutMs: 1,
-      headless: true,
-    },
-    new Date(T0),
-  );
+  const s = loopStateFixture(name, new Date(T0));
   return { ...s, ...over };
 }
 

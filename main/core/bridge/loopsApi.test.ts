@@ -2,7 +2,8 @@
 // its latest iteration (the one in flight first), and the breaker's state, closed ones included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LOOP_DEFAULTS, newLoopState, type IterationRecord } from '../loop/loopState.js';
+import { LOOP_DEFAULTS, type IterationRecord } from '../loop/loopState.js';
+import { loopStateFixture } from '../loop/testing/loopStateFixture.js';
 import { parsePrd } from '../loop/prd.js';
 import { loopView } from './loopsApi.js';
 
@@ -11,21 +12,7 @@ const T0 = new Date('2026-11-30T12:00:00.000Z');
 
 test("items link to their latest iteration's workcell, the one in flight first; breaker counts shown", () => {
   const [a, b, c] = parsePrd(PRD);
-  const s = newLoopState(
-    {
-      name: 'ralph',
-      repo: '/r',
-      agent: 'codex',
-      args: [],
-      prd: '/r/PRD.md',
-      verify: null,
-      max: 10,
-      retryCap: 3,
-      timeoutMs: 1,
-      headless: true,
-    },
-    T0,
-  );
+  const s = loopStateFixture('ralph', T0);
   const it = (n: number, item: string, workcell: string) => ({ n, item, workcell }) as IterationRecord;
   s.iterations.push(it(1, a!.key, 'ralph-1'), it(2, b!.key, 'ralph-2'), it(3, b!.key, 'ralph-3'));
   s.items[a!.key] = { text: a!.text, attempts: 1, outcome: 'succeeded', reason: null };
