@@ -90,9 +90,6 @@ export class ParallelRunner {
       const open =
         control.stop || s.breaker.open || reserved >= s.max ? null : await this.nextItem(s, running);
       if (open !== null && running.size < this.o.k) {
-        const wait = this.lastStart + this.o.staggerMs - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        this.lastStart = Date.now();
         const f = await this.prepare(s, open, reserved + 1);
         running.set(
           open,
@@ -174,6 +171,11 @@ export class ParallelRunner {
     let workcell = base;
     for (let k = 2; existsSync(this.engine.dir.runDir(workcell)); k++) workcell = `${base}r${k}`;
     if (s.parked) delete s.parked[itemText];
+    // The stagger paces the agents' starts (what a vendor sees), so it is waited out here, after the
+    // worktree is made: before it, a slow `git worktree add` then a fast one let starts come closer.
+    const wait = this.lastStart + this.o.staggerMs - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    this.lastStart = Date.now();
     const f: Inflight = {
       n,
       itemText,

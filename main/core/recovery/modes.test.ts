@@ -133,11 +133,15 @@ test('the tmux server killed under two workcells: both resumed (one per home bud
       String(e!.detail),
       /lost workcell resumed \(automatic\): .*as a rerun: a plain command has no conversation/,
     );
+    // 30 s, and the state it was in when not: a fresh-clone run once timed out at 15 s here.
     await waitFor(
       async () => (await rig.engine.store.readStatus(n))?.state === 'running',
-      15_000,
+      30_000,
       `${n} running`,
-    );
+    ).catch(async (e: Error) => {
+      const st = await rig.engine.store.readStatus(n);
+      throw new Error(`${e.message}: ${st?.state} pass ${st?.pass} (${st?.evidence?.detail})`);
+    });
     assert.equal((await rig.engine.store.readStatus(n))?.pass, 2);
     assert.equal((await rig.recoveryEvents(n, 'snapshot-failed')).length, 0);
   }
