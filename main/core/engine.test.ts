@@ -395,6 +395,24 @@ describe('list, peek, kill, gc, vanished', () => {
     assert.match(s.ok ? (s.value.evidence?.detail ?? '') : '', /no exit was recorded/);
   });
 
+  test('a listing older than status.json (a pass launched in between) is asked again, not called vanished', async () => {
+    await engine.start({ name: 'late', repo, agent: 'command', args: fake('--sleep', '20000') });
+    await waitFor(async () => {
+      const r = await engine.status('late');
+      return r.ok && r.value.state === 'running' && r.value.pane ? r.value : null;
+    });
+    // What a supervisor holds when it listed panes just before this session was made: no pane.
+    const stale = await engine.inspect('late', null, new Date());
+    assert.equal(stale && 'state' in stale && stale.state, 'running', JSON.stringify(stale));
+    // With the session really gone, the same call says vanished (the recheck finds nothing either).
+    const live = await engine.status('late');
+    assert.ok(live.ok && live.value.pane);
+    process.kill(-live.value.pane.pid, 'SIGKILL');
+    execFileSync('tmux', ['-S', home.dir.socket, 'kill-session', '-t', '=late']);
+    const gone = await engine.inspect('late', null, new Date());
+    assert.equal(gone && 'state' in gone && gone.state, 'vanished', JSON.stringify(gone));
+  });
+
   test('gc closes dead sessions, removes only ended run dirs when asked', async () => {
     await engine.start({ name: 'g-done', repo, agent: 'command', args: fake('--exit', '0') });
     await engine.start({ name: 'g-live', repo, agent: 'command', args: fake('--sleep', '20000') });

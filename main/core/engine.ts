@@ -153,6 +153,7 @@ export class Engine {
     pane: PaneInfo | null,
     now: Date,
     table: () => Promise<ProcTable> = lazyTable(),
+    recheck = true,
   ): Promise<WorkcellSummary | ListingProblem | null> {
     const runDir = this.dir.runDir(name);
     let records: ReturnType<RunStore['readChecked']>;
@@ -176,6 +177,15 @@ export class Engine {
       if (rec) live = liveIn(await table(), rec).map((p) => p.pid);
     }
     const d = deriveState(status, exit, killed, pane, now, live);
+    // The pane listing was taken before status.json was read: a pass launched in between (a resume, a
+    // loop's next iteration) is `running` on disk with a session the listing cannot show yet. Called
+    // lost on that, it was told as vanished and stayed so (CI: modes.test k1). So before a live workcell
+    // is ended or lost on tmux's word, ask tmux again, once; it costs a call only at such a change.
+    if (recheck && d.changed && !exit && !killed && (!pane || pane.dead) && !isEnded(status.state)) {
+      const again = await this.tmux.listPanes();
+      const fresh = again.ok ? (again.value.find((p) => p.session === name) ?? null) : null;
+      if (fresh && !fresh.dead) return this.inspect(name, fresh, now, table, false);
+    }
     return {
       name,
       state: d.state,

@@ -59,7 +59,9 @@ const start = (name: string, ...a: string[]) => {
 const daemonLog = () => readFileSync(daemonLogPath(home.dir), 'utf8');
 
 test('without the app the daemon says the secret is in its keychain; handed over, the webhook is sent', async () => {
-  start('keeper', '--print', 'working', '--sleep', '60000', '--exit', '0'); // keeps the daemon up
+  // Keeps the daemon up for the whole test: at 60 s it ended while a loaded machine was still starting
+  // 'after', the idle daemon left, and the new one had no keychain (the CI failure this replaced).
+  start('keeper', '--print', 'working', '--sleep', '600000', '--exit', '0');
   start('before', '--print', 'hi', '--exit', '0');
   await waitFor(() => /keychain/.test(daemonLog()), 20_000, 'the daemon explains the missing secret');
   assert.match(daemonLog(), /start the app once/);

@@ -92,15 +92,29 @@ export function recoveryRig(o: RigOptions): RecoveryRig {
       rig.sup = null;
     },
     limitOf: async (name) => (await readRecovery(home.dir, name)).limit,
-    waitLimit: (name, ok, what, timeoutMs = 20_000) =>
-      waitFor(
-        async () => {
-          const l = await rig.limitOf(name);
-          return l && ok(l) ? l : null;
-        },
-        timeoutMs,
-        what,
-      ),
+    async waitLimit(name, ok, what, timeoutMs = 20_000) {
+      let seen: LimitSchedule | undefined;
+      try {
+        return await waitFor(
+          async () => {
+            seen = await rig.limitOf(name);
+            return seen && ok(seen) ? seen : null;
+          },
+          timeoutMs,
+          what,
+        );
+      } catch (e) {
+        // What it was instead, and what recovery did: a timeout alone ("last: null") says nothing.
+        const events = (await rig.recoveryEvents(name)).map((ev) => `${ev.action}: ${ev.detail ?? ''}`);
+        const st = await engine.store.readStatus(name);
+        throw new Error(
+          `${(e as Error).message}\n  limit: ${JSON.stringify(seen)}\n  status: pass ${st?.pass} ${st?.state} ` +
+            `(${st?.reason}; ${st?.evidence?.detail})\n  clock: ${new Date(rig.clock.now()).toISOString()}, ${rig.clock.pending} timer(s)\n  ` +
+            `recovery events:\n    ${events.join('\n    ')}`,
+          { cause: e },
+        );
+      }
+    },
     recoveryEvents: async (name, action) =>
       (await engine.store.readEvents(name)).filter(
         (e) => e.type === 'recovery' && (!action || e.action === action),
