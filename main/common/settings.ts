@@ -104,8 +104,9 @@ export interface Settings {
   /** Workcell names whose notifications are silenced. */
   muted: string[];
   /** Per-workcell CPU (percent of one core) and memory (MB) thresholds, children included: crossing
-   * one notifies once (reason over_resources; main/core/housekeeping/resourceAlarm.ts). Checked while
-   * the figures are sampled, i.e. while the dashboard or the tray shows them. */
+   * one notifies once (reason over_resources; main/core/housekeeping/resourceAlarm.ts). Set, the
+   * daemon samples every 30 s with nobody looking (every 5 s while the dashboard or the tray shows the
+   * figures); unset, only while they are shown. */
   resources?: ResourceLimits;
   /** The recovery playbook's defaults (issue 11; main/core/recovery/guard.ts RECOVERY_DEFAULTS). */
   recovery?: {

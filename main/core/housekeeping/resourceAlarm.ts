@@ -3,7 +3,8 @@
 // over_resources for the notifiers, and a marker file (runs/NAME/resources.<pass>.json) so a restarted
 // supervisor does not tell the same crossing again. It is re-armed only once the workcell has come
 // back under REARM of its threshold, so a build hovering around the line is one notification, not one
-// per sample. Checked on each sample, i.e. while a viewer shows the figures (resourceSampler.ts).
+// per sample. Checked on each sample: every 5 s while a viewer shows the figures, every 30 s otherwise
+// (resourceSampler.ts samples in the background whenever a threshold is set).
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { changeId, OVER_RESOURCES, type StateChange } from '../../common/notify.js';
@@ -27,6 +28,11 @@ export function overText(s: ResourceSample, limits: ResourceLimits, factor = 1):
   return over.length ? over.join(', ') : null;
 }
 
+/** A threshold is set: the daemon samples with nobody looking. */
+export function hasLimits(l: ResourceLimits | undefined): boolean {
+  return !!l && (l.cpuPercent !== undefined || l.rssMb !== undefined);
+}
+
 export class ResourceAlarm {
   /** name:pass -> over its threshold now (told, or told before a restart). */
   private readonly over = new Map<string, boolean>();
@@ -43,7 +49,7 @@ export class ResourceAlarm {
     now: number,
   ): Promise<string[]> {
     const limits = this.limits();
-    if (!limits || (limits.cpuPercent === undefined && limits.rssMb === undefined)) return [];
+    if (!limits || !hasLimits(limits)) return [];
     const byName = new Map(fleet.map((w) => [w.name, w]));
     const out: string[] = [];
     for (const s of samples) {

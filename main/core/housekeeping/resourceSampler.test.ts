@@ -1,5 +1,7 @@
 // The daemon's resource sampler, in a real Supervisor on real tmux with an injected clock for its
-// timers: nothing is sampled while no viewer looks; a viewer's lease starts it; a workcell whose agent
+// timers: with a threshold set it samples every 30 s with nobody looking, and the threshold is told
+// without a viewer; without one nothing is sampled while no viewer looks; a viewer's lease starts it
+// (5 s); a workcell whose agent
 // spawned a busy child holding 64 MB is measured with that child (by process tree, not by name); the
 // threshold notifies once per crossing through the real dispatcher and a real command notifier, not
 // on every sample; a workcell that ends leaves the samples; sampling stops once the lease runs out.
@@ -59,7 +61,7 @@ const BUSY_CHILD = `require('child_process').spawn(process.execPath, ['-e', 'glo
 const CALM = 'setInterval(() => {}, 1000);';
 
 test(
-  'sampled only while a viewer looks; children counted; the threshold told once; ended workcells leave',
+  'a threshold set: sampled every 30 s with nobody looking and told without a viewer; a viewer speeds it to 5 s; children counted; told once; ended workcells leave; threshold removed: sampling stops',
   { skip: process.platform !== 'linux' },
   async () => {
     const clock = new ManualClock();
@@ -89,15 +91,26 @@ test(
         20_000,
         'both workcells live in the supervisor',
       );
-      // No viewer: no sampling, no timer.
-      clock.advance(60_000);
-      assert.equal(sup.resources.sampling, false);
-      assert.equal(sup.resources.samples, 0);
-      assert.equal(clock.pending, 0, 'no sampling timer without a viewer');
+      // No viewer, a threshold set: sampled in the background, every 30 s of the (manual) clock; the
+      // busy one is told with nobody looking (its CPU needs two samples; its memory one that sees it).
+      const background = async (): Promise<void> => {
+        const n = sup.resources.samples;
+        await waitFor(() => clock.pending === 1, 10_000, 'the next background sample to be scheduled');
+        assert.equal(clock.delays.at(-1), RESOURCE_SAMPLING.backgroundMs);
+        clock.advance(RESOURCE_SAMPLING.backgroundMs);
+        await waitFor(() => sup.resources.samples > n, 10_000, 'a background sample');
+      };
+      await waitFor(() => sup.resources.samples >= 1, 10_000, 'the first background sample');
+      for (let i = 0; i < 6 && lines().length === 0; i++) await background();
+      await waitFor(() => lines().length >= 1, 15_000, 'the threshold told with no viewer');
+      assert.deepEqual(lines(), ['busy over_resources']);
+      assert.equal(sup.resources.latest().sampling, false, 'not "live" figures: nobody shows them');
+      assert.equal(sup.resources.latest().intervalMs, RESOURCE_SAMPLING.backgroundMs);
 
-      // A viewer: the first sample at once, then one per interval of the (manual) clock.
+      // A viewer: a sample at once (not at the end of the 30 s wait), then one per 5 s.
+      const before = sup.resources.samples;
       sup.resources.touch('test', Infinity);
-      await waitFor(() => sup.resources.samples >= 1, 10_000, 'the first sample');
+      await waitFor(() => sup.resources.samples > before, 10_000, 'a sample at once for the viewer');
       const next = async (): Promise<ResourceSample[]> => {
         const n = sup.resources.samples;
         await waitFor(() => clock.pending === 1, 10_000, 'the next sample to be scheduled');
@@ -129,7 +142,6 @@ test(
       assert.equal(sup.resources.latest().sampling, true);
 
       // Over 60 MB: told once, however many samples follow.
-      await waitFor(() => lines().length >= 1, 15_000, 'the threshold notification');
       for (let i = 0; i < 3; i++) await next();
       assert.deepEqual(lines(), ['busy over_resources'], 'once per crossing, never for calm');
       assert.ok(existsSync(resourceMarker(home.dir.runDir('busy'), 1)));
@@ -147,19 +159,60 @@ test(
         ['calm'],
       );
 
-      // The viewer goes: sampling lingers a moment, then stops; no timer is left.
+      // The viewer goes: sampling lingers a moment, then falls back to the background pace.
       sup.resources.release('test');
-      for (let i = 0; i < 5 && sup.resources.sampling; i++) {
-        await waitFor(() => clock.pending === 1 || !sup.resources.sampling, 10_000, 'a tick');
+      for (let i = 0; i < 5 && sup.resources.latest().sampling; i++) {
+        await waitFor(() => clock.pending === 1, 10_000, 'a tick');
         clock.advance(RESOURCE_SAMPLING.intervalMs);
+      }
+      await waitFor(() => !sup.resources.latest().sampling, 10_000, 'back to the background pace');
+      // The threshold removed from settings.json (the daemon's settings watcher): at the next tick
+      // sampling stops and no timer is left.
+      writeFileSync(home.dir.settings, JSON.stringify({ notifiers: [] }));
+      for (let i = 0; i < 20 && sup.resources.sampling; i++) {
+        await waitFor(() => clock.pending === 1 || !sup.resources.sampling, 10_000, 'a tick');
+        if (clock.pending === 1) clock.advance(RESOURCE_SAMPLING.backgroundMs);
+        await new Promise((r) => setTimeout(r, 100)); // the settings watcher's debounce, in real time
       }
       await waitFor(() => !sup.resources.sampling, 10_000, 'sampling to stop');
       const count = sup.resources.samples;
       clock.advance(60_000);
       assert.equal(clock.pending, 0);
-      assert.equal(sup.resources.samples, count, 'no sample after the last viewer left');
+      assert.equal(sup.resources.samples, count, 'no sample with neither a viewer nor a threshold');
       assert.equal(sup.resources.latest().sampling, false);
       assert.deepEqual(sup.resources.latest().samples, []);
+    } finally {
+      await sup.stop();
+    }
+  },
+);
+
+test(
+  'no threshold and no viewer: nothing is sampled and no timer is armed',
+  { skip: process.platform !== 'linux' },
+  async () => {
+    writeFileSync(home.dir.settings, JSON.stringify({ notifiers: [] }));
+    const clock = new ManualClock();
+    const r = await Supervisor.start({ dir: home.dir, resourceClock: clock, recovery: false });
+    assert.ok(r.ok, r.ok ? '' : r.error.message);
+    const sup = r.value;
+    try {
+      const s = await engine.start({
+        name: 'calm',
+        repo: home.dir.root,
+        agent: 'command',
+        args: [process.execPath, '-e', CALM, home.dir.root],
+      });
+      assert.ok(s.ok, JSON.stringify(s));
+      await waitFor(
+        async () => (await sup.request(), sup.snapshot().some((w) => w.name === 'calm' && !isEnded(w.state))),
+        20_000,
+        'calm live',
+      );
+      clock.advance(120_000);
+      assert.equal(sup.resources.sampling, false);
+      assert.equal(sup.resources.samples, 0);
+      assert.equal(clock.pending, 0, 'no sampling timer');
     } finally {
       await sup.stop();
     }

@@ -1,8 +1,11 @@
 // The daemon's resource sampler: per-workcell CPU and memory, children included (found by the recorded
-// process group and tree, resources.ts membersOf), every few seconds ONLY while a viewer shows them.
+// process group and tree, resources.ts membersOf), every few seconds while a viewer shows them.
 // Viewers hold leases: the dashboard's GET /api/resources renews one on every poll, a daemon viewer
 // (the app, `workcell ui`) renews one per socket, the tray one while its menu is open. When the last
 // lease runs out, the next tick stops: no timer, no /proc reads, nothing remembered.
+// With a threshold in settings (resourceAlarm.ts) it also samples with nobody looking, at a slow pace
+// (backgroundMs): a threshold checked only while someone watches the figures would tell the user what
+// they already see.
 // CPU is the share of one core between two samples (no second read per sample, unlike `ls
 // --resources`, which has no earlier sample to compare with).
 import { Emitter, systemClock, type Clock, type Disposable } from '../../common/lifecycle.js';
@@ -20,6 +23,9 @@ export const RESOURCE_SAMPLING = {
   // After a viewer says it went away (socket closed, menu closed): a reopened menu or a reloaded tab
   // finds the figures still warm.
   lingerMs: 10_000,
+  // With a threshold set and no viewer: a runaway build or a leaking dev server is told within half a
+  // minute, at a sixth of the viewed cost.
+  backgroundMs: 30_000,
 } as const;
 
 /** A workcell to sample: a live one from the supervisor's last listing. */
@@ -37,6 +43,7 @@ export interface ResourceSamplerOptions {
   /** Monotonic ms for the CPU rate: real CPU time is divided by real elapsed time, whatever the clock. */
   elapsed?: () => number;
   intervalMs?: number;
+  backgroundMs?: number;
   log?: (line: string) => void;
 }
 
@@ -57,6 +64,9 @@ export class ResourceSampler implements ResourceFeed {
   private readonly clock: Clock;
   private readonly elapsed: () => number;
   private readonly intervalMs: number;
+  private readonly backgroundMs: number;
+  /** Sampling with no viewer, at backgroundMs (a threshold is set). */
+  private background = false;
   /** Viewer -> when its lease runs out (clock ms). */
   private readonly leases = new Map<string, number>();
   private timer: Disposable | null = null;
@@ -75,6 +85,7 @@ export class ResourceSampler implements ResourceFeed {
     this.clock = o.clock ?? systemClock;
     this.elapsed = o.elapsed ?? (() => performance.now());
     this.intervalMs = o.intervalMs ?? RESOURCE_SAMPLING.intervalMs;
+    this.backgroundMs = o.backgroundMs ?? RESOURCE_SAMPLING.backgroundMs;
     this.snapshot = this.empty();
   }
 
@@ -94,11 +105,24 @@ export class ResourceSampler implements ResourceFeed {
 
   touch(viewer: string, ttlMs: number = RESOURCE_SAMPLING.leaseMs): void {
     if (this.disposed || process.platform !== 'linux') return;
+    const slow = this.leases.size === 0;
     this.leases.set(viewer, Math.max(this.leases.get(viewer) ?? 0, this.clock.now() + ttlMs));
     if (!this.sampling) {
       this.snapshot = { ...this.snapshot, sampling: true };
       this.tick();
+    } else if (slow && this.timer) {
+      // At the background pace: the first viewer gets a sample now, not up to 30 s from now.
+      this.timer.dispose();
+      this.tick();
     }
+  }
+
+  /** Samples with no viewer too, at the background pace (on: a threshold is set); off stops it at the
+   * next tick unless a viewer looks. */
+  setBackground(on: boolean): void {
+    if (this.disposed || process.platform !== 'linux' || on === this.background) return;
+    this.background = on;
+    if (on && !this.sampling) this.tick();
   }
 
   release(viewer: string): void {
@@ -126,12 +150,13 @@ export class ResourceSampler implements ResourceFeed {
     this.timer = null;
     const now = this.clock.now();
     for (const [v, until] of this.leases) if (until <= now) this.leases.delete(v);
-    if (this.leases.size === 0 || this.disposed) return this.stop();
+    if ((this.leases.size === 0 && !this.background) || this.disposed) return this.stop();
     this.running = this.sample()
       .catch((e: Error) => this.o.log?.(`resource sample failed: ${e.stack ?? e.message}`))
       .finally(() => {
         this.running = null;
-        if (!this.disposed) this.timer = this.clock.setTimeout(() => this.tick(), this.intervalMs);
+        const pace = this.leases.size > 0 ? this.intervalMs : this.backgroundMs;
+        if (!this.disposed) this.timer = this.clock.setTimeout(() => this.tick(), pace);
       });
   }
 
@@ -191,7 +216,7 @@ export class ResourceSampler implements ResourceFeed {
     this.samples += 1;
     this.snapshot = {
       at: new Date(this.clock.now()).toISOString(),
-      intervalMs: this.intervalMs,
+      intervalMs: this.leases.size > 0 ? this.intervalMs : this.backgroundMs,
       sampling: this.leases.size > 0,
       samples,
     };

@@ -30,7 +30,7 @@ import type { Clock } from '../../common/lifecycle.js';
 import { Recoverer } from '../recovery/recoverer.js';
 import { StaleWatch } from '../housekeeping/stale.js';
 import { ResourceSampler } from '../housekeeping/resourceSampler.js';
-import { ResourceAlarm } from '../housekeeping/resourceAlarm.js';
+import { hasLimits, ResourceAlarm } from '../housekeeping/resourceAlarm.js';
 import { trace } from '../trace.js';
 import { RunnerNoticeWatch } from '../loop/runnerNotice.js';
 
@@ -247,6 +247,8 @@ export class Supervisor {
     }
     await sup.recovery?.start();
     await sup.request();
+    // After the first listing, so the first background sample has the fleet to look at.
+    sup.resources.setBackground(hasLimits(sup.settings.resources));
     return ok(sup);
   }
 
@@ -588,6 +590,7 @@ export class Supervisor {
   updateSettings(settings: Settings): void {
     this.settings = settings;
     this.dispatcher.setSettings(settings);
+    this.resources.setBackground(hasLimits(settings.resources));
   }
 
   async stop(): Promise<void> {
