@@ -3,7 +3,7 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from './engine.js';
 import { RUN_FILES } from './paths.js';
@@ -83,4 +83,61 @@ test('the repo deleted mid-run: verify says the repo is gone (status, verify.log
   });
   assert.match(status.stdout, /verify\s+.*: verify\.sh could not run: the repo .* is gone/);
   assert.doesNotMatch(status.stdout, /null/);
+});
+
+// The CI race (modes.test k1): the tmux server killed, a wrapper records its agent's end and its
+// finisher starts only later (here: the home's four finisher slots are held, as 50 ending agents hold
+// them); recovery resumes the workcell meanwhile. The late finisher of pass 1 used to read pass 2's
+// status with no exit record and no pane, and wrote "vanished" onto the new, running pass.
+test('a finisher that starts after its workcell was resumed writes nothing onto the new pass', async () => {
+  const slots = join(home.dir.root, 'state', 'finishers');
+  mkdirSync(slots, { recursive: true });
+  for (const i of [0, 1, 2, 3]) writeFileSync(join(slots, `${i}.pid`), `${process.pid}\n`);
+  const r = await engine.start({
+    name: 'late',
+    repo,
+    agent: 'command',
+    args: [process.execPath, FAKE_AGENT, '--print', 'working', '--sleep', '60000'],
+  });
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  await waitFor(
+    async () =>
+      (await engine.status('late')).ok &&
+      readFileSync(join(home.dir.runDir('late'), RUN_FILES.log), 'utf8').includes('working'),
+    10_000,
+    'pass 1 running',
+  );
+  const live = await engine.status('late');
+  assert.ok(live.ok && live.value.pane);
+  execFileSync('tmux', ['-S', home.dir.socket, 'kill-server']);
+  // What the supervisor does when its tmux server dies (ServerWatch): hang up the agent's group. The
+  // wrapper outlives the hangup and records the end; its finisher waits for a slot.
+  process.kill(-live.value.pane.pid, 'SIGHUP');
+  let seen = '';
+  const st = await waitFor(
+    async () => {
+      const s = await engine.status('late');
+      seen = JSON.stringify(s.ok ? { state: s.value.state, ev: s.value.evidence } : s.error);
+      return s.ok && s.value.state === 'failed' ? s.value : null;
+    },
+    15_000,
+    'pass 1 recorded as ended',
+  ).catch((e: Error) => assert.fail(`${e.message}: ${seen}`));
+  assert.equal(st.signal, 'SIGHUP');
+  const resumed = await engine.resume('late');
+  assert.ok(resumed.ok, resumed.ok ? '' : resumed.error.message);
+  assert.equal(resumed.value.pass, 2);
+  const marker = join(home.dir.exits, 'late');
+  rmSync(marker, { force: true });
+  // The slots free: pass 1's finisher runs now (and wakes the supervisor with the marker when done).
+  for (const i of [0, 1, 2, 3]) rmSync(join(slots, `${i}.pid`), { force: true });
+  await waitFor(() => existsSync(marker), 20_000, "pass 1's finisher to finish");
+  // status.json itself (engine.status would read a live pane as "present again" over a wrong record).
+  const now = await engine.store.readStatus('late');
+  assert.equal(now?.pass, 2);
+  assert.equal(now?.state, 'running', JSON.stringify(now?.evidence));
+  assert.equal(now?.verify.ran, false);
+  const events = await engine.store.readEvents('late');
+  assert.equal(events.filter((e) => e.type === 'finished').length, 0, 'pass 2 has not finished');
+  assert.ok((await engine.kill('late')).ok);
 });

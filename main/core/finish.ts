@@ -136,13 +136,14 @@ const formatSeconds = (ms: number) => `${Number((ms / 1000).toFixed(3))}s`;
 
 /** After the agent's exit: record the outcome, run verify, summarise git, write the handoff skeleton.
  * Called in the pane by finishMain (the normal path) and by `kill`. Idempotent: a second call after a
- * completed finish changes nothing. */
+ * completed finish changes nothing. `pass`: the pass this finisher belongs to (the wrapper's); a late
+ * finisher whose pass was resumed meanwhile writes nothing (null). */
 export async function finalize(
   dir: ControlDir,
   store: RunStore,
   name: string,
   echo?: NodeJS.WritableStream,
-  o: { verifyStopped?: string } = {},
+  o: { verifyStopped?: string; pass?: number } = {},
 ): Promise<WorkcellStatus | null> {
   const runDir = dir.runDir(name);
   const transitions = new Transitions(store);
@@ -152,12 +153,19 @@ export async function finalize(
     store.readStatus(name),
   ]);
   if (!before) return null;
+  // The finisher of a pass the tmux server took down keeps running (it records how its pass ended),
+  // and recovery may resume the workcell meanwhile: that pass's exit.json is then in history/ and
+  // status.json is the next pass's. Read as ours, it derived "vanished" onto the new, running pass (CI:
+  // modes.test k1). Every write below is for this pass only.
+  const mine = o.pass ?? before.pass;
+  if (before.pass !== mine) return null;
+  const ours = (s: WorkcellStatus) => s.pass === mine;
   const d = deriveState(before, exit, killed, null, new Date());
   let status: WorkcellStatus = before;
   if (d.changed) {
     const t = await transitions.transition(name, {
       to: d.state,
-      when: (s) => s.pass === before.pass,
+      when: ours,
       evidence: d.evidence,
       patch: { exitCode: d.exitCode, signal: d.signal, endedAt: d.endedAt },
       event: { type: 'exited', exitCode: d.exitCode, signal: d.signal, pass: before.pass },
@@ -179,6 +187,7 @@ export async function finalize(
       const reason = `verify.sh was stopped: ${o.verifyStopped}`;
       const at = new Date().toISOString();
       const t = await transitions.transition(name, {
+        when: ours,
         patch: { verify: { ran: true, exitCode: null, at, outputTail: tail, trigger: 'exit', reason } },
         event: { type: 'verified', exitCode: null, ok: false, pass: status.pass, trigger: 'exit', reason },
       });
@@ -190,6 +199,7 @@ export async function finalize(
     const tail = (await readTail(join(runDir, RUN_FILES.verifyLog), VERIFY_TAIL_BYTES)).trimEnd();
     const at = new Date().toISOString();
     const t = await transitions.transition(name, {
+      when: ours,
       patch: {
         verify: {
           ran: true,
@@ -218,7 +228,9 @@ export async function finalize(
   if (status.state !== 'killed') status = await checkForbidden(runDir, transitions, name, status, echo);
 
   const git = await gitSummary(status.repo, status.git.headAtStart);
-  const g = await transitions.transition(name, { patch: { git } });
+  const g = await transitions.transition(name, { when: ours, patch: { git } });
+  // Resumed while verify.sh ran: the handoff, checkpoint and journal are the next pass's now.
+  if (g.status && !ours(g.status)) return null;
   status = g.status ?? status;
   await writeCheckpoint(runDir, status, `ended ${status.state}`);
   await writeHandoff(dir, status);
@@ -294,6 +306,7 @@ async function checkForbidden(
   const at = new Date().toISOString();
   echo?.write(`[workcell] verify FAILED: ${reason}\n`);
   const t = await transitions.transition(name, {
+    when: (s) => s.pass === status.pass,
     patch: { verify: { ...status.verify, ran: true, exitCode: code, at, trigger: 'exit', reason } },
     event: {
       type: 'verified',

@@ -350,7 +350,7 @@ export async function resumeWorkcell(
     evidence: next.evidence,
     event: { type: 'resumed', pass: next.pass, from: s.state, how, kind: plan.kind, reason: plan.reason },
   });
-  const r = await launchInTmux(dir, tmux, w.name, s.repo, argv, hooks.env);
+  const r = await launchInTmux(dir, tmux, w.name, s.repo, argv, hooks.env, next.pass);
   if (!r.ok) {
     const end = now().toISOString();
     await transitions.transition(w.name, {

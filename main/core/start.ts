@@ -66,11 +66,13 @@ export async function launchInTmux(
   repo: string,
   argv: string[],
   env: Record<string, string>,
+  pass: number,
 ): Promise<Result<string>> {
   const runDir = dir.runDir(name);
   // Our own values only (paths under the control dir): each becomes one `-e VAR=value` argument.
-  // WORKCELL_HIDE_ENV: the secret names the wrapper drops in the pane (agentEnv.ts).
-  const hide = { WORKCELL_HIDE_ENV: secretEnvNames(dir).join(' ') };
+  // WORKCELL_HIDE_ENV: the secret names the wrapper drops in the pane (agentEnv.ts). WORKCELL_PASS:
+  // the pass this pane runs, for its finisher (finish.ts finalize).
+  const hide = { WORKCELL_HIDE_ENV: secretEnvNames(dir).join(' '), WORKCELL_PASS: String(pass) };
   const envArgs = Object.entries({ ...env, ...hide }).flatMap(([k, v]) => ['-e', escapeTmuxArg(`${k}=${v}`)]);
   const wrapper = [
     '/bin/sh',
@@ -345,7 +347,7 @@ export async function startWorkcell(
         detail: `${repoRules!.setup.length} command(s), output in ${setupLog}`,
       });
 
-    const r = await launchInTmux(dir, tmux, o.name, repo, argv, hooks.env);
+    const r = await launchInTmux(dir, tmux, o.name, repo, argv, hooks.env, 1);
     if (!r.ok) {
       await cleanup();
       return err(

@@ -140,7 +140,8 @@ test('the tmux server killed under two workcells: both resumed (one per home bud
       `${n} running`,
     ).catch(async (e: Error) => {
       const st = await rig.engine.store.readStatus(n);
-      throw new Error(`${e.message}: ${st?.state} pass ${st?.pass} (${st?.evidence?.detail})`);
+      const evs = (await rig.engine.store.readEvents(n)).map((x) => JSON.stringify(x)).join('\n');
+      throw new Error(`${e.message}: ${st?.state} pass ${st?.pass} (${st?.evidence?.detail})\n${evs}`);
     });
     assert.equal((await rig.engine.store.readStatus(n))?.pass, 2);
     assert.equal((await rig.recoveryEvents(n, 'snapshot-failed')).length, 0);

@@ -10,7 +10,7 @@ import { finalize, killRunningVerifies } from '../finish.js';
 async function main(): Promise<void> {
   const runDir = process.argv[2];
   if (!runDir) {
-    process.stderr.write('usage: finishMain RUNDIR\n');
+    process.stderr.write('usage: finishMain RUNDIR [CODE [PASS]]\n');
     process.exit(2);
   }
   const dir = new ControlDir(dirname(dirname(runDir)));
@@ -34,7 +34,10 @@ async function main(): Promise<void> {
     code = Number.isInteger(fromWrapper) ? fromWrapper : 1;
     const exit = await store.readExit(name);
     code = exit?.exitCode ?? code;
-    await finalize(dir, store, name, process.stdout);
+    // The wrapper's pass (argv 4; absent from a wrapper written by an older version): a finisher that
+    // outlived its pane (a killed tmux server) must not finish a pass resumed meanwhile.
+    const pass = Number(process.argv[4]);
+    await finalize(dir, store, name, process.stdout, Number.isInteger(pass) && pass > 0 ? { pass } : {});
   } catch (e) {
     // A full disk or a broken run dir: the exit record is already on disk from the wrapper; say so.
     process.stderr.write(`[workcell] could not finish the run: ${(e as Error).message}\n`);
