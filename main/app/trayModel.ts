@@ -6,7 +6,7 @@ import type { Prompt } from '../common/prompt.js';
 import { formatCpu, formatRss, usageText, type ResourceSample } from '../common/resources.js';
 import { isEnded, type WorkcellState, type WorkcellSummary } from '../common/workcell.js';
 import { replyItems } from './trayReplies.js';
-import { runsGroup, type RunsSnapshot } from './trayRuns.js';
+import { runsGroup, runsNeedingYou, type RunsSnapshot } from './trayRuns.js';
 
 export type TrayIcon = 'ok' | 'waiting' | 'alert' | 'limited' | 'empty';
 
@@ -252,8 +252,9 @@ export function buildTrayModel(
   const prompts = opts.prompts ?? new Map<string, Prompt>();
   const resources = opts.resources ?? new Map<string, ResourceSample>();
   const list = all.filter((w) => !(isEnded(w.state) && seen.has(seenKey(w))));
-  const badge = list.filter(needsYou).length;
-  const icon = notices.supervisor ? 'alert' : iconOf(list);
+  const stuckRuns = runsNeedingYou(opts.runs);
+  const badge = list.filter(needsYou).length + stuckRuns;
+  const icon = notices.supervisor || stuckRuns > 0 ? 'alert' : iconOf(list);
   const counts = countsText(list);
   const problems = [notices.supervisor, notices.settings, notices.disk].filter((n): n is string =>
     Boolean(n),

@@ -141,3 +141,45 @@ test('buildTrayModel puts the group after the workcells and before the app entri
   // Without runs the menu is as before.
   assert.equal(ids(buildTrayModel([], NOW).menu).includes('group:runs'), false);
 });
+
+test('an open breaker or a pipeline whose runner died turns the icon red and counts in the badge; a running loop does not', () => {
+  const open = loop('stuck', {
+    status: 'breaker_open',
+    updatedAt: at(1),
+    breaker: {
+      open: true,
+      reason: '3 iterations without progress',
+      noProgress: 3,
+      sameError: 0,
+      lastError: null,
+    },
+  });
+  const calm = buildTrayModel([summaryFixture('w', 'running', { startedAt: at(0) })], NOW, undefined, {
+    runs: { loops: [loopView(ralph(), PRD)], pipelines: [pipelineView(feature(), true, NOW)] },
+  });
+  assert.equal(calm.icon, 'ok');
+  assert.equal(calm.badge, 0);
+  const breaker = buildTrayModel([summaryFixture('w', 'running', { startedAt: at(0) })], NOW, undefined, {
+    runs: { loops: [loopView(ralph(), PRD), loopView(open, PRD)], pipelines: [] },
+  });
+  assert.equal(breaker.icon, 'alert');
+  assert.equal(breaker.badge, 1);
+  // No workcell at all, only a pipeline whose runner is gone: red, not "empty".
+  const gone = buildTrayModel([], NOW, undefined, {
+    runs: { loops: [], pipelines: [pipelineView(feature(), false, NOW)] },
+  });
+  assert.equal(gone.icon, 'alert');
+  assert.equal(gone.badge, 1);
+  // A stage's loop with an open breaker holds its pipeline: counted once.
+  const stage = loop('feat-impl', { status: 'breaker_open', updatedAt: at(1), breaker: open.breaker });
+  const held = buildTrayModel([], NOW, undefined, {
+    runs: { loops: [loopView(stage, PRD)], pipelines: [pipelineView(feature(), true, NOW)] },
+  });
+  assert.equal(held.icon, 'alert');
+  assert.equal(held.badge, 1);
+  // A failed pipeline is listed first but leaves the icon as the workcells make it.
+  const failed = buildTrayModel([], NOW, undefined, {
+    runs: { loops: [], pipelines: [pipelineView(feature('failed'), false, NOW)] },
+  });
+  assert.equal(failed.icon, 'empty');
+});

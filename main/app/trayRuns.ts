@@ -26,6 +26,25 @@ function rank(r: { status: string; runnerGone: boolean }): number {
   return r.status === 'running' ? 1 : 2;
 }
 
+/** Loops and pipelines stuck until the user acts: a breaker open, or a pipeline marked running whose
+ * runner is dead. They turn the tray icon red and count in its badge, as a failed workcell does. (A
+ * failed pipeline is listed first but does not: with nothing to mark it seen, it would stay red.) */
+export function runsNeedingYou(runs: RunsSnapshot | undefined): number {
+  if (!runs) return 0;
+  const stageLoops = new Set(runs.pipelines.flatMap((p) => p.stages.map((s) => s.loop ?? '')));
+  return (
+    runs.pipelines.filter((p) => p.status === 'running' && !p.runnerLive).length +
+    runs.loops.filter((l) => l.status === 'breaker_open' && !stageLoops.has(l.name)).length +
+    // A stage's loop with an open breaker holds its pipeline: told once, through the pipeline's count
+    // when its runner is gone, else here.
+    runs.pipelines.filter(
+      (p) =>
+        p.runnerLive &&
+        p.stages.some((s) => runs.loops.some((l) => l.name === s.loop && l.status === 'breaker_open')),
+    ).length
+  );
+}
+
 const LOOP_WORDS: Record<string, string> = {
   running: '',
   breaker_open: 'breaker open',
