@@ -95,7 +95,7 @@ describe('workcell ui', { timeout: 180_000 }, () => {
     assert.equal(r.status, 200, 'a good client is still served');
     const ws = await step('open /events', connect(target, '/events'));
     assert.ok('ws' in ws, 'a good client can still open /events');
-    await step('the first fleet frame', new Promise<void>((r) => ws.ws.once('message', () => r())));
+    await step('the first fleet frame', ws.first);
     ws.ws.close();
   };
 

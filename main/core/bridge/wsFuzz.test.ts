@@ -259,7 +259,7 @@ describe('WebSocket fuzz of the bridge (seeded)', () => {
     await waitFor(() => bridge.sessions().length === 0, 10_000, 'fuzzed sessions to close');
     const events = await connect(bridge, '/events');
     assert.ok('ws' in events);
-    const fleet = await new Promise<string>((r) => events.ws.once('message', (d: Buffer) => r(d.toString())));
+    const fleet = (await events.first).toString();
     assert.match(fleet, /"name":"live"/);
     events.ws.close();
     const peek = await connect(bridge, '/peek/live');

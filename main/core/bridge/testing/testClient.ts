@@ -52,7 +52,7 @@ export function connect(
   bridge: BridgeAddress,
   path: string,
   forge: Forge = {},
-): Promise<{ ws: WebSocket } | { refused: number }> {
+): Promise<{ ws: WebSocket; first: Promise<Buffer> } | { refused: number }> {
   const token = forge.token === undefined ? bridge.token : forge.token;
   const protocols = token === null ? [] : [BRIDGE_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`];
   const headers: Record<string, string> = {};
@@ -63,8 +63,12 @@ export function connect(
     headers,
     ...(origin !== null ? { origin } : {}),
   });
+  // The server's first frame can come in the same read as the handshake: ws then emits it right after
+  // 'open', before a listener added once this promise resolves exists (a fresh-clone run waited 45 s
+  // for a fleet frame that had come and gone). So the first message is caught from the start.
+  const first = new Promise<Buffer>((r) => ws.once('message', (d: Buffer) => r(d)));
   return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ ws }));
+    ws.once('open', () => resolve({ ws, first }));
     ws.once('unexpected-response', (_req, res) => {
       resolve({ refused: res.statusCode ?? 0 });
       ws.terminate();
