@@ -1,7 +1,7 @@
 // The settings page's Attach prefix field (settings.json "attachPrefix", main/core/attachKeys.ts), in a
 // browser against `workcell ui`: shown from the file, a key that is not a tmux prefix is refused with
-// what to type (in the page's status line, as every other field's error) and the file is left alone;
-// a good key is saved; an empty field removes it (back to C-b).
+// what to type (in the page's status line and on the field itself) and the file is left alone;
+// a good key is saved; an empty field removes it (back to C-b). The refusal is also on the field.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARTIFACTS, expect, test } from './fixtures.js';
@@ -26,10 +26,17 @@ test('attach prefix: shown, validated, saved and cleared', async ({ page, home, 
   await expect(status).toContainText('attach prefix: "ctrl-a" is not a tmux prefix key');
   await expect(status).toHaveClass('error');
   expect(read().attachPrefix).toBe('M-b');
-  await field.scrollIntoViewIfNeeded();
-  await settings.screenshot({ path: join(ARTIFACTS, 'settings-attach-prefix.png'), fullPage: true });
+  // On the field too (far down the page from the status line), and gone once the user types.
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  await expect(settings.getByTestId('attach-prefix-error')).toContainText('is not a tmux prefix key');
+  // What the user sees: the window scrolled to the end (a full-page capture draws the fixed footer
+  // over the middle of the page).
+  await settings.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await settings.screenshot({ path: join(ARTIFACTS, 'settings-attach-prefix.png') });
 
   await field.fill('C-a');
+  await expect(settings.getByTestId('attach-prefix-error')).toBeHidden();
+  await expect(field).not.toHaveAttribute('aria-invalid', 'true');
   await settings.getByTestId('save-settings').click();
   await expect(status).toHaveText('Saved.');
   expect(read().attachPrefix).toBe('C-a');

@@ -245,6 +245,21 @@ function status(text: string, error = false): void {
   s.className = error ? 'error' : '';
 }
 
+/** The attach prefix's own error, on the field as well as in the status line (the field is far down
+ * the page from the Save button's status); cleared by a save that worked or by typing. */
+function prefixError(text: string | null): void {
+  const field = byId<HTMLInputElement>('attach-prefix');
+  const note = byId('attach-prefix-error');
+  note.textContent = text ?? '';
+  note.hidden = text === null;
+  field.classList.toggle('invalid', text !== null);
+  if (text === null) field.removeAttribute('aria-invalid');
+  else {
+    field.setAttribute('aria-invalid', 'true');
+    field.focus();
+  }
+}
+
 async function init(): Promise<void> {
   const api = await backend();
   if (typeof api === 'string') return status(api, true);
@@ -269,6 +284,7 @@ async function init(): Promise<void> {
     rows.push(row);
     byId('notifiers').append(row.node);
   });
+  byId('attach-prefix').addEventListener('input', () => prefixError(null));
   byId('save').addEventListener('click', () => {
     status('Saving…');
     const patch = {
@@ -285,8 +301,12 @@ async function init(): Promise<void> {
       (r) => {
         if (r.ok) {
           render(r.value);
+          prefixError(null);
           status('Saved.');
-        } else status(r.error.message, true);
+        } else {
+          status(r.error.message, true);
+          prefixError(/^attach prefix:/.test(r.error.message) ? r.error.message : null);
+        }
       },
       (e: unknown) => status(`Could not save: ${String(e)}`, true),
     );
