@@ -2,7 +2,7 @@
 // "FAILED (exit null)" with no reason (issue 8, B4).
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from './engine.js';
@@ -90,9 +90,22 @@ test('the repo deleted mid-run: verify says the repo is gone (status, verify.log
 // them); recovery resumes the workcell meanwhile. The late finisher of pass 1 used to read pass 2's
 // status with no exit record and no pane, and wrote "vanished" onto the new, running pass.
 test('a finisher that starts after its workcell was resumed writes nothing onto the new pass', async () => {
+  // The four slots held: with flock (Linux) as its lock files, else as pid files of a live process.
   const slots = join(home.dir.root, 'state', 'finishers');
   mkdirSync(slots, { recursive: true });
   for (const i of [0, 1, 2, 3]) writeFileSync(join(slots, `${i}.pid`), `${process.pid}\n`);
+  const holder = spawn(
+    '/bin/sh',
+    [
+      '-c',
+      'command -v flock >/dev/null || { echo held; exec cat; }; exec 3>>"$1/0.lock" 4>>"$1/1.lock" 5>>"$1/2.lock" 6>>"$1/3.lock"; flock 3; flock 4; flock 5; flock 6; echo held; exec cat',
+      'holder',
+      slots,
+    ],
+    { stdio: ['pipe', 'pipe', 'ignore'] },
+  );
+  await new Promise<void>((r) => holder.stdout.once('data', () => r()));
+  const released = new Promise((r) => holder.once('exit', r));
   const r = await engine.start({
     name: 'late',
     repo,
@@ -131,6 +144,8 @@ test('a finisher that starts after its workcell was resumed writes nothing onto 
   rmSync(marker, { force: true });
   // The slots free: pass 1's finisher runs now (and wakes the supervisor with the marker when done).
   for (const i of [0, 1, 2, 3]) rmSync(join(slots, `${i}.pid`), { force: true });
+  holder.stdin.end();
+  await released;
   await waitFor(() => existsSync(marker), 20_000, "pass 1's finisher to finish");
   // status.json itself (engine.status would read a live pane as "present again" over a wrong record).
   const now = await engine.store.readStatus('late');

@@ -41,12 +41,12 @@ test('a tall dead pane: the one line at the top survives the excerpt and is the 
     // sometimes not within 10 s at all (why the product's record is the wrapper's exit.json, DESIGN.md
     // §4). This test is about the excerpt: a status, when there is one, must be the right one.
     if (pane.deadStatus !== null) assert.equal(pane.deadStatus, 1);
-    // tmux marks the pane dead when its process exits; the last bytes on the pty may be read a moment
-    // later (seen once on CI), so look until they are there.
+    // tmux marks the pane dead when its process exits; the last bytes on the pty, and its own "Pane is
+    // dead" line, may be drawn a moment later (each seen once on CI), so look until both are there.
     const excerpt = await waitFor(
       async () => {
         const e = (await tmux.captureDead(['tall'], 40)).get('tall') ?? '';
-        return /Not logged in/.test(e) ? e : undefined;
+        return /Not logged in/.test(e) && /Pane is dead/.test(e) ? e : undefined;
       },
       5_000,
       'the dead pane to show its output',
