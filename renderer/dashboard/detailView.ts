@@ -14,6 +14,8 @@ export type DetailAction =
 
 /** Actions that ask first: they stop or start an agent, or drop a scheduled resume. */
 type Confirmed = 'kill' | 'resume' | 'recover-now' | 'recover-cancel';
+/** How long an action's answer stays under the buttons while live refreshes come and go. */
+const NOTE_MS = 15_000;
 const CONFIRMED: readonly DetailAction[] = ['kill', 'resume', 'recover-now', 'recover-cancel'];
 
 function confirmText(a: Confirmed, name: string): { ask: string; button: string } {
@@ -103,6 +105,10 @@ export class DetailView {
   /** The workcell being loaded, shown in the header before its data arrives. */
   private pending: string | null = null;
   private confirming: Confirmed | null = null;
+  /** The answer to the user's last action on this workcell ("resuming limited now"): kept across the
+   * live refreshes that follow it (the action's own state change brings one within milliseconds, which
+   * wiped it before anyone could read it), for NOTE_MS or until another workcell is shown. */
+  private note: { name: string; text: string; at: number } | null = null;
   private readonly head = h('div', { class: 'detail-top' });
   private readonly tabs = h('nav', { class: 'tabs', role: 'tablist' });
   private readonly body = h('div', { class: 'tab-body' });
@@ -156,6 +162,10 @@ export class DetailView {
       this.tab = null;
       this.confirming = null;
     }
+    const name = d.summary.name;
+    if (message !== undefined) this.note = { name, text: message, at: Date.now() };
+    else if (this.note?.name === name && Date.now() - this.note.at < NOTE_MS) message = this.note.text;
+    else this.note = null;
     this.current = d;
     this.pending = null;
     this.el.hidden = false;
