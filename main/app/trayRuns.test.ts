@@ -69,8 +69,9 @@ test('a loop shows items done / total and its iteration, with a peek at the work
   assert.equal(peek?.label, 'Peek ralph-4 — hash passwords');
 });
 
-test('an open breaker says so and why, and comes first', () => {
-  const open = loop('stuck', {
+/** A loop whose breaker opened: 3 iterations without progress. */
+const stuck = (name = 'stuck'): LoopState =>
+  loop(name, {
     status: 'breaker_open',
     updatedAt: at(1),
     breaker: {
@@ -81,6 +82,9 @@ test('an open breaker says so and why, and comes first', () => {
       lastError: null,
     },
   });
+
+test('an open breaker says so and why, and comes first', () => {
+  const open = stuck();
   const g = runsGroup({ loops: [loopView(ralph(), PRD), loopView(open, PRD)], pipelines: [] }, 5);
   assert.deepEqual(ids(g).slice(2), ['loop:stuck', 'loop:ralph']);
   assert.match(g[2]!.label, / · breaker open$/);
@@ -143,17 +147,7 @@ test('buildTrayModel puts the group after the workcells and before the app entri
 });
 
 test('an open breaker or a pipeline whose runner died turns the icon red and counts in the badge; a running loop does not', () => {
-  const open = loop('stuck', {
-    status: 'breaker_open',
-    updatedAt: at(1),
-    breaker: {
-      open: true,
-      reason: '3 iterations without progress',
-      noProgress: 3,
-      sameError: 0,
-      lastError: null,
-    },
-  });
+  const open = stuck();
   const calm = buildTrayModel([summaryFixture('w', 'running', { startedAt: at(0) })], NOW, undefined, {
     runs: { loops: [loopView(ralph(), PRD)], pipelines: [pipelineView(feature(), true, NOW)] },
   });
@@ -171,7 +165,7 @@ test('an open breaker or a pipeline whose runner died turns the icon red and cou
   assert.equal(gone.icon, 'alert');
   assert.equal(gone.badge, 1);
   // A stage's loop with an open breaker holds its pipeline: counted once.
-  const stage = loop('feat-impl', { status: 'breaker_open', updatedAt: at(1), breaker: open.breaker });
+  const stage = stuck('feat-impl');
   const held = buildTrayModel([], NOW, undefined, {
     runs: { loops: [loopView(stage, PRD)], pipelines: [pipelineView(feature(), true, NOW)] },
   });
