@@ -11,6 +11,7 @@ import { parsePrd } from '../../dist/main/core/loop/prd.js';
 import { ControlDir } from '../../dist/main/core/paths.js';
 import { newStageState, type PipelineState } from '../../dist/main/core/pipeline/pipelineState.js';
 import { ARTIFACTS, expect, test, type Home } from './fixtures.js';
+import type { Locator } from '@playwright/test';
 
 // Fixed times: the stages' lengths do not depend on when the spec runs (the running one grows).
 const T0 = Date.parse('2026-11-30T12:00:00.000Z');
@@ -70,6 +71,11 @@ function pipeline(name: string, stages: PipelineState['stages'], status: Pipelin
 
 // A real workcell, a 5 s refresh to wait out, two viewports: room on a shared two-core machine.
 test.describe.configure({ timeout: 120_000 });
+
+/** The element the page's focus is on (document.activeElement). Not toBeFocused: that also needs the
+ * browser window to have focus, which a page of the other parallel worker can take ("inactive" on a
+ * fresh-clone run). */
+const hasFocus = (l: Locator): Promise<boolean> => l.evaluate((el) => el === document.activeElement);
 
 test('pipelines show their stages, the current one, and link a stage to its loop', async ({
   page,
@@ -182,10 +188,10 @@ test('pipelines show their stages, the current one, and link a stage to its loop
   // Stage -> its loop (opened and focused) -> the iteration's workcell.
   await plan.getByTestId('stage-loop').click();
   await expect(page.getByTestId('loop-feature-plan')).toHaveAttribute('open', '');
-  await expect(page.getByTestId('loop-feature-plan').locator('summary')).toBeFocused();
+  await expect.poll(() => hasFocus(page.getByTestId('loop-feature-plan').locator('summary'))).toBe(true);
   await feature.getByTestId('stage-impl').getByTestId('stage-loop').click();
   const impl = page.getByTestId('loop-feature-impl');
-  await expect(impl.locator('summary')).toBeFocused();
+  await expect.poll(() => hasFocus(impl.locator('summary'))).toBe(true);
   await expect(impl.getByTestId('loop-breaker')).toHaveText('breaker closed');
   await impl.getByTestId('loop-workcell').click();
   await expect(page.getByTestId('detail-name')).toHaveText('feature-impl-1');
