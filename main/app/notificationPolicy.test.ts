@@ -92,7 +92,11 @@ test('a change the core did not format is formatted by the same formatter: plain
   assert.match(t.body, /^\/home\/dev\/app · running for 1 h 5 m$/m);
   assert.match(t.body, /resets .*, in 1 h 50 m/);
   assert.doesNotMatch(t.body, /2026-11-30T|\((pane|timer|exit)\)|Reason:/);
-  assert.match(t.body, /workcell attach fix-login$/);
+  // Both ways to act, resume now or cancel the automatic resume, one command each.
+  assert.match(
+    t.body,
+    /Resume now: workcell recover fix-login · .*workcell recover fix-login --cancel · look: workcell attach fix-login$/,
+  );
   const ended = bubbleText(change('old', 'failed', { exitCode: 1, at: '2026-11-30T13:00:00Z' }), NOW);
   assert.doesNotMatch(ended.body, /workcell attach/, 'attach only while live');
   assert.match(ended.body, /workcell resume old$/);

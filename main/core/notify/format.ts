@@ -172,8 +172,10 @@ function nextStep(change: StateChange): { line: string; command: string } {
       command: `workcell attach ${n}`,
     };
   if (change.state === 'rate_limited')
+    // What recovery will do depends on the workcell's policy (auto resumes at the reset by itself,
+    // suggest waits for the user): both ways to act are one command from the phone.
     return {
-      line: `It can go on after the reset. Look: workcell attach ${n}`,
+      line: `Resume now: workcell recover ${n} · cancel an automatic resume: workcell recover ${n} --cancel · look: workcell attach ${n}`,
       command: `workcell attach ${n}`,
     };
   if (live(change)) return { line: `Look: workcell attach ${n}`, command: `workcell attach ${n}` };
