@@ -189,6 +189,10 @@ test('pipelines show their stages, the current one, and link a stage to its loop
   await plan.getByTestId('stage-loop').click();
   await expect(page.getByTestId('loop-feature-plan')).toHaveAttribute('open', '');
   await expect.poll(() => hasFocus(page.getByTestId('loop-feature-plan').locator('summary'))).toBe(true);
+  // The loops' refresh rebuilds the groups: the focus stays where the link put it.
+  await page.waitForResponse((r) => r.url().includes('/api/loops'));
+  await page.waitForTimeout(200); // the render after that answer
+  expect(await hasFocus(page.getByTestId('loop-feature-plan').locator('summary'))).toBe(true);
   await feature.getByTestId('stage-impl').getByTestId('stage-loop').click();
   const impl = page.getByTestId('loop-feature-impl');
   await expect.poll(() => hasFocus(impl.locator('summary'))).toBe(true);

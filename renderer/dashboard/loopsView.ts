@@ -3,7 +3,7 @@
 // of its latest iteration. Polled from GET /api/loops (fleet frames carry workcells only).
 import type { LoopView } from '../../main/common/loopView.js';
 import { h } from '../lib/dom.js';
-import { keptOpen } from './pipelinesView.js';
+import { focusedGroup, keptOpen, refocus } from './pipelinesView.js';
 
 const STATUS_WORDS: Record<string, string> = {
   running: 'running',
@@ -28,6 +28,7 @@ export function renderLoops(
   open: (workcell: string) => void,
 ): void {
   const wasOpen = keptOpen(el);
+  const focused = focusedGroup(el);
   el.hidden = loops.length === 0;
   el.replaceChildren(
     ...loops.map((l) =>
@@ -85,4 +86,5 @@ export function renderLoops(
       ),
     ),
   );
+  refocus(el, focused);
 }

@@ -32,6 +32,21 @@ export function keptOpen(el: HTMLElement): Map<string, boolean> {
   );
 }
 
+/** The group whose summary has the keyboard focus: a refresh rebuilds the groups, and gives it back
+ * (a stage's link focuses its loop's group; a refresh right after took that away, seen on CI). */
+export function focusedGroup(el: HTMLElement): string | null {
+  const a = document.activeElement;
+  if (!(a instanceof HTMLElement) || a.tagName !== 'SUMMARY' || !el.contains(a)) return null;
+  return a.closest<HTMLElement>('details')?.dataset.testid ?? null;
+}
+
+export function refocus(el: HTMLElement, testid: string | null): void {
+  if (testid === null) return;
+  el.querySelector<HTMLElement>(`details[data-testid="${CSS.escape(testid)}"] > summary`)?.focus({
+    preventScroll: true,
+  });
+}
+
 function statusText(p: PipelineView): string {
   const words = STATUS_WORDS[p.status] ?? p.status;
   // Marked running, but nobody holds its lock: the runner died (the CLI says the same in `status`).
@@ -87,6 +102,7 @@ function stageRow(s: PipelineStageView, loops: LoopLinks): HTMLElement {
 
 export function renderPipelines(el: HTMLElement, pipelines: readonly PipelineView[], loops: LoopLinks): void {
   const wasOpen = keptOpen(el);
+  const focused = focusedGroup(el);
   el.hidden = pipelines.length === 0;
   el.replaceChildren(
     ...pipelines.map((p) => {
@@ -122,4 +138,5 @@ export function renderPipelines(el: HTMLElement, pipelines: readonly PipelineVie
       );
     }),
   );
+  refocus(el, focused);
 }
