@@ -100,6 +100,12 @@ async function main(): Promise<void> {
         return void running.kill(a.name).then((r) => report(`Kill ${a.name}`, r));
       case 'resume':
         return void running.resume(a.name).then((r) => report(`Resume ${a.name}`, r));
+      case 'recover':
+        return void running
+          .recover(a.name, a.action)
+          .then((r) =>
+            report(a.action === 'now' ? `Resume ${a.name} now` : `Cancel the wait of ${a.name}`, r),
+          );
       case 'reply':
         return void running.engine
           .reply(a.name, { key: a.key }, 'tray')

@@ -233,3 +233,31 @@ test('resources: CPU and memory beside live entries and their total in the toolt
   assert.equal(plain.menu.find((i) => i.id === 'wc:busy')!.label, 'busy · running · 10m');
   assert.doesNotMatch(plain.tooltip, /CPU/);
 });
+
+test('a workcell parked on a usage limit offers Resume now and Cancel the wait; suggest only Resume now; others neither', () => {
+  const parked = (how: 'continue' | 'relaunch' | 'suggest') =>
+    summary('parked', 'rate_limited', {
+      resetAt: ago(-90 * MIN),
+      recovery: { state: 'scheduled', resumeAt: ago(-90 * MIN), attempt: 1, how, resetSource: 'parsed' },
+    });
+  const items = (w: WorkcellSummary) =>
+    buildTrayModel([w], NOW).menu.find((i) => i.id === `wc:${w.name}`)!.submenu!;
+  const auto = items(parked('continue'));
+  assert.deepEqual(auto.find((i) => i.id === 'wc:parked:recover-now')?.action, {
+    kind: 'recover',
+    name: 'parked',
+    action: 'now',
+  });
+  assert.deepEqual(auto.find((i) => i.id === 'wc:parked:recover-cancel')?.action, {
+    kind: 'recover',
+    name: 'parked',
+    action: 'cancel',
+  });
+  // Policy suggest: nothing fires by itself, so there is no wait to cancel.
+  const suggest = items(parked('suggest')).map((i) => i.id);
+  assert.ok(suggest.includes('wc:parked:recover-now'));
+  assert.ok(!suggest.includes('wc:parked:recover-cancel'));
+  // Limited but not (yet) scheduled, or running: neither entry.
+  for (const w of [summary('parked', 'rate_limited'), summary('parked', 'running')])
+    assert.ok(!items(w).some((i) => i.id.includes(':recover')), w.state);
+});

@@ -15,6 +15,8 @@ export type TrayAction =
   | { kind: 'terminal'; name: string }
   | { kind: 'kill'; name: string }
   | { kind: 'resume'; name: string }
+  /** A parked workcell (usage limit): resume it now, or cancel its scheduled resume. */
+  | { kind: 'recover'; name: string; action: 'now' | 'cancel' }
   | { kind: 'reply'; name: string; key: string }
   | { kind: 'dashboard' }
   | { kind: 'settings' }
@@ -177,6 +179,7 @@ function entry(w: WorkcellSummary, now: number, prompt?: Prompt, usage?: Resourc
     label: w.muted ? `${head} (muted)` : head,
     submenu: [
       ...replyItems(w.name, prompt),
+      ...recoverItems(w),
       ...(last.length > 0 ? [{ id: `${id}:last`, label: last, enabled: false }] : []),
       ...(last.length > 0 ? [{ id: `${id}:sep`, label: '', type: 'separator' as const }] : []),
       { id: `${id}:peek`, label: 'Peek', enabled: w.pane !== null, action: { kind: 'peek', name: w.name } },
@@ -190,6 +193,30 @@ function entry(w: WorkcellSummary, now: number, prompt?: Prompt, usage?: Resourc
       { id: `${id}:resume`, label: 'Resume', enabled: ended, action: { kind: 'resume', name: w.name } },
     ],
   };
+}
+
+/** A workcell parked on a usage limit (recovery scheduled its resume): resume now or cancel the wait,
+ * as the dashboard and `workcell recover` offer. */
+function recoverItems(w: WorkcellSummary): TrayMenuItem[] {
+  if (w.recovery?.state !== 'scheduled') return [];
+  const id = `wc:${w.name}`;
+  return [
+    {
+      id: `${id}:recover-now`,
+      label: 'Resume now',
+      action: { kind: 'recover', name: w.name, action: 'now' },
+    },
+    ...(w.recovery.how === 'suggest'
+      ? []
+      : [
+          {
+            id: `${id}:recover-cancel`,
+            label: 'Cancel the wait',
+            action: { kind: 'recover' as const, name: w.name, action: 'cancel' as const },
+          },
+        ]),
+    { id: `${id}:recover-sep`, label: '', type: 'separator' as const },
+  ];
 }
 
 /** "2 running, 1 waiting" in menu-group order; muted ones still count (they exist). */

@@ -35,6 +35,8 @@ export interface AppCore {
   onRuns(cb: (runs: RunsSnapshot) => void): () => void;
   kill(name: string): Promise<IpcResult<null>>;
   resume(name: string): Promise<IpcResult<null>>;
+  /** A parked workcell: resume it now, or cancel its scheduled resume (core/recovery/manual.ts). */
+  recover(name: string, action: 'now' | 'cancel'): Promise<IpcResult<null>>;
   /** Per-workcell CPU and memory, sampled while a viewer holds a lease (the tray: its menu open);
    * null where nothing samples them (no supervisor reachable). */
   resources: ResourceFeed | null;
@@ -201,6 +203,10 @@ async function serve(
         const r = toIpc(await engine.resume(name));
         if (r.ok && !sup) await ensureDaemon(o.dir);
         return r;
+      },
+      async recover(name, action) {
+        const { cancelRecovery, recoverNow } = await import('../core/recovery/manual.js');
+        return toIpc(action === 'now' ? await recoverNow(engine, name) : await cancelRecovery(engine, name));
       },
       // A viewer's settings reach the daemon through settings.json, which it watches.
       updateSettings: (settings) => (sup ? sup.updateSettings(settings) : onViewerSettings()),
