@@ -86,6 +86,9 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
       else if (f.type === 'keychain') {
         keychain.clear();
         for (const [k, v] of Object.entries(f.secrets)) keychain.set(k, v);
+        // The names only (never a value): "why did Slack not send" starts with whether the app handed
+        // its secrets over at all.
+        log.write(`keychain: ${keychain.size} secret(s) from the app (${[...keychain.keys()].join(', ')})`);
       } else if (f.type === 'resources') {
         const lease = resourceViewers.get(sock) ?? `viewer-${++viewerSeq}`;
         if (!f.watch) {

@@ -72,7 +72,13 @@ test('without the app the daemon says the secret is in its keychain; handed over
   assert.ok(v.ok, v.ok ? '' : v.error.message);
   v.value.handOverKeychain({ [SECRET_NAME]: url, NOT_A_KEYCHAIN_NAME: 'ignored' });
   v.value.close(); // the app quits: the daemon keeps what it was handed
-  await new Promise((r) => setTimeout(r, 300));
+  // The hand-over goes out after the daemon's hello: on a loaded machine later than a fixed 300 ms, and
+  // an end told before it arrived is (rightly) not sent. Wait until the daemon says it has the secret.
+  await waitFor(
+    () => /keychain: 1 secret\(s\) from the app \(WORKCELL_KEYCHAIN_0A1B2C\)/.test(daemonLog()),
+    20_000,
+    'the hand-over to arrive',
+  );
   start('after', '--print', 'hi', '--exit', '0');
   // A CLI start alone took up to 20 s on a loaded 2-core machine: the wait covers the start and the send.
   await waitFor(() => hits.some((h) => h.body.includes('after')), 60_000, 'the webhook got the end');
