@@ -55,8 +55,14 @@ const start = (name: string, ...a: string[]) => {
   );
   assert.equal(r.status, 0, r.stderr);
 };
+// Whole lines only: the shell creates the file (>>) before printf writes to it, so a read between
+// the two sees an empty file, which is not yet a bubble.
 const byDaemon = () =>
-  existsSync(shownByDaemon) ? readFileSync(shownByDaemon, 'utf8').trim().split('\n') : [];
+  existsSync(shownByDaemon)
+    ? readFileSync(shownByDaemon, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 
 test('a viewer that shows desktop notifications gets each one once; without it the daemon shows them', async () => {
   start('keeper', '--print', 'working', '--sleep', '60000', '--exit', '0'); // keeps the daemon up
