@@ -22,8 +22,9 @@ export interface HookEvent {
   message?: string;
   /** Set when the payload was not JSON: the sink still records that the hook fired. */
   bad?: true;
-  /** Where the event came from when not a hook: the vendor's own transcript (see transcripts.ts). */
-  source?: 'transcript' | 'stream';
+  /** Where the event came from when not a hook: the vendor's own transcript (see transcripts.ts),
+   * claude's stream-json, or the vendor's log (vendorLogs.ts). */
+  source?: 'transcript' | 'stream' | 'log';
   /** When a usage limit lifts, when the vendor's structured record says (ISO 8601). */
   resetAt?: string;
   /** SessionStart's `source` (startup, resume, clear, compact): how the session began. */

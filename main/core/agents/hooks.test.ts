@@ -3,10 +3,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, appendFileSync, existsSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  appendFileSync,
+  existsSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HOOK_SINK, codexNotifyArg, prepareHooks, readHookEvents, shQuote } from './hooks.js';
+import {
+  HOOK_SINK,
+  codexNotifyArg,
+  geminiTelemetryIsUsers,
+  prepareHooks,
+  readHookEvents,
+  shQuote,
+} from './hooks.js';
 import { toHookEvent } from './hookSink.js';
 
 function runDir(): { dir: string; done: () => void } {
@@ -138,16 +153,51 @@ test('codex notify: TOML array argv, payload as the last argument', async () => 
   }
 });
 
-test('gemini: a system-defaults settings file named by env, nothing in argv', async () => {
+test('gemini: a system-defaults settings file and a telemetry file named by env, nothing in argv', async () => {
   const { dir, done } = runDir();
+  const home = join(dir, 'home');
   try {
-    const h = await prepareHooks('gemini', dir);
+    const h = await prepareHooks('gemini', dir, { env: { HOME: home } });
     assert.deepEqual(h.args, []);
     assert.equal(h.env.GEMINI_CLI_SYSTEM_DEFAULTS_PATH, h.settingsFile);
     const s = JSON.parse(readFileSync(h.settingsFile!, 'utf8')) as { hooks: Record<string, unknown> };
     assert.ok(s.hooks.AfterAgent && s.hooks.Notification);
-    const none = await prepareHooks('copilot', dir);
-    assert.deepEqual(none, { args: [], env: {} });
+    // telemetry to a file in the run dir only, without prompts
+    assert.equal(h.env.GEMINI_TELEMETRY_OUTFILE, join(dir, 'hooks', 'gemini-telemetry.log'));
+    assert.equal(h.env.GEMINI_TELEMETRY_TARGET, 'local');
+    assert.equal(h.env.GEMINI_TELEMETRY_LOG_PROMPTS, 'false');
+
+    // The user's own telemetry stays theirs: set in their environment, or enabled in their settings.
+    const theirs = await prepareHooks('gemini', dir, { env: { HOME: home, GEMINI_TELEMETRY_TARGET: 'gcp' } });
+    assert.equal(theirs.env.GEMINI_TELEMETRY_OUTFILE, undefined);
+    mkdirSync(join(home, '.gemini'), { recursive: true });
+    writeFileSync(join(home, '.gemini', 'settings.json'), '{"telemetry": {"enabled": false}}');
+    assert.ok((await prepareHooks('gemini', dir, { env: { HOME: home } })).env.GEMINI_TELEMETRY_OUTFILE);
+    writeFileSync(
+      join(home, '.gemini', 'settings.json'),
+      '{"telemetry": {"enabled": true, "target": "gcp"}}',
+    );
+    assert.equal(
+      (await prepareHooks('gemini', dir, { env: { HOME: home } })).env.GEMINI_TELEMETRY_OUTFILE,
+      undefined,
+    );
+    writeFileSync(join(home, '.gemini', 'settings.json'), '{"telemetry": {"enabled": true,}} // typo');
+    assert.equal(
+      (await prepareHooks('gemini', dir, { env: { HOME: home } })).env.GEMINI_TELEMETRY_OUTFILE,
+      undefined,
+    );
+    assert.equal(geminiTelemetryIsUsers({ HOME: join(dir, 'nobody') }), false);
+  } finally {
+    done();
+  }
+});
+
+test('copilot: its log goes into the run dir (--log-dir), nothing else changes', async () => {
+  const { dir, done } = runDir();
+  try {
+    const h = await prepareHooks('copilot', dir);
+    assert.deepEqual(h, { args: ['--log-dir', join(dir, 'hooks', 'copilot-logs')], env: {} });
+    assert.ok(existsSync(join(dir, 'hooks', 'copilot-logs')));
   } finally {
     done();
   }

@@ -3,7 +3,7 @@
 // Gemini CLI through a system-defaults settings file named by GEMINI_CLI_SYSTEM_DEFAULTS_PATH (lowest
 // precedence; its hook lists are concatenated with the user's, measured on gemini-cli 0.61), opencode
 // through a plugin named in OPENCODE_CONFIG_CONTENT (opencodePlugin.ts).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { tailLines } from '../fsutil.js';
@@ -13,6 +13,7 @@ import type { AgentName } from '../../common/workcell.js';
 import { HOOK_EVENTS_FILE, type HookEvent } from './hookSink.js';
 import { shQuote } from '../../common/shellQuote.js';
 import { opencodeConfigContent, opencodePluginSource } from './opencodePlugin.js';
+import { COPILOT_LOG_DIR, GEMINI_TELEMETRY_FILE } from './vendorLogs.js';
 
 export type { HookEvent } from './hookSink.js';
 
@@ -113,6 +114,29 @@ export function codexNotifyArg(runDir: string, o: HookOptions = {}): string {
   return `notify=[${argv.map(tomlString).join(', ')}]`;
 }
 
+/** Whether the user runs gemini's telemetry themselves (a GEMINI_TELEMETRY_* variable, or
+ * `telemetry.enabled` in ~/.gemini/settings.json): then their target stays theirs and the run goes
+ * without the telemetry source (the screen still shows gemini's errors once it gives up). A settings
+ * file that does not parse counts as theirs when it names telemetry at all. */
+export function geminiTelemetryIsUsers(env: NodeJS.ProcessEnv): boolean {
+  if (Object.keys(env).some((k) => k.startsWith('GEMINI_TELEMETRY_'))) return true;
+  let text: string;
+  try {
+    text = readFileSync(join(env.HOME ?? homedir(), '.gemini', 'settings.json'), 'utf8');
+  } catch {
+    // no user settings: nothing of theirs to keep
+    return false;
+  }
+  try {
+    const t = (JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as { telemetry?: { enabled?: unknown } })
+      .telemetry;
+    return t?.enabled === true;
+  } catch {
+    // comments or a typo gemini may still read: leave telemetry alone
+    return /"telemetry"/.test(text);
+  }
+}
+
 /** Writes what a vendor needs to call our sink for this run and returns the argv/env to launch with.
  * Vendors without a hook mechanism we can install per run get empty args (pane text and timers only). */
 export async function prepareHooks(
@@ -139,7 +163,23 @@ export async function prepareHooks(
       await writeFile(settingsFile, `${JSON.stringify(geminiSettings(runDir, opts), null, 2)}\n`, {
         mode: 0o600,
       });
-      return { args: [], env: { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: settingsFile }, settingsFile };
+      return {
+        args: [],
+        env: {
+          GEMINI_CLI_SYSTEM_DEFAULTS_PATH: settingsFile,
+          ...(geminiTelemetryIsUsers(opts.env ?? process.env)
+            ? {}
+            : {
+                // gemini retries a failing request in silence ("Thinking..."); its telemetry names
+                // each failure (vendorLogs.ts). A file only: nothing leaves the machine.
+                GEMINI_TELEMETRY_ENABLED: 'true',
+                GEMINI_TELEMETRY_TARGET: 'local',
+                GEMINI_TELEMETRY_OUTFILE: join(dir, GEMINI_TELEMETRY_FILE),
+                GEMINI_TELEMETRY_LOG_PROMPTS: 'false',
+              }),
+        },
+        settingsFile,
+      };
     }
     case 'opencode': {
       if (!(opts.opencodePlugin ?? opencodePluginReady(opts.env))) return { args: [], env: {} };
@@ -153,6 +193,11 @@ export async function prepareHooks(
         settingsFile,
       };
     }
+    case 'copilot':
+      // Its log names each failed model request (vendorLogs.ts), which its screen does not: kept in
+      // the run dir, beside the rest of the run's trail.
+      await mkdir(join(dir, COPILOT_LOG_DIR), { recursive: true, mode: 0o700 });
+      return { args: ['--log-dir', join(dir, COPILOT_LOG_DIR)], env: {} };
     default:
       // copilot: hooks live in the repo (.github/hooks) or ~/.copilot (COPILOT_HOME would move its
       // login too): they cannot be installed per run without writing into the user's repo or home.

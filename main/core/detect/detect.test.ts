@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinPatterns } from '../agents/patterns.js';
 import type { HookEvent } from '../agents/hookSink.js';
-import { detect, type DetectInput } from './detect.js';
+import { LOG_CLAIM_MS, detect, type DetectInput } from './detect.js';
 import { progressKey } from './screen.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../main/core/detect/fixtures/', import.meta.url));
@@ -174,4 +174,65 @@ test('progressKey ignores spinners and timers, not content', () => {
   const b = '⠼ Thinking... (esc to cancel, 30s)\nhello';
   assert.equal(progressKey(a), progressKey(b));
   assert.notEqual(progressKey(a), progressKey(`${a}\nnew line of output`));
+  // copilot's busy line, two frames of the same retry (conformance captures, copilot 1.0.102)
+  const c1 = ' ❯ Say hello.   13:50\n ◉ Working esc esc interrupt    gpt-4.1';
+  const c2 = ' ❯ Say hello.   13:50\n ◎ Working esc esc interrupt    gpt-4.1';
+  const c3 = ' ❯ Say hello.   13:50\n ○ Working esc esc interrupt    gpt-4.1';
+  assert.equal(progressKey(c1), progressKey(c2));
+  assert.equal(progressKey(c1), progressKey(c3));
+  assert.notEqual(progressKey(c1), progressKey(` ❯ Say hello.   13:50\n ● Hello there.\n ◉ Working`));
+});
+
+test('a vendor log’s failed request speaks while the CLI retries in silence, and no longer', () => {
+  // copilot 1.0.102 over a 429: "Working" on the screen, the failure only in its log
+  const screen =
+    ' ❯ Say hello.                                  13:50\n ◉ Working esc esc interrupt   gpt-4.1';
+  const retry = (at: Date, error: string): HookEvent => ({
+    at: at.toISOString(),
+    vendor: 'copilot',
+    event: 'ApiRetry',
+    source: 'log',
+    error,
+    message: 'model request failed',
+  });
+  const input = (events: HookEvent[], extra: Partial<DetectInput> = {}): DetectInput => ({
+    agent: 'copilot',
+    screen,
+    now: NOW,
+    hookEvents: events,
+    patterns: builtinPatterns('copilot'),
+    ...extra,
+  });
+  const ago = (ms: number) => new Date(NOW.getTime() - ms);
+  const seen = (d: ReturnType<typeof detect>) => `${d?.state}${d?.reason ? `(${d.reason})` : ''}`;
+
+  assert.equal(seen(detect(input([retry(ago(5_000), 'throttled')]))), 'rate_limited(throttled)');
+  assert.equal(seen(detect(input([retry(ago(5_000), 'rate_limit')]))), 'rate_limited');
+  assert.equal(seen(detect(input([retry(ago(5_000), 'authentication_failed')]))), 'auth_failed');
+  assert.equal(seen(detect(input([retry(ago(5_000), 'api_error')]))), 'stalled(api_error)');
+  assert.equal(seen(detect(input([retry(ago(5_000), 'network')]))), 'stalled(network)');
+  const d = detect(input([retry(ago(5_000), 'api_error')]));
+  assert.equal(d?.evidence.source, 'log');
+  assert.equal(d?.evidence.detail, 'ApiRetry (api_error)');
+
+  // No failure logged for longer than a retry takes: the retry went through.
+  assert.equal(seen(detect(input([retry(ago(LOG_CLAIM_MS + 1_000), 'throttled')]))), 'running');
+  // The screen moved on after the failure (an answer drawn): the retry went through.
+  assert.equal(
+    seen(detect(input([retry(ago(20_000), 'throttled')], { lastProgressAt: ago(5_000) }))),
+    'running',
+  );
+  // The failure is newer than the last progress: it stands.
+  assert.equal(
+    seen(detect(input([retry(ago(5_000), 'throttled')], { lastProgressAt: ago(20_000) }))),
+    'rate_limited(throttled)',
+  );
+  // gemini: a successful response after the failure is work again.
+  const ok: HookEvent = {
+    at: ago(1_000).toISOString(),
+    vendor: 'gemini',
+    event: 'ApiResponse',
+    source: 'log',
+  };
+  assert.equal(seen(detect(input([retry(ago(5_000), 'api_error'), ok]))), 'running');
 });

@@ -77,7 +77,15 @@ export function hookState(e: HookEvent): DetectedState | null {
     case 'AfterTool':
     case 'BeforeModel':
     case 'message.part.updated': // opencode (opencodePlugin.ts): model output
+    case 'ApiResponse': // a vendor log (vendorLogs.ts): the model answered
       return 'running';
+    case 'ApiRetry': {
+      // A vendor log says a model request failed and the CLI retries it (vendorLogs.ts).
+      const err = e.error ?? '';
+      if (err === 'rate_limit' || err === 'throttled') return 'rate_limited';
+      if (AUTH_ERRORS.has(err)) return 'auth_failed';
+      return 'stalled';
+    }
     case 'PermissionRequest':
     case 'permission.asked':
       return 'waiting';
@@ -113,8 +121,22 @@ function stopReason(e: HookEvent, state: DetectedState): { reason?: DetectReason
     return err === 'throttled' || (!e.source && e.message && errorKind(e.message) === 'throttled')
       ? { reason: 'throttled' }
       : {};
-  if (state === 'idle') return { reason: err === 'network' ? 'network' : 'api_error' };
+  if (state === 'idle' || state === 'stalled') return { reason: err === 'network' ? 'network' : 'api_error' };
   return {};
+}
+
+/** How long a logged request failure speaks for the agent without a newer one: the CLIs log each
+ * retry (copilot every ~20 s on a 429, gemini's backoff reaching ~25 s by the third try), and a
+ * retry that succeeded logs nothing (copilot) or an ApiResponse (gemini). */
+export const LOG_CLAIM_MS = 90_000;
+
+/** A vendor log's failure that no longer holds: old, or the screen moved on after it (an answer
+ * drawn after the failure means the retry worked). */
+function staleLogEvent(e: HookEvent, input: DetectInput): boolean {
+  if (e.source !== 'log' || e.event !== 'ApiRetry') return false;
+  const at = Date.parse(e.at);
+  if (input.now.getTime() - at > LOG_CLAIM_MS) return true;
+  return !!input.lastProgressAt && input.lastProgressAt.getTime() > at + 2_000;
 }
 
 function fromHooks(input: DetectInput): Claim | null {
@@ -123,7 +145,7 @@ function fromHooks(input: DetectInput): Claim | null {
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
     const state = hookState(e);
-    if (!state) continue;
+    if (!state || staleLogEvent(e, input)) continue;
     const extra = e.notificationType ?? e.error ?? e.tool;
     // A limit's own message may say when it lifts ("resets 6:37pm (UTC)").
     const resetAt =
@@ -135,7 +157,7 @@ function fromHooks(input: DetectInput): Claim | null {
       state,
       evidence: { source: e.source ?? 'hook', detail: extra ? `${e.event} (${extra})` : e.event, at: e.at },
       ...(resetAt ? { resetAt } : {}),
-      ...(e.event === 'StopFailure' ? stopReason(e, state) : {}),
+      ...(e.event === 'StopFailure' || e.event === 'ApiRetry' ? stopReason(e, state) : {}),
     };
   }
   return null;

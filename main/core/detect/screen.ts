@@ -111,8 +111,10 @@ export function findLowest(lines: BottomLine[], re: RegExp): LineMatch | null {
 // Evidence is one readable line in `workcell explain` and a notification; a screen-wide quote is not.
 const MAX_DETAIL = 300;
 
-// Spinner glyphs, elapsed-time counters and retry countdowns change every frame without any progress.
-const CHURN = /[\u2800-\u28FF✻✳✶✢✽·•◦⬝■▪▫◐◓◑◒|/\\-]|\d+(?:\.\d+)?\s*(?:ms|s|m|h)\b|attempt #?\d+|\d+\/\d+/g;
+// Spinner glyphs, elapsed-time counters and retry countdowns change every frame without any progress
+// (copilot's busy line cycles ○ ◎ ◉ ●; its answers keep their text).
+const CHURN =
+  /[\u2800-\u28FF✻✳✶✢✽·•◦⬝■▪▫◐◓◑◒○◎◉●|/\\-]|\d+(?:\.\d+)?\s*(?:ms|s|m|h)\b|attempt #?\d+|\d+\/\d+/g;
 
 /** A fingerprint of the screen that ignores spinners and timers: when it changes, the agent made
  * progress. The supervisor compares it across captures to set `DetectInput.lastProgressAt`. */

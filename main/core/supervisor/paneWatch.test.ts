@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { WorkcellSummary } from '../../common/workcell.js';
 import { Tmux, type Executor } from '../tmux.js';
 import { PaneWatch } from './paneWatch.js';
+import { LOG_CLAIM_MS } from '../detect/detect.js';
 
 const STALL_MS = 10 * 60_000;
 const T0 = Date.parse('2026-11-21T10:00:00Z');
@@ -215,5 +216,53 @@ test('codex: a turn that ended on its usage limit (task_complete error) is rate_
     assert.equal(look.detection?.evidence.detail, 'StopFailure (rate_limit)');
   } finally {
     rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('copilot retrying a 429 in silence: its log in the run dir says rate-limited; once the retries stop, working', async () => {
+  const { mkdtempSync, mkdirSync, appendFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const runDir = mkdtempSync(join(tmpdir(), 'wc-pwt-'));
+  try {
+    const logs = join(runDir, 'hooks', 'copilot-logs');
+    mkdirSync(logs, { recursive: true });
+    const log = join(logs, 'process-1796105796771-10990.log');
+    const failed = (at: number) =>
+      appendFileSync(
+        log,
+        `${new Date(at).toISOString()} [WARNING] [rust:model_events::producer] Model provider request failed {"stage":"inference","api_endpoint":"/chat/completions","http_status":429,"failure_kind":"http_error","retry_after_ms":20000}\n`,
+      );
+    // Its busy line cycles its glyph every frame: not progress.
+    const frames = ['◉', '◎', '○', '●'];
+    let frame = 0;
+    const exec: Executor = async () => ({
+      stdout: ` ❯ Say hello.                                13:50\n ${frames[frame++ % 4]} Working esc esc interrupt   gpt-4.1\n`,
+      stderr: '',
+      code: 0,
+    });
+    const watch = new PaneWatch(
+      new Tmux('/x.sock', '/dev/null', exec),
+      '/nonexistent',
+      () => STALL_MS,
+      () => {},
+    );
+    const { w } = setup();
+    const copilot: WorkcellSummary = { ...w, agent: 'copilot', runDir };
+    appendFileSync(log, '2026-11-21T09:59:58.000Z [INFO] Starting Copilot CLI: 1.0.102\n');
+    assert.equal((await watch.look(copilot, T0, true)).state, 'running');
+    failed(T0 + 1_000);
+    let look = await watch.look(copilot, T0 + 3_000, true);
+    assert.equal(look.state, 'rate_limited');
+    assert.equal(look.detection?.reason, 'throttled');
+    assert.equal(look.detection?.evidence.source, 'log');
+    failed(T0 + 22_000);
+    look = await watch.look(copilot, T0 + 25_000, true);
+    assert.equal(look.state, 'rate_limited', 'a spinner frame is no progress');
+    // The retry after that went through: nothing more is logged, and the claim runs out.
+    look = await watch.look(copilot, T0 + 22_000 + LOG_CLAIM_MS + 5_000, true);
+    assert.equal(look.state, 'running');
+  } finally {
+    rmSync(runDir, { recursive: true, force: true });
   }
 });

@@ -2,6 +2,7 @@ import type { AgentName, WorkcellState, WorkcellSummary } from '../../common/wor
 import { loadPatterns, type VendorPatterns } from '../agents/patterns.js';
 import { readHookEvents, type HookEvent } from '../agents/hooks.js';
 import { findTranscript, readTranscript } from '../agents/transcripts.js';
+import { findVendorLog, readVendorLog } from '../agents/vendorLogs.js';
 import { detect, type Detection } from '../detect/detect.js';
 import { progressKey } from '../detect/screen.js';
 import type { Tmux } from '../tmux.js';
@@ -31,6 +32,8 @@ interface Track {
   patterns: VendorPatterns | null;
   /** The vendor's transcript (codex rollout), once found, and how far it was read. */
   transcript: { file: string | null; offset: number; searchedAt: number };
+  /** The vendor's own log in the run dir (copilot, gemini: vendorLogs.ts) and how far it was read. */
+  vendorLog: { file: string | null; offset: number; searchedAt: number };
   /** #{window_activity} has 1 s resolution: a capture within the second of the last output may have
    * missed its end (a question printed right after). One more look is due at this time (0: none). */
   recheckAt: number;
@@ -88,6 +91,7 @@ export class PaneWatch {
         patterns: null,
         recheckAt: 0,
         transcript: { file: null, offset: 0, searchedAt: 0 },
+        vendorLog: { file: null, offset: 0, searchedAt: 0 },
       };
       this.tracks.set(w.name, t);
     }
@@ -100,8 +104,11 @@ export class PaneWatch {
     }));
     t.hookOffset = hooks.nextOffset;
     const fromTranscript = await this.transcriptEvents(w, t, now);
-    if (fromTranscript.length)
-      hooks.events = [...hooks.events, ...fromTranscript].sort((a, b) => a.at.localeCompare(b.at));
+    const fromLog = await this.vendorLogEvents(w, t, now);
+    if (fromTranscript.length || fromLog.length)
+      hooks.events = [...hooks.events, ...fromTranscript, ...fromLog].sort((a, b) =>
+        a.at.localeCompare(b.at),
+      );
     if (hooks.events.length) {
       t.hooks = [...t.hooks, ...hooks.events].slice(-HOOK_MEMORY);
       // Progress at the newest event's own time: a restarted supervisor re-reads old events, which must
@@ -185,6 +192,25 @@ export class PaneWatch {
       nextOffset: t.transcript.offset,
     }));
     t.transcript.offset = r.nextOffset;
+    return r.events;
+  }
+
+  /** New events from the vendor's log in the run dir. Copilot starts a new process log on each pass
+   * (a resume), so the newest is looked for every TRANSCRIPT_SEARCH_MS and read from its start. */
+  private async vendorLogEvents(w: WorkcellSummary, t: Track, now: number): Promise<HookEvent[]> {
+    if (w.agent !== 'copilot' && w.agent !== 'gemini') return [];
+    const v = t.vendorLog;
+    if (now - v.searchedAt >= TRANSCRIPT_SEARCH_MS) {
+      v.searchedAt = now;
+      const file = await findVendorLog(w.agent, w.runDir).catch(() => null);
+      if (file && file !== v.file) [v.file, v.offset] = [file, 0];
+    }
+    if (!v.file) return [];
+    const r = await readVendorLog(w.agent, v.file, v.offset).catch(() => ({
+      events: [],
+      nextOffset: v.offset,
+    }));
+    v.offset = r.nextOffset;
     return r.events;
   }
 

@@ -1,7 +1,7 @@
 // One conformance case: a real vendor CLI in a pane of a private tmux server (the test fixture's temp
 // WORKCELLS_HOME), pointed at the loopback mock with one scenario, captured at the moments the mock's
 // log makes certain (mid-stream, at the dialog, after the error, after exit).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leakedProcesses, makeHome, waitFor } from '../fixture.js';
 import { Tmux } from '../../tmux.js';
@@ -364,6 +364,14 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   } finally {
     await mock?.close();
     await endPane(home.dir.socket);
+    // WORKCELL_CONFORMANCE_KEEP=<dir>: the CLI's throwaway HOME is copied there for a look at what it
+    // wrote (logs, transcripts) before the case's home goes.
+    const keep = process.env.WORKCELL_CONFORMANCE_KEEP;
+    if (keep) {
+      const to = join(keep, `${vendor.name}-${mode}-${scenario}-${width}x${height}`);
+      cpSync(join(home.dir.root, 'h'), join(to, 'home'), { recursive: true, force: true });
+      if (privateDir) cpSync(privateDir, join(to, 'run'), { recursive: true, force: true });
+    }
     home.cleanup();
     if (privateDir) rmSync(privateDir, { recursive: true, force: true });
     // codex 0.169 starts an app-server daemon of its own (its own session, under the throwaway HOME)

@@ -5,6 +5,7 @@ import { builtinPatterns } from '../../agents/patterns.js';
 import { detect, type Detection } from '../../detect/index.js';
 import { endReasonOf } from '../../detect/endReason.js';
 import { transcriptEvent } from '../../agents/transcripts.js';
+import { vendorLogEvent } from '../../agents/vendorLogs.js';
 import { parseHookLine, type HookEvent } from '../../agents/hooks.js';
 import { HOOK_MEMORY } from '../../supervisor/paneWatch.js';
 import { ERROR_LABELS, type Capture, type TruthLabel } from './capture.js';
@@ -77,13 +78,15 @@ const END_LABEL = {
 
 /** The structured events the live supervisor would have had at the capture's moment, and no more:
  * its hook sink's events (PaneWatch reads <run>/hooks/events.jsonl) and the transcript lines its
- * reader parses (transcriptEvent: codex rollouts), oldest first, as PaneWatch merges them. Claude's
+ * reader parses (transcriptEvent: codex rollouts) and the vendor-log records (vendorLogEvent: copilot,
+ * gemini), oldest first, as PaneWatch merges them. Claude's
  * `stream` is not fed: it is a file the conformance harness kept through `tee`, which the product
  * never has (the same lines on the pane are read as pane text). */
 export function sourceEvents(c: Capture): HookEvent[] {
   const hooks = (c.hooks ?? []).map((h) => parseHookLine(JSON.stringify(h)));
   const fromTranscript = (c.transcript?.tail ?? []).map((l) => transcriptEvent(c.vendor, l));
-  const events = [...hooks, ...fromTranscript].filter((e): e is HookEvent => e !== null);
+  const fromLog = (c.vendorLog?.tail ?? []).map((l) => vendorLogEvent(c.vendor, l));
+  const events = [...hooks, ...fromTranscript, ...fromLog].filter((e): e is HookEvent => e !== null);
   // PaneWatch keeps the newest HOOK_MEMORY events, oldest first.
   return events.sort((a, b) => a.at.localeCompare(b.at)).slice(-HOOK_MEMORY);
 }

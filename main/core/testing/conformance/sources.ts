@@ -3,9 +3,11 @@
 // prepareHooks: claude --settings, codex notify, gemini system defaults, opencode plugin), the tail of the CLI's
 // transcript in its throwaway HOME, and claude's `-p --output-format stream-json` events.
 import { readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { prepareHooks, readHookEvents, type HookEvent } from '../../agents/hooks.js';
 import { readTail, stripAnsi } from '../../fsutil.js';
+import { findVendorLog, innerMessage, splitRecords, vendorLogEvent } from '../../agents/vendorLogs.js';
 import type { Vendor } from './vendors.js';
 
 export interface Sources {
@@ -15,6 +17,9 @@ export interface Sources {
   transcript?: { file: string; tail: string[] };
   /** claude stream_json: the last stream events, one JSON line each. */
   stream?: string[];
+  /** The vendor's own log in the run dir (vendorLogs.ts): its last records that mean an event, one
+   * line each (gemini's pretty-printed telemetry records compacted to the attributes read). */
+  vendorLog?: { file: string; tail: string[] };
 }
 
 // Where each CLI keeps its session transcript (measured on the pinned versions).
@@ -36,7 +41,6 @@ export async function installHooks(
   vendor: Vendor,
   runDir: string,
 ): Promise<{ args: string[]; env: Record<string, string> }> {
-  if (vendor.name === 'copilot') return { args: [], env: {} };
   // The suite puts opencode's plugin package in place in each throwaway HOME (vendors.ts companion).
   const h = await prepareHooks(vendor.name, runDir, { opencodePlugin: true });
   return { args: h.args, env: h.env };
@@ -96,6 +100,34 @@ function newestFile(root: string): string | null {
   return best?.file ?? null;
 }
 
+const VENDOR_LOG_RECORDS = 20;
+// The attributes of a gemini telemetry record that vendorLogEvent reads (the rest is resource and
+// SDK bookkeeping, kilobytes a record).
+const GEMINI_KEPT = [
+  'event.name',
+  'event.timestamp',
+  'status_code',
+  'error.message',
+  'attempt',
+  'max_attempts',
+  'error_type',
+  'model',
+  'role',
+];
+
+function compactLogRecord(vendor: string, record: string): string {
+  if (vendor !== 'gemini') return clip(record);
+  const a = (JSON.parse(record) as { attributes: Record<string, unknown> }).attributes;
+  // The error body is kept as the parser reads it: the API's message and its status words.
+  const kept = Object.fromEntries(
+    GEMINI_KEPT.filter((k) => k in a).map((k) => [
+      k,
+      k === 'error.message' && typeof a[k] === 'string' ? innerMessage(a[k]).slice(0, 600) : a[k],
+    ]),
+  );
+  return JSON.stringify({ attributes: kept });
+}
+
 export async function collectSources(o: {
   vendor: Vendor;
   home: string;
@@ -110,6 +142,15 @@ export async function collectSources(o: {
     .filter((f): f is string => f !== null)
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   if (files[0]) out.transcript = { file: relative(o.home, files[0]), tail: await tailOf(files[0]) };
+  const log = await findVendorLog(o.vendor.name, o.runDir);
+  if (log) {
+    const text = await readFile(log, 'utf8').catch(() => '');
+    const tail = splitRecords(o.vendor.name, text)
+      .records.filter((r) => vendorLogEvent(o.vendor.name, r))
+      .map((r) => compactLogRecord(o.vendor.name, r))
+      .slice(-VENDOR_LOG_RECORDS);
+    if (tail.length) out.vendorLog = { file: relative(o.runDir, log), tail };
+  }
   if (o.streamFile) {
     const lines = (await tailOf(o.streamFile)).map(stripAnsi).filter((l) => l.startsWith('{'));
     if (lines.length) out.stream = lines;

@@ -211,7 +211,7 @@ const copilot: Vendor = {
   bin: 'copilot',
   noTokenMode:
     'BYOK (COPILOT_PROVIDER_*) takes only a key; its GitHub OAuth login talks to api.github.com and the Copilot API, with no base-URL override in 1.0.102 (`copilot help environment`), and COPILOT_OFFLINE forbids it',
-  setup({ home, cwd, baseUrl, mode, prompt }) {
+  setup({ home, cwd, baseUrl, mode, prompt, hookArgs }) {
     const copilotHome = join(home, '.copilot');
     writeJson(join(copilotHome, 'config.json'), { trusted_folders: [cwd], banner: 'never' });
     return {
@@ -224,7 +224,7 @@ const copilot: Vendor = {
         COPILOT_OFFLINE: 'true',
         COPILOT_AUTO_UPDATE: 'false',
       },
-      args: mode !== 'interactive' ? ['-p', prompt] : ['-i', prompt],
+      args: [...hookArgs, ...(mode !== 'interactive' ? ['-p', prompt] : ['-i', prompt])],
     };
   },
 };
