@@ -141,17 +141,19 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     bin: 'copilot',
     install: 'npm install -g @github/copilot',
     // `-i, --interactive <prompt>`; `--session-id <id>` sets the UUID of a new session.
+    // hookArgs: `--log-dir <run>/hooks/copilot-logs`, the log vendorLogs.ts reads.
     launch: (prompt, extra, ctx) => [
       'copilot',
+      ...(ctx.hookArgs ?? []),
       ...(ctx.sessionId ? ['--session-id', ctx.sessionId] : []),
       ...extra,
       // commander: an option that takes a value takes the next argument even when it starts with `-`.
       ctx.headless ? '-p' : '--interactive',
       prompt,
     ],
-    resume: (id, extra) => ['copilot', '--resume', id, ...extra],
-    continueLast: (extra) => ['copilot', '--continue', ...extra],
-    resumeHeadless: (id, prompt) => ['copilot', '--resume', id, '-p', prompt],
+    resume: (id, extra, ctx) => ['copilot', ...(ctx?.hookArgs ?? []), '--resume', id, ...extra],
+    continueLast: (extra, ctx) => ['copilot', ...(ctx?.hookArgs ?? []), '--continue', ...extra],
+    resumeHeadless: (id, prompt, ctx) => ['copilot', ...(ctx?.hookArgs ?? []), '--resume', id, '-p', prompt],
   },
   cursor: {
     name: 'cursor',

@@ -122,7 +122,11 @@ export function geminiTelemetryIsUsers(env: NodeJS.ProcessEnv): boolean {
   if (Object.keys(env).some((k) => k.startsWith('GEMINI_TELEMETRY_'))) return true;
   let text: string;
   try {
-    text = readFileSync(join(env.HOME ?? homedir(), '.gemini', 'settings.json'), 'utf8');
+    // GEMINI_CLI_HOME moves gemini's whole ~/.gemini
+    text = readFileSync(
+      join(env.GEMINI_CLI_HOME ?? env.HOME ?? homedir(), '.gemini', 'settings.json'),
+      'utf8',
+    );
   } catch {
     // no user settings: nothing of theirs to keep
     return false;

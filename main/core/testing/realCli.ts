@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADAPTERS } from '../agents/adapters.js';
 import { binPath } from './conformance/install.js';
-import { ANSWER_TEXT, closedPort, startMockApi } from './conformance/mockApi.js';
+import { ANSWER_TEXT, closedPort, startMockApi, type Scenario } from './conformance/mockApi.js';
 import { vendorByName, type Vendor } from './conformance/vendors.js';
 
 /** false when the pinned CLI is cached, else the one-line reason the test is skipped. */
@@ -41,9 +41,9 @@ export interface RealCli {
   close(): Promise<void>;
 }
 
-/** A mock answering `text`, a HOME, a work dir, and the vendor's setup (config written under
+/** A mock answering `text` (or `o.scenario`), a HOME, a work dir, and the vendor's setup (config written under
  * `vendorHome`; the env points the vendor there). Proxies go to a closed port: nothing leaves. */
-export async function realCli(name: Vendor['name']): Promise<RealCli> {
+export async function realCli(name: Vendor['name'], o: { scenario?: Scenario } = {}): Promise<RealCli> {
   const v = vendorByName(name)!;
   const bin = binPath(v);
   const root = mkdtempSync(join(tmpdir(), `wc-real${name}-`));
@@ -53,7 +53,7 @@ export async function realCli(name: Vendor['name']): Promise<RealCli> {
   for (const d of [home, vendorHome, cwd]) mkdirSync(d, { recursive: true });
   const bodies: string[] = [];
   const mock = await startMockApi({
-    scenario: 'text',
+    scenario: o.scenario ?? 'text',
     resetAt: Math.floor(Date.now() / 1000) + 3600,
     onRequest: (_p, b) => bodies.push(JSON.stringify(b)),
   });
