@@ -227,6 +227,14 @@ test('a vendor log’s failed request speaks while the CLI retries in silence, a
     seen(detect(input([retry(ago(5_000), 'throttled')], { lastProgressAt: ago(20_000) }))),
     'rate_limited(throttled)',
   );
+  // The screen names an error less well than the log: copilot over a refused connection prints
+  // "interrupted due to a server error"; its log says transport (the network).
+  const misworded = `${screen.split('\n')[0]}\n ● Response was interrupted due to a server error. Retrying...\n ◉ Working esc esc interrupt`;
+  assert.equal(seen(detect(input([], { screen: misworded }))), 'stalled(api_error)');
+  assert.equal(
+    seen(detect(input([retry(ago(3_000), 'network')], { screen: misworded }))),
+    'stalled(network)',
+  );
   // gemini: a successful response after the failure is work again.
   const ok: HookEvent = {
     at: ago(1_000).toISOString(),

@@ -333,10 +333,15 @@ export function detect(input: DetectInput): Detection | null {
   } else if (blocker && pane.waiting && pane.waiting.line > blocker.hit.line) {
     claim = paneClaim('waiting', pane.waiting); // a dialog after the error asks the user now
   } else if (blocker) {
-    const reason = blocker.cat as 'api_error' | 'network';
     // Retrying, or still busy: stalled on the error. At its prompt: idle, stopped on the error.
     const stopped = !RETRYING.test(blocker.hit.detail) && !busy && idleSaid;
-    claim = paneClaim(stopped ? 'idle' : 'stalled', blocker.hit, { reason });
+    const state = stopped ? 'idle' : 'stalled';
+    // A vendor log that names the failure knows it better than the screen's words (copilot prints
+    // "interrupted due to a server error" over a refused connection; its log says transport).
+    const logged = hook?.evidence.source === 'log' && hook.state === 'stalled' ? hook : null;
+    claim = logged
+      ? { ...logged, state }
+      : paneClaim(state, blocker.hit, { reason: blocker.cat as 'api_error' | 'network' });
   } else if (hook) {
     claim = hook;
   } else if (title) {

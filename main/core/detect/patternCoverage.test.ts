@@ -96,7 +96,7 @@ test('every conformance capture is explained by a pattern, or the detector is ri
     if (s.right && (c.truth.label === 'working' || c.truth.label === 'done')) continue;
     // Explained by a structured source the supervisor reads: a stream-json event on the pane, a hook
     // event, a transcript line.
-    if (s.right && /\[stream-json\]$|<- (?:hook|transcript|stream):/.test(s.detail)) continue;
+    if (s.right && /\[stream-json\]$|<- (?:hook|transcript|stream|log):/.test(s.detail)) continue;
     if (c.id in known) continue;
     unexplained.push(`${c.id} (${c.truth.label})`);
   }

@@ -30,7 +30,7 @@ const look = (screen: string) =>
 
 test('the real screens carry the counter this rule reads', () => {
   assert.match(SILENT, /esc to cancel, \d+s\)/);
-  assert.match(STREAMING, /esc to cancel, 5s/);
+  assert.match(STREAMING, /esc to cancel, \d+s\)/);
 });
 
 // The capture's own counter (29 s, 34 s: whatever the re-recording caught), set by the tests below.
@@ -48,7 +48,7 @@ test('Thinking for 6m 2s with no answer in the turn: stalled, no progress, the l
 });
 
 test('the same counter over a streaming answer is work: running', () => {
-  assert.equal(look(STREAMING.replace('esc to cancel, 5s', 'esc to cancel, 6m 2s'))?.state, 'running');
+  assert.equal(look(STREAMING.replace(/esc to cancel, \d+s\)/, 'esc to cancel, 6m 2s)'))?.state, 'running');
 });
 
 test('hours count too: 1h 0m 1s', () => {
