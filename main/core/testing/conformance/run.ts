@@ -22,20 +22,42 @@ import { runCase, type CaseSpec } from './runCase.js';
 import { formatReport, report, score } from './score.js';
 import { compare, formatDrift, recordedFor, type CaseKey } from './drift.js';
 
-const { values } = parseArgs({
-  options: {
-    vendor: { type: 'string' },
-    scenario: { type: 'string' },
-    mode: { type: 'string' },
-    size: { type: 'string' },
-    jobs: { type: 'string' },
-    report: { type: 'boolean' },
-    verbose: { type: 'boolean' },
-    record: { type: 'boolean' },
-    ci: { type: 'boolean' },
-    'known-misses': { type: 'boolean' },
-  },
-});
+const USAGE = `npm run conformance [-- options]
+  (default)          drift check: capture, compare with the recorded fixtures, exit 1 on drift
+  --record           write the captures as the fixtures (or into WORKCELL_CONFORMANCE_OUT)
+  --ci               the drift check on the small CI subset (skips with one line without the CLI)
+  --report [--verbose]   score the detector on the recorded fixtures (no CLI runs)
+  --known-misses     print the current misses as known-misses.json
+  --vendor claude,gemini  --scenario text,usage_limit  --mode interactive,headless,stream_json
+  --size 80x24,200x50     --jobs 1|2
+  WORKCELL_CONFORMANCE_KEEP=<dir>  copy each case's CLI HOME and run dir there for a look`;
+
+const OPTIONS = {
+  vendor: { type: 'string' },
+  scenario: { type: 'string' },
+  mode: { type: 'string' },
+  size: { type: 'string' },
+  jobs: { type: 'string' },
+  report: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  record: { type: 'boolean' },
+  ci: { type: 'boolean' },
+  'known-misses': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>;
+try {
+  parsed = parseArgs({ options: OPTIONS });
+} catch (e) {
+  console.error(`conformance: ${(e as Error).message.split('\n')[0]}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (parsed.values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const { values } = parsed;
 
 /** The CI subset: one CLI, headless, one size; 4 cases of 20-30 s each, two at a time (about a
  * minute of capture on a loaded 2-core machine, plus tsc). auth_401 is left out: claude retries a
