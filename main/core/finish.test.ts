@@ -3,7 +3,7 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from './engine.js';
 import { RUN_FILES } from './paths.js';
@@ -83,6 +83,25 @@ test('the repo deleted mid-run: verify says the repo is gone (status, verify.log
   });
   assert.match(status.stdout, /verify\s+.*: verify\.sh could not run: the repo .* is gone/);
   assert.doesNotMatch(status.stdout, /null/);
+});
+
+test('a pass that ended leaves no gemini telemetry behind: the file is emptied, the rest of the trail kept', async () => {
+  // The agent writes what gemini would (about 100 KB a model call) where gemini writes it, and exits.
+  const script =
+    'mkdir -p "$WORKCELL_RUN_DIR/hooks" && head -c 300000 /dev/zero | tr "\\0" x > "$WORKCELL_RUN_DIR/hooks/gemini-telemetry.log"';
+  const started = await engine.start({
+    name: 'telemetry',
+    repo,
+    agent: 'command',
+    verify: 'true',
+    args: ['/bin/sh', '-c', script],
+  });
+  assert.ok(started.ok, started.ok ? '' : started.error.message);
+  const runDir = home.dir.runDir('telemetry');
+  const file = join(runDir, 'hooks', 'gemini-telemetry.log');
+  await waitFor(() => existsSync(join(runDir, RUN_FILES.handoff)), 20_000, 'the finisher to finish');
+  assert.equal(statSync(file).size, 0);
+  assert.ok(statSync(join(runDir, RUN_FILES.log)).size > 0, 'agent.log kept');
 });
 
 // The CI race (modes.test k1): the tmux server killed, a wrapper records its agent's end and its

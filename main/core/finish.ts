@@ -14,6 +14,7 @@ import { deriveState } from './reconcile.js';
 import type { RunStore } from './runStore.js';
 import { Transitions } from './transition.js';
 import { limitsOf, verifyAtOf } from './settingsJson.js';
+import { emptyEndedPassLogs } from './agents/vendorLogs.js';
 
 const VERIFY_TAIL_BYTES = 4_000;
 
@@ -174,6 +175,7 @@ export async function finalize(
     status = t.status;
   }
   if (status.state !== 'done' && status.state !== 'failed' && status.state !== 'killed') return status;
+  await emptyEndedPassLogs(runDir);
   // Every pass is finished on its own (a resumed pass used to see pass 1's record and skip verify).
   if (status.endedAt && (await alreadyFinished(store, name, status.pass))) return status;
 

@@ -237,3 +237,10 @@ export async function readVendorLog(
   }
   return { events, nextOffset: next };
 }
+
+/** At the end of a pass: gemini's telemetry file is emptied. It grows with every model call (each
+ * `gen_ai` record repeats the conversation), and what it said matters only while the pass ran; with no
+ * daemon reading it, nothing else would keep it small. */
+export async function emptyEndedPassLogs(runDir: string): Promise<void> {
+  await truncate(join(runDir, 'hooks', GEMINI_TELEMETRY_FILE), 0).catch(() => undefined); // ENOENT: none
+}
