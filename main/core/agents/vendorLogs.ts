@@ -19,7 +19,7 @@ import type { HookEvent } from './hookSink.js';
 export const COPILOT_LOG_DIR = 'copilot-logs';
 export const GEMINI_TELEMETRY_FILE = 'gemini-telemetry.log';
 
-// One look reads at most this much; a busy gemini writes about 5 KB/s of telemetry.
+// One look reads at most this much; gemini writes about 100 KB of telemetry per model call.
 const MAX_READ_BYTES = 1024 * 1024;
 /** Gemini's telemetry file is emptied once read past this (it is ours, and append-only): a day of
  * metrics would otherwise fill the run dir. */
