@@ -94,7 +94,11 @@ const googleError = (code: number, status: string, message: string, quotaId?: st
 test('gemini: api errors by kind, retries, and a successful response; metrics and config mean nothing', () => {
   const quota = 'You exceeded your current quota, please check your plan and billing details.';
   const cases: [string, string | undefined, RegExp][] = [
-    [apiError(500, googleError(500, 'INTERNAL', 'Internal error')), 'api_error', /^500 Internal error/],
+    [
+      apiError(500, googleError(500, 'INTERNAL', 'Internal error')),
+      'api_error',
+      /^model request failed: HTTP 500: Internal error/,
+    ],
     [apiError(503, googleError(503, 'UNAVAILABLE', 'The model is overloaded.')), 'api_error', /overloaded/],
     [apiError(undefined, 'exception TypeError: fetch failed sending request'), 'network', /fetch failed/],
     [

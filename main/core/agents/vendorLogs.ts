@@ -147,7 +147,9 @@ export function geminiTelemetryEvent(record: string): HookEvent | null {
     ...base,
     event: 'ApiRetry',
     error: kindOf(status, text),
-    message: short(`${status ?? 'no answer'} ${text.replace(/\s+/g, ' ')}`),
+    message: short(
+      `model request failed: ${status !== null ? `HTTP ${status}` : 'no answer'}: ${text.replace(/\s+/g, ' ')}`,
+    ),
   };
 }
 

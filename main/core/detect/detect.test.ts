@@ -213,7 +213,7 @@ test('a vendor log’s failed request speaks while the CLI retries in silence, a
   assert.equal(seen(detect(input([retry(ago(5_000), 'network')]))), 'stalled(network)');
   const d = detect(input([retry(ago(5_000), 'api_error')]));
   assert.equal(d?.evidence.source, 'log');
-  assert.equal(d?.evidence.detail, 'ApiRetry (api_error)');
+  assert.equal(d?.evidence.detail, 'copilot log: model request failed');
 
   // No failure logged for longer than a retry takes: the retry went through.
   assert.equal(seen(detect(input([retry(ago(LOG_CLAIM_MS + 1_000), 'throttled')]))), 'running');

@@ -153,9 +153,17 @@ function fromHooks(input: DetectInput): Claim | null {
       (state === 'rate_limited' && e.message
         ? (parseResetAt(e.message, { now: input.now, timeZone: input.timeZone }) ?? undefined)
         : undefined);
+    // A vendor log's line is said in its own words (a notification quotes it): "copilot log: model
+    // request failed: HTTP 429, retry in 20s", not the event's name.
+    const detail =
+      e.source === 'log' && e.message
+        ? `${e.vendor} log: ${e.message}`
+        : extra
+          ? `${e.event} (${extra})`
+          : e.event;
     return {
       state,
-      evidence: { source: e.source ?? 'hook', detail: extra ? `${e.event} (${extra})` : e.event, at: e.at },
+      evidence: { source: e.source ?? 'hook', detail, at: e.at },
       ...(resetAt ? { resetAt } : {}),
       ...(e.event === 'StopFailure' || e.event === 'ApiRetry' ? stopReason(e, state) : {}),
     };

@@ -114,6 +114,9 @@ export function headline(change: StateChange): string {
       if (change.reason === 'network') return 'cannot reach its API';
       return 'is idle at its prompt';
     case 'stalled':
+      // The agent is retrying a failing request (its screen or log says so): not a silent hang.
+      if (change.reason === 'api_error') return 'is stuck on an API error (its agent keeps retrying)';
+      if (change.reason === 'network') return 'cannot reach its API (its agent keeps retrying)';
       return 'seems stuck: no output or progress';
     case 'rate_limited':
       if (change.reason === 'throttled') return 'is throttled by its API';
@@ -140,6 +143,7 @@ export function headline(change: StateChange): string {
  * out (the headline already says it). A reason in words ("usage limit") is kept. */
 const REASON_WORDS: Record<string, string | null> = {
   no_progress: null,
+  throttled: null,
   network: 'the network is down or the API cannot be reached',
   auth_failed: null,
   turn_end: null,
@@ -169,6 +173,12 @@ function nextStep(change: StateChange): { line: string; command: string } {
   if (change.state === 'waiting')
     return {
       line: `Answer: workcell send ${n} "your reply" (or --key 1, y, Enter, Esc), or workcell attach ${n}`,
+      command: `workcell attach ${n}`,
+    };
+  if (change.state === 'rate_limited' && change.reason === 'throttled')
+    // The CLI retries a throttle by itself and recovery leaves it alone: only a look helps.
+    return {
+      line: `It retries by itself; look: workcell attach ${n}`,
       command: `workcell attach ${n}`,
     };
   if (change.state === 'rate_limited')

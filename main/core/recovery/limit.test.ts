@@ -309,3 +309,29 @@ test('a login error: held with the vendor fix, the vendor breaker holds its othe
   assert.equal((await rig.engine.store.readStatus('auth'))?.pass, 1);
   assert.equal((await rig.engine.store.readStatus('other'))?.pass, 1);
 });
+
+test('a live throttle (the server limiting requests, the CLI retrying by itself) is not parked and gets no continue turn', async () => {
+  await start('thr', [
+    '--print',
+    'working on it',
+    '--print',
+    'Error: 429 Too Many Requests · retrying in 20s',
+    '--sleep',
+    '60000',
+  ]);
+  await rig.supervise();
+  await waitFor(
+    async () => {
+      const st = await rig.engine.store.readStatus('thr');
+      return st?.state === 'rate_limited' && st.reason === 'throttled';
+    },
+    10_000,
+    'the throttle to be seen',
+  );
+  await rig.sup!.recovery!.kick();
+  rig.clock.advance(10 * 60_000);
+  await rig.sup!.recovery!.kick();
+  assert.equal(await rig.limitOf('thr'), undefined, 'no resume scheduled');
+  assert.deepEqual(await rig.recoveryEvents('thr', 'park'), []);
+  assert.equal(turns('thr'), 0);
+});

@@ -64,8 +64,12 @@ export interface RecovererOptions {
 }
 
 const OPEN: LimitSchedule['state'][] = ['scheduled', 'firing', 'confirming'];
+/** A usage limit to wait out. A live throttle (`rate_limited` + `throttled`: the server limiting
+ * requests for seconds, the CLI retrying by itself) is not one: a "continue" typed into a CLI that is
+ * mid-retry would be a stray message, and the throttle lifts without us. */
 const isLimited = (w: WorkcellSummary) =>
-  w.state === 'rate_limited' || (isEnded(w.state) && w.reason === 'rate_limited');
+  (w.state === 'rate_limited' && w.reason !== 'throttled') ||
+  (isEnded(w.state) && w.reason === 'rate_limited');
 /** Ended, but its pane still runs the finisher (verify.sh, the git summary, the handoff): not decided
  * yet (the verify result may still come) and not resumable yet (resume refuses a finishing workcell). */
 const finishing = (w: WorkcellSummary) => isEnded(w.state) && w.pane !== null && !w.pane.dead;

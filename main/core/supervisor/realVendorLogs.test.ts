@@ -70,7 +70,7 @@ test(
     const s = await silentRetry('copilot', 'plain_429');
     assert.equal(s.state, 'rate_limited');
     assert.equal(s.reason, 'throttled');
-    assert.match(s.evidence, /ApiRetry \(throttled\)/);
+    assert.match(s.evidence, /^copilot log: model request failed: HTTP 429, retry in 20s$/);
   },
 );
 
@@ -81,6 +81,6 @@ test(
     const s = await silentRetry('gemini', 'server_500');
     assert.equal(s.state, 'stalled');
     assert.equal(s.reason, 'api_error');
-    assert.match(s.evidence, /ApiRetry \(api_error\)/);
+    assert.match(s.evidence, /^gemini log: model request failed: HTTP 500: /);
   },
 );

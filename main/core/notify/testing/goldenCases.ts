@@ -89,6 +89,29 @@ export const CASES: Record<string, StateChange> = {
       at,
     },
   },
+  // copilot retrying a 429 with "Working" on its screen: the failure is in its log (vendorLogs.ts)
+  throttled: {
+    ...base,
+    id: 'g:th',
+    state: 'rate_limited',
+    reason: 'throttled',
+    agent: 'copilot',
+    evidence: { source: 'log', detail: 'copilot log: model request failed: HTTP 429, retry in 20s', at },
+    excerpt: ' ◉ Working esc esc interrupt                    gpt-4.1',
+  },
+  'stalled-api-error': {
+    ...base,
+    id: 'g:sae',
+    state: 'stalled',
+    reason: 'api_error',
+    agent: 'gemini',
+    evidence: {
+      source: 'log',
+      detail: 'gemini log: model request failed: HTTP 503: The model is overloaded. Please try again later.',
+      at,
+    },
+    excerpt: ' ⠏ Thinking... (esc to cancel, 34s)',
+  },
   'auth-failed': {
     ...base,
     id: 'g:af',
