@@ -4,6 +4,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leakedProcesses, makeHome, waitFor } from '../fixture.js';
+import { readHookEvents } from '../../agents/hooks.js';
 import { Tmux } from '../../tmux.js';
 import {
   startMockApi,
@@ -273,6 +274,20 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
         ))
       )
         return { captures, notes };
+      // refused: nothing listens, so no request marks the error. The clock starts once the CLI shows
+      // it is up (a first screen, or a first hook event: its first attempt follows within seconds);
+      // timed from the launch, a start slowed by load was captured before any attempt (a blank
+      // screen, or claude -p 0.1 s after its UserPromptSubmit) and labelled a network error that
+      // nothing could show yet. A CLI that prints nothing and has no hooks gets 30 s.
+      if (scenario === 'refused') {
+        const up = async () =>
+          squash(await screenOf(false)).length > 0 ||
+          ((await readHookEvents(runDir).catch(() => null))?.events.length ?? 0) > 0 ||
+          undefined;
+        await waitFor(up, 30_000, 'a first screen or hook event').catch(() => {
+          // headless and silent (copilot -p): 30 s is past its first attempt
+        });
+      }
       await new Promise((r) => setTimeout(r, scenario === 'refused' ? 10_000 : T.afterErrorMs));
       if ((await pane())?.dead) await deadWithin(5_000);
       const first = await take('after_error', errTruth, why);
