@@ -39,7 +39,7 @@ test('a --headless workcell resumes headless: the vendor non-interactive resume,
     [
       headless('codex', ['codex', 'exec', '-s', 'workspace-write', '--', 'x']),
       'id1',
-      ['codex', 'exec', 'resume', '-c', 'sandbox_mode="workspace-write"', 'id1', prompt],
+      ['codex', 'exec', 'resume', '--json', '-c', 'sandbox_mode="workspace-write"', 'id1', prompt],
     ],
     [headless('gemini', ['gemini', '--prompt=x']), 'g1', ['gemini', '--resume', 'g1', `--prompt=${prompt}`]],
     [headless('copilot', ['copilot', '-p', 'x']), 'c1', ['copilot', '--resume', 'c1', '-p', prompt]],

@@ -28,7 +28,7 @@ const cases: [AgentName, string[], string[]][] = [
   [
     'codex',
     ['codex', '-c', 'notify=["n"]', ...X, '--', T],
-    ['codex', 'exec', '-c', 'notify=["n"]', '-s', 'workspace-write', ...X, '--', T],
+    ['codex', 'exec', '--json', '-c', 'notify=["n"]', '-s', 'workspace-write', ...X, '--', T],
   ],
   [
     'gemini',
@@ -53,10 +53,15 @@ for (const [agent, fresh, headless] of cases) {
   });
 }
 
+test("codex exec --json once: the user's own --json is not doubled (clap refuses a repeated flag)", () => {
+  const argv = ADAPTERS.codex.launch(T, ['--json'], { runDir: '/r', headless: true });
+  assert.equal(argv.filter((a) => a === '--json').length, 1);
+});
+
 test('codex exec: a sandbox choice of the user replaces -s workspace-write', () => {
   for (const extra of [['-s', 'read-only'], ['--sandbox=danger-full-access'], ['--yolo']]) {
     const argv = ADAPTERS.codex.launch(T, extra, { runDir: '/r', headless: true });
-    assert.deepEqual(argv, ['codex', 'exec', ...extra, '--', T]);
+    assert.deepEqual(argv, ['codex', 'exec', '--json', ...extra, '--', T]);
   }
 });
 

@@ -101,9 +101,22 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     bin: 'codex',
     install: 'npm install -g @openai/codex',
     // `codex [OPTIONS] [PROMPT]`; `codex resume [OPTIONS] [SESSION_ID] [PROMPT]`; -c is accepted by both.
+    // Headless is `exec --json`: its events on the pane name what a retry is about ("Reconnecting...
+    // 1/5 (exceeded retry limit, last status: 429 Too Many Requests)"), where plain `exec` prints
+    // only "ERROR: Reconnecting... 1/5" for a 429, a 5xx and a lost connection alike (codex 0.169).
     launch: (prompt, extra, ctx) =>
       ctx.headless
-        ? ['codex', 'exec', ...(ctx.hookArgs ?? []), ...codexSandbox(extra), ...extra, '--', prompt]
+        ? [
+            'codex',
+            'exec',
+            // once: clap refuses a flag given twice (the user's own --json)
+            ...(extra.includes('--json') ? [] : ['--json']),
+            ...(ctx.hookArgs ?? []),
+            ...codexSandbox(extra),
+            ...extra,
+            '--',
+            prompt,
+          ]
         : ['codex', ...(ctx.hookArgs ?? []), ...extra, '--', prompt],
     resume: (id, extra, ctx) => ['codex', 'resume', ...(ctx?.hookArgs ?? []), ...extra, id],
     continueLast: (extra, ctx) => ['codex', 'resume', ...(ctx?.hookArgs ?? []), '--last', ...extra],
@@ -113,6 +126,7 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
       'codex',
       'exec',
       'resume',
+      '--json',
       ...(ctx?.hookArgs ?? []),
       '-c',
       'sandbox_mode="workspace-write"',

@@ -20,8 +20,9 @@ test(
     try {
       const since = new Date();
       assert.equal(await captureSessionId('codex', { cwd: r.cwd, since, env: r.env }), null);
-      // --json only so the test can read thread.started; --skip-git-repo-check: the work dir is no repo.
-      const { run: r1 } = await firstTurn(r, 'codex', { args: ['--json', '--skip-git-repo-check'] });
+      // Our headless launch is `exec --json`, so thread.started is on stdout; --skip-git-repo-check:
+      // the work dir is no repo.
+      const { run: r1 } = await firstTurn(r, 'codex', { args: ['--skip-git-repo-check'] });
       const started = r1.out
         .split('\n')
         .map((l) => (l.startsWith('{') ? (JSON.parse(l) as { type?: string; thread_id?: string }) : {}))

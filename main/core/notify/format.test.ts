@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatMessage, excerptOf, cleanTerminalText, testChange } from './format.js';
+import { formatMessage, excerptOf, cleanTerminalText, eventText, testChange } from './format.js';
 import type { StateChange } from '../../common/notify.js';
 
 const at = '2025-01-02T03:04:05.000Z';
@@ -131,4 +131,38 @@ test('evidence detail is one line and capped', () => {
   const w = formatMessage({ ...base, state: 'waiting', evidence: ev(`line1\nline2 ${'y'.repeat(400)}`) });
   assert.ok(w.body.split('\n')[0]!.startsWith('line1 line2 y'), w.body);
   assert.ok(w.body.split('\n')[0]!.length <= 300);
+});
+
+test('a headless pane’s JSON events are said in their words; events with none are dropped', () => {
+  // claude -p --output-format stream-json and codex exec --json, as their panes show them
+  assert.equal(eventText('{"type":"system","subtype":"init","cwd":"/w","tools":["Bash"]}'), null);
+  assert.equal(eventText('{"type":"turn.started"}'), null);
+  assert.equal(
+    eventText('{"type":"assistant","message":{"content":[{"type":"text","text":"Fixed the login bug."}]}}'),
+    'Fixed the login bug.',
+  );
+  assert.equal(
+    eventText('{"type":"result","subtype":"success","is_error":false,"result":"All done."}'),
+    'All done.',
+  );
+  assert.equal(
+    eventText(
+      '{"type":"error","message":"Reconnecting... 1/5 (exceeded retry limit, last status: 429 Too Many Requests)"}',
+    ),
+    'Reconnecting... 1/5 (exceeded retry limit, last status: 429 Too Many Requests)',
+  );
+  assert.equal(
+    eventText('{"type":"turn.failed","error":{"message":"stream disconnected"}}'),
+    'stream disconnected',
+  );
+  assert.equal(
+    eventText('{"type":"item.completed","item":{"type":"agent_message","text":"Hello."}}'),
+    'Hello.',
+  );
+  // not JSON, or cut by the pane's width: as it is
+  assert.equal(eventText('plain output line'), 'plain output line');
+  assert.equal(
+    eventText('{"type":"error","message":"cut at the wi'),
+    '{"type":"error","message":"cut at the wi',
+  );
 });

@@ -226,8 +226,39 @@ function factsLine(change: StateChange, now: number): string | null {
 }
 
 /** The lines that say what the agent asks or what went wrong: words only, never a border or rule. */
+/** A JSON event line of a headless agent's pane (claude -p stream-json, codex exec --json) in its
+ * words: the message, error or answer text it carries; null for an event that says nothing to a
+ * person (init, tool lists, usage). A line that is not JSON is itself. */
+export function eventText(line: string): string | null {
+  const t = line.trim();
+  if (!t.startsWith('{')) return line;
+  let e: Record<string, unknown>;
+  try {
+    e = JSON.parse(t) as Record<string, unknown>;
+  } catch {
+    // cut by the pane's width or not JSON after all: as it is
+    return line;
+  }
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
+  const o = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+  const content = o(e.message).content;
+  const said = Array.isArray(content) ? content.map((c) => str(o(c).text)).find(Boolean) : null;
+  return (
+    str(e.message) ??
+    str(o(e.error).message) ??
+    str(e.error) ??
+    str(e.result) ??
+    str(o(e.item).text) ??
+    str(o(e.item).message) ??
+    said ??
+    null
+  );
+}
+
 function meaningful(raw: string | null | undefined, max: number): string[] {
   return meaningfulLines(cleanTerminalText(raw ?? ''))
+    .map(eventText)
+    .filter((l): l is string => l !== null)
     .filter((l) => !/^[>❯›$#%]$/.test(l)) // an empty input prompt says nothing
     .slice(-max)
     .map((l) => cut(l, EXCERPT.lineChars));
@@ -260,7 +291,10 @@ export function formatMessage(change: StateChange, ctx: FormatContext = {}): Not
   } else {
     // Why, in words: the evidence line (what the detector saw), or a reason that is not a code.
     const why = evidence
-      ? cut(cleanTerminalText(evidence.detail).replace(/\n/g, ' '), EXCERPT.detailChars)
+      ? cut(
+          (eventText(cleanTerminalText(evidence.detail)) ?? evidence.detail).replace(/\n/g, ' '),
+          EXCERPT.detailChars,
+        )
       : null;
     const spoken = isTurnEnd(change) || exitedLoggedOut(change);
     const said = spoken ? null : reasonText(reason);

@@ -112,6 +112,27 @@ export const CASES: Record<string, StateChange> = {
     },
     excerpt: ' ⠏ Thinking... (esc to cancel, 34s)',
   },
+  // codex exec --json retrying a 429: the pane holds JSON events; the text is said in their words
+  'headless-json': {
+    ...base,
+    id: 'g:hj',
+    state: 'rate_limited',
+    reason: 'throttled',
+    agent: 'codex',
+    evidence: {
+      source: 'pane',
+      detail:
+        '{"type":"error","message":"Reconnecting... 2/5 (exceeded retry limit, last status: 429 Too Many Requests)"}',
+      at,
+      pattern: 'common.json: throttled[0]',
+    },
+    excerpt: [
+      '{"type":"thread.started","thread_id":"01a2307c-bae9-77f1-b0ab-b3b5c0d7e73d"}',
+      '{"type":"turn.started"}',
+      '{"type":"error","message":"Reconnecting... 1/5 (exceeded retry limit, last status: 429 Too Many Requests)"}',
+      '{"type":"error","message":"Reconnecting... 2/5 (exceeded retry limit, last status: 429 Too Many Requests)"}',
+    ].join('\n'),
+  },
   'auth-failed': {
     ...base,
     id: 'g:af',

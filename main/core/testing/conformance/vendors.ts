@@ -198,7 +198,7 @@ const codex: Vendor = {
       },
       args:
         mode !== 'interactive'
-          ? ['exec', '--skip-git-repo-check', ...hookArgs, '--', prompt]
+          ? ['exec', '--json', '--skip-git-repo-check', ...hookArgs, '--', prompt]
           : [...hookArgs, '--', prompt],
     };
   },
