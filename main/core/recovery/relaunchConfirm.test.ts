@@ -60,7 +60,19 @@ async function parkAndFire(name: string): Promise<void> {
   assert.equal(parked.dueAt, AT_3PM);
   await settle();
   rig.clock.advance(60_000);
-  await waitFor(async () => (await rig.recoveryEvents(name, 'resume')).length === 1, 20_000, 'the relaunch');
+  // The relaunch waits for the pass's finisher (a finishing workcell is not resumable) and then
+  // snapshots the repo: on a loaded CI machine that took longer than 20 s once (stop 18).
+  await waitFor(
+    async () => (await rig.recoveryEvents(name, 'resume')).length === 1,
+    60_000,
+    'the relaunch',
+  ).catch(async (e: Error) => {
+    const st = await rig.engine.store.readStatus(name);
+    const events = (await rig.recoveryEvents(name)).map((ev) => `${ev.action}: ${ev.detail ?? ''}`);
+    throw new Error(
+      `${e.message}; state ${st?.state} pass ${st?.pass}; limit ${JSON.stringify(await rig.limitOf(name))}; recovery: ${JSON.stringify(events)}`,
+    );
+  });
 }
 const settle = async () => {
   await rig.sup!.recovery!.kick();
