@@ -219,13 +219,10 @@ export async function readVendorLog(
     if (len <= 0) return { events: [], nextOffset: start };
     const buf = Buffer.alloc(len);
     await fh.read(buf, 0, len, start);
-    const { records, used } = splitRecords(agent, buf.toString('utf8'));
+    const text = buf.toString('utf8');
+    const { records, used } = splitRecords(agent, text);
     // A record longer than one read can never complete: skip the window rather than stall on it.
-    const usedBytes = used
-      ? Buffer.byteLength(buf.toString('utf8').slice(0, used))
-      : len === MAX_READ_BYTES
-        ? len
-        : 0;
+    const usedBytes = used ? Buffer.byteLength(text.slice(0, used)) : len === MAX_READ_BYTES ? len : 0;
     next = start + usedBytes;
     events = records.map((r) => vendorLogEvent(agent, r)).filter((e): e is HookEvent => e !== null);
   } finally {
