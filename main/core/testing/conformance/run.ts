@@ -128,7 +128,12 @@ for (const v of vendors) {
     `${v.name} ${v.version} (${versionOf(inst.value.bin)})${inst.value.seconds ? `, installed in ${inst.value.seconds.toFixed(0)} s` : ''}`,
   );
   for (const scenario of scenarios)
-    for (const mode of modes.filter((m) => m !== 'stream_json' || v.extraModes?.includes(m)))
+    // stream_json (claude's headless flags with the stream teed to a file) runs only when named, to
+    // re-record its kept captures: the default run covers those flags as `headless`.
+    for (const mode of modes.filter(
+      (m) =>
+        m !== 'stream_json' || v.extraModes?.includes(m) || (v.name === 'claude' && sel.mode?.includes(m)),
+    ))
       for (const [width, height] of sizes)
         specs.push({
           vendor: v,

@@ -274,6 +274,19 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
         ))
       )
         return { captures, notes };
+      // The clock starts at the failed *turn* (a request carrying tools), not at a side request: CLIs
+      // fail a title or topic request first, and opencode run sends its turn seconds after its failed
+      // title, so a capture timed from the title caught a CLI that had not been told anything about its
+      // turn yet, labelled by what the mock was about to do. A CLI whose turn never comes within 20 s
+      // keeps the first error's clock.
+      if (scenario !== 'refused')
+        await waitFor(
+          event((e) => e.action === 'error' && e.main),
+          20_000,
+          'a failed turn',
+        ).catch(() => {
+          // only side requests failed so far: time from those
+        });
       // refused: nothing listens, so no request marks the error. The clock starts once the CLI shows
       // it is up (a first screen, or a first hook event: its first attempt follows within seconds);
       // timed from the launch, a start slowed by load was captured before any attempt (a blank
