@@ -74,3 +74,40 @@ test('a short brief is the prompt; a long one is pointed at, not put in argv', (
   assert.match(p, /^[A-Z]/);
   assert.ok(p.includes('/runs/w/brief.md'));
 });
+
+test("claude: a user's own debugging flag keeps their log; ours goes only where they set none", () => {
+  const hookArgs = ['--settings', '/r/hooks/s.json', '--debug-file', '/r/hooks/claude-debug.log'];
+  const c = { runDir: '/r', headless: false, hookArgs };
+  const ours = ['claude', ...hookArgs, '--', T];
+  assert.deepEqual(ADAPTERS.claude.launch(T, [], c), ours);
+  assert.deepEqual(ADAPTERS.claude.resume!('S', ['--model', 'm'], c), [
+    'claude',
+    ...hookArgs,
+    '--resume',
+    'S',
+    '--model',
+    'm',
+  ]);
+  for (const own of [
+    ['--debug'],
+    ['-d'],
+    ['--debug=api'],
+    ['--debug-file', '/mine.txt'],
+    ['--debug-to-stderr'],
+  ]) {
+    for (const argv of [
+      ADAPTERS.claude.launch(T, own, c),
+      ADAPTERS.claude.resume!('S', own, c),
+      ADAPTERS.claude.continueLast!(own, c),
+    ]) {
+      assert.ok(!argv.includes('/r/hooks/claude-debug.log'), `${own.join(' ')}: ${argv.join(' ')}`);
+      assert.ok(argv.includes('--settings'), own.join(' '));
+      for (const a of own) assert.ok(argv.includes(a));
+    }
+  }
+  // a prompt or a model name that merely mentions debug is not a flag
+  assert.deepEqual(
+    ADAPTERS.claude.launch('--debug the tests', ['--model', 'debug-1'], c).slice(0, 5),
+    ours.slice(0, 5),
+  );
+});

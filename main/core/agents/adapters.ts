@@ -70,6 +70,16 @@ export const CLAUDE_HEADLESS = ['-p', '--output-format', 'stream-json', '--verbo
 const hooksOf = (ctx: Partial<LaunchContext> | undefined): string[] =>
   ctx?.hookArgs ?? (ctx?.settingsFile ? ['--settings', ctx.settingsFile] : []);
 
+// claude takes the first --debug-file it sees: a user's own debugging flag in ARGS keeps theirs.
+const CLAUDE_DEBUG_FLAGS = /^(?:-d|-d2e|--debug|--debug-file|--debug-to-stderr)(?:=|$)/;
+export const claudeUserDebugs = (extra: readonly string[]): boolean =>
+  extra.some((a) => CLAUDE_DEBUG_FLAGS.test(a));
+const claudeHooks = (ctx: Partial<LaunchContext> | undefined, extra: readonly string[]): string[] => {
+  const h = hooksOf(ctx);
+  const i = h.indexOf('--debug-file');
+  return i >= 0 && claudeUserDebugs(extra) ? [...h.slice(0, i), ...h.slice(i + 2)] : h;
+};
+
 export const ADAPTERS: Record<AgentName, AgentAdapter> = {
   claude: {
     name: 'claude',
@@ -78,14 +88,14 @@ export const ADAPTERS: Record<AgentName, AgentAdapter> = {
     launch: (prompt, extra, ctx) => [
       'claude',
       ...(ctx.headless ? CLAUDE_HEADLESS : []),
-      ...hooksOf(ctx),
+      ...claudeHooks(ctx, extra),
       ...(ctx.sessionId ? ['--session-id', ctx.sessionId] : []),
       ...extra,
       '--',
       prompt,
     ],
-    resume: (id, extra, ctx) => ['claude', ...hooksOf(ctx), '--resume', id, ...extra],
-    continueLast: (extra, ctx) => ['claude', ...hooksOf(ctx), '--continue', ...extra],
+    resume: (id, extra, ctx) => ['claude', ...claudeHooks(ctx, extra), '--resume', id, ...extra],
+    continueLast: (extra, ctx) => ['claude', ...claudeHooks(ctx, extra), '--continue', ...extra],
     resumeHeadless: (id, prompt, ctx) => [
       'claude',
       ...CLAUDE_HEADLESS,

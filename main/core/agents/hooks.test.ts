@@ -97,8 +97,23 @@ test('sink: bad JSON, empty stdin and a missing run dir argument all exit 0', ()
 test('claude settings: parses, and its command run through sh -c reaches the sink', async () => {
   const { dir, done } = runDir();
   try {
-    const h = await prepareHooks('claude', dir);
-    assert.deepEqual(h.args, ['--settings', h.settingsFile]);
+    const h = await prepareHooks('claude', dir, { env: {} });
+    // its debug log, errors only, in the run dir (vendorLogs.ts)
+    assert.deepEqual(h.args, [
+      '--settings',
+      h.settingsFile,
+      '--debug-file',
+      join(dir, 'hooks', 'claude-debug.log'),
+    ]);
+    assert.deepEqual(h.env, { CLAUDE_CODE_DEBUG_LOG_LEVEL: 'error' });
+    // a user who debugs claude keeps their own log and level
+    for (const env of [{ DEBUG: '1' }, { DEBUG_SDK: 'true' }, { CLAUDE_CODE_DEBUG_LOGS_DIR: '/x/y.txt' }]) {
+      const own = await prepareHooks('claude', dir, { env });
+      assert.deepEqual(own.args, ['--settings', own.settingsFile], JSON.stringify(env));
+      assert.deepEqual(own.env, {}, JSON.stringify(env));
+    }
+    // the debug module's DEBUG=<namespaces> is not claude's switch
+    assert.equal((await prepareHooks('claude', dir, { env: { DEBUG: 'express:*' } })).args.length, 4);
     const settings = JSON.parse(readFileSync(h.settingsFile!, 'utf8')) as {
       hooks: Record<string, { matcher?: string; hooks: { type: string; command: string }[] }[]>;
     };

@@ -13,7 +13,7 @@ import type { AgentName } from '../../common/workcell.js';
 import { HOOK_EVENTS_FILE, type HookEvent } from './hookSink.js';
 import { shQuote } from '../../common/shellQuote.js';
 import { opencodeConfigContent, opencodePluginSource } from './opencodePlugin.js';
-import { COPILOT_LOG_DIR, GEMINI_TELEMETRY_FILE } from './vendorLogs.js';
+import { CLAUDE_DEBUG_FILE, COPILOT_LOG_DIR, GEMINI_TELEMETRY_FILE } from './vendorLogs.js';
 
 export type { HookEvent } from './hookSink.js';
 
@@ -141,6 +141,17 @@ export function geminiTelemetryIsUsers(env: NodeJS.ProcessEnv): boolean {
   }
 }
 
+/** Whether the user debugs claude themselves (DEBUG, DEBUG_SDK, or a CLAUDE_CODE_DEBUG_* variable, all
+ * of which claude 2.1 reads): their log and level stay as they set them. A `--debug` in the workcell's
+ * own args is dropped from ours by the adapter (claudeUserDebugs). */
+export function claudeDebugIsUsers(env: NodeJS.ProcessEnv): boolean {
+  // claude reads these as switches ("1", "true", "yes", "on"); DEBUG=express:* is the debug module's
+  const on = (v: string | undefined) => !!v && /^(?:1|true|yes|on)$/i.test(v.trim());
+  return (
+    on(env.DEBUG) || on(env.DEBUG_SDK) || Object.keys(env).some((k) => k.startsWith('CLAUDE_CODE_DEBUG_LOG'))
+  );
+}
+
 /** Writes what a vendor needs to call our sink for this run and returns the argv/env to launch with.
  * Vendors without a hook mechanism we can install per run get empty args (pane text and timers only). */
 export async function prepareHooks(
@@ -156,7 +167,19 @@ export async function prepareHooks(
       await writeFile(settingsFile, `${JSON.stringify(claudeSettings(runDir, opts), null, 2)}\n`, {
         mode: 0o600,
       });
-      return { args: ['--settings', settingsFile], env: {}, settingsFile };
+      // Its debug log names the status of each failed request, which its retry line does not
+      // (vendorLogs.ts), errors only. A user who turns claude's debugging on keeps it as theirs.
+      const debug = claudeDebugIsUsers(opts.env ?? process.env)
+        ? null
+        : {
+            args: ['--debug-file', join(dir, CLAUDE_DEBUG_FILE)],
+            env: { CLAUDE_CODE_DEBUG_LOG_LEVEL: 'error' },
+          };
+      return {
+        args: ['--settings', settingsFile, ...(debug?.args ?? [])],
+        env: debug?.env ?? {},
+        settingsFile,
+      };
     }
     case 'codex':
       await mkdir(dir, { recursive: true, mode: 0o700 });

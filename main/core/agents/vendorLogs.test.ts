@@ -1,4 +1,4 @@
-// Vendor logs: the lines and records copilot 1.0.102 and gemini-cli 0.61.0 wrote against the
+// Vendor logs: the lines and records copilot 1.0.102, gemini-cli 0.61.0 and claude-code 2.1.197 wrote against the
 // conformance mock (copied from their run dirs), read as the supervisor reads them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,9 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CLAUDE_DEBUG_FILE,
   COPILOT_LOG_DIR,
+  claudeDebugEvent,
   GEMINI_TELEMETRY_FILE,
   copilotLogEvent,
   findVendorLog,
@@ -51,6 +53,49 @@ test('copilot: each failed model request, by kind; other lines mean nothing', ()
     '',
   ])
     assert.equal(copilotLogEvent(line), null, line);
+});
+
+test('claude: each failed request by kind, from its debug log; its other errors mean nothing', () => {
+  const at = '2026-12-01T10:13:35.621Z';
+  const line = (rest: string) => `${at} [ERROR] API error (attempt 2/11): ${rest}`;
+  const body = (type: string, message: string) =>
+    JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_011CMockConformance' });
+  const cases: [string, string, RegExp][] = [
+    [
+      line(`401 401 ${body('authentication_error', 'invalid x-api-key')}`),
+      'authentication_failed',
+      /attempt 2\): HTTP 401: invalid x-api-key$/,
+    ],
+    [line(`403 403 ${body('permission_error', 'OAuth token revoked')}`), 'authentication_failed', /HTTP 403/],
+    [
+      line(
+        `429 429 ${body('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit; try again later.')}`,
+      ),
+      'throttled',
+      /HTTP 429: Number of request tokens/,
+    ],
+    [line(`529 529 ${body('overloaded_error', 'Overloaded')}`), 'api_error', /HTTP 529: Overloaded/],
+    [line(`500 500 ${body('api_error', 'Internal server error')}`), 'api_error', /HTTP 500/],
+    [line('undefined Connection error.'), 'network', /attempt 2\): Connection error\.$/],
+    [line('Request timed out.'), 'network', /timed out/],
+  ];
+  for (const [l, kind, message] of cases) {
+    const e = claudeDebugEvent(l);
+    assert.equal(e?.event, 'ApiError', l);
+    assert.equal(e?.error, kind, l);
+    assert.equal(e?.source, 'log');
+    assert.equal(e?.vendor, 'claude');
+    assert.equal(e?.at, at);
+    assert.match(e?.message ?? '', message, l);
+  }
+  for (const l of [
+    `${at} [ERROR] HTTPS git clone failed for marketplace anthropics/claude-plugins-official: Failed to clone`,
+    'Original error: Cloning into ...', // a record's continuation line
+    `${at} [DEBUG] API error (attempt 1/11): 401 401 {}`, // not an error-level record
+    'yesterday [ERROR] API error (attempt 1/11): 401 401 {}',
+    '',
+  ])
+    assert.equal(claudeDebugEvent(l), null, l);
 });
 
 // A record as gemini writes it: pretty-printed, with the resource and SDK fields around the attributes.
@@ -239,7 +284,7 @@ test('readVendorLog: a real file read as it grows; gemini telemetry emptied past
   }
 });
 
-test('findVendorLog: copilot’s newest process log (a resumed pass starts a new one); other agents none', async () => {
+test('findVendorLog: copilot’s newest process log (a resumed pass starts a new one), claude’s debug log; other agents none', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wcvl-'));
   try {
     const logs = join(dir, 'hooks', COPILOT_LOG_DIR);
@@ -254,6 +299,9 @@ test('findVendorLog: copilot’s newest process log (a resumed pass starts a new
     utimesSync(fresh, new Date(2_000_000_100_000), new Date(2_000_000_100_000));
     assert.equal(await findVendorLog('copilot', dir), fresh);
     assert.equal(await findVendorLog('claude', dir), null);
+    writeFileSync(join(dir, 'hooks', CLAUDE_DEBUG_FILE), '');
+    assert.equal(await findVendorLog('claude', dir), join(dir, 'hooks', CLAUDE_DEBUG_FILE));
+    assert.equal(await findVendorLog('codex', dir), null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,10 +7,16 @@
 //   gemini   telemetry to a file (GEMINI_TELEMETRY_OUTFILE=<run>/hooks/gemini-telemetry.log): one
 //            pretty-printed JSON record per event, `gemini_cli.api_error` (status_code or the fetch
 //            error), `gemini_cli.network_retry_attempt`, and `gemini_cli.api_response` on success
-// Measured on copilot 1.0.102 and gemini-cli 0.61.0 against the conformance mock. Claude's debug log
-// has the same facts but puts "Debug mode enabled" on the user's screen, so it is not turned on.
-// Each failure becomes an `ApiRetry` event (detect.ts: a claim that holds while the CLI retries and
-// nothing newer shows); gemini's successful response an `ApiResponse` (running).
+//   claude   `--debug-file <run>/hooks/claude-debug.log` with CLAUDE_CODE_DEBUG_LOG_LEVEL=error: a line
+//            "API error (attempt 2/11): 401 401 {...authentication_error...}" per failed request. Claude
+//            draws the same "API error · Retrying in 9s · attempt 2/10" over a 401, a 429 and a 529;
+//            its log tells them apart. The price is one line under its banner, "Debug mode enabled ·
+//            logging to <file>" (the level keeps the file to errors: a few KB an hour of retries).
+// Measured on copilot 1.0.102, gemini-cli 0.61.0 and claude-code 2.1.197 against the conformance mock.
+// Copilot's and gemini's failures become `ApiRetry` events (detect.ts: a claim that holds while the CLI
+// retries and nothing newer shows); gemini's successful response an `ApiResponse` (running). Claude's
+// become `ApiError`: no claim on their own (claude logs its side requests' failures too, and a quota it
+// does not retry), only the reason of the retry line its screen shows.
 import { open, readdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentName } from '../../common/workcell.js';
@@ -18,11 +24,14 @@ import type { HookEvent } from './hookSink.js';
 
 export const COPILOT_LOG_DIR = 'copilot-logs';
 export const GEMINI_TELEMETRY_FILE = 'gemini-telemetry.log';
+export const CLAUDE_DEBUG_FILE = 'claude-debug.log';
+/** The agents whose log the run dir holds (prepareHooks points them there). */
+export const LOGGING_AGENTS: ReadonlySet<string> = new Set(['copilot', 'gemini', 'claude']);
 
 // One look reads at most this much; gemini writes about 100 KB of telemetry per model call.
 const MAX_READ_BYTES = 1024 * 1024;
-/** Gemini's telemetry file is emptied once read past this (it is ours, and append-only): a day of
- * metrics would otherwise fill the run dir. */
+/** Gemini's telemetry file (and claude's debug log) is emptied once read past this (it is ours, and
+ * append-only): a day of metrics would otherwise fill the run dir. */
 export const GEMINI_TELEMETRY_CAP = 8 * 1024 * 1024;
 
 type Json = Record<string, unknown>;
@@ -85,6 +94,39 @@ export function copilotLogEvent(line: string): HookEvent | null {
     source: 'log',
     error: kind,
     message: `model request failed: ${what}${retryAfter ? `, retry in ${Math.round(Number(f.retry_after_ms) / 1000)}s` : ''}`,
+  };
+}
+
+// 2026-12-01T10:13:35.621Z [ERROR] API error (attempt 1/11): 401 401 {"type":"error","error":{...}}
+// 2026-12-01T10:15:09.639Z [ERROR] API error (attempt 1/11): undefined Connection error.
+const CLAUDE_FAILED = /^(\S+) \[ERROR\] API error \(attempt (\d+)\/(\d+)\): (?:(\d{3}) )?(.*)$/;
+
+/** One line of claude's debug log -> ApiError, or null (the log's other lines, and a record's
+ * continuation lines). */
+export function claudeDebugEvent(line: string): HookEvent | null {
+  const m = CLAUDE_FAILED.exec(line);
+  if (!m || Number.isNaN(Date.parse(m[1]!))) return null;
+  const status = m[4] ? Number(m[4]) : null;
+  // "401 401 {body}": the SDK's message repeats the status before the body; "undefined Connection
+  // error." has no status at all.
+  const rest = m[5]!.replace(/^(?:\d{3} |undefined )/, '');
+  const body = rest.startsWith('{') ? innerMessage(rest) : rest;
+  const type = /"type":"(\w+_error)"/.exec(rest)?.[1] ?? '';
+  const kind =
+    status === null
+      ? 'network'
+      : type === 'authentication_error' || type === 'permission_error'
+        ? 'authentication_failed'
+        : kindOf(status, body);
+  return {
+    at: new Date(Date.parse(m[1]!)).toISOString(),
+    vendor: 'claude',
+    event: 'ApiError',
+    source: 'log',
+    error: kind,
+    message: short(
+      `model request failed (attempt ${m[2]}): ${status !== null ? `HTTP ${status}: ` : ''}${body.replace(/\s+/g, ' ')}`,
+    ),
   };
 }
 
@@ -158,6 +200,7 @@ export function geminiTelemetryEvent(record: string): HookEvent | null {
 export function vendorLogEvent(agent: AgentName | string, record: string): HookEvent | null {
   if (agent === 'copilot') return copilotLogEvent(record);
   if (agent === 'gemini') return geminiTelemetryEvent(record);
+  if (agent === 'claude') return claudeDebugEvent(record);
   return null;
 }
 
@@ -180,6 +223,10 @@ export async function findVendorLog(agent: AgentName | string, runDir: string): 
   const hooks = join(runDir, 'hooks');
   if (agent === 'gemini') {
     const f = join(hooks, GEMINI_TELEMETRY_FILE);
+    return (await stat(f).catch(() => null))?.isFile() ? f : null;
+  }
+  if (agent === 'claude') {
+    const f = join(hooks, CLAUDE_DEBUG_FILE);
     return (await stat(f).catch(() => null))?.isFile() ? f : null;
   }
   if (agent !== 'copilot') return null;
@@ -228,8 +275,8 @@ export async function readVendorLog(
   } finally {
     await fh.close();
   }
-  if (agent === 'gemini' && next === size && next > (o.cap ?? GEMINI_TELEMETRY_CAP)) {
-    // gemini appends (O_APPEND), so its next record lands at the new start; one written between the
+  if ((agent === 'gemini' || agent === 'claude') && next === size && next > (o.cap ?? GEMINI_TELEMETRY_CAP)) {
+    // Both append (O_APPEND), so the next record lands at the new start; one written between the
     // stat and here is lost, which costs one event, never a state (the next retry writes another).
     await truncate(file, 0).catch(() => undefined); // gone or read-only: read on, from the offset
     next = 0;

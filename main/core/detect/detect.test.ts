@@ -244,3 +244,66 @@ test('a vendor log’s failed request speaks while the CLI retries in silence, a
   };
   assert.equal(seen(detect(input([retry(ago(5_000), 'api_error'), ok]))), 'running');
 });
+
+test('claude’s debug log names the error under its one "API error · Retrying" line, and says nothing alone', () => {
+  // claude 2.1.197 draws the same retry line over a 401, a 429 and a 529
+  const retrying = [
+    ' ▎ Debug mode enabled · logging to /tmp/run/hooks/claude-debug.log',
+    '',
+    '❯ Say hello.',
+    '',
+    '✻ API error · Retrying in 9s · attempt 6/10',
+    '',
+    '────────────────────────────────────────',
+    '❯ ',
+    '────────────────────────────────────────',
+    '  esc to interrupt · ← for agents',
+  ].join('\n');
+  const failed = (at: Date, error: string): HookEvent => ({
+    at: at.toISOString(),
+    vendor: 'claude',
+    event: 'ApiError',
+    source: 'log',
+    error,
+    message: 'model request failed (attempt 6): HTTP 401: invalid x-api-key',
+  });
+  const ago = (ms: number) => new Date(NOW.getTime() - ms);
+  const input = (screen: string, events: HookEvent[], extra: Partial<DetectInput> = {}): DetectInput => ({
+    agent: 'claude',
+    screen,
+    now: NOW,
+    hookEvents: events,
+    patterns: builtinPatterns('claude'),
+    ...extra,
+  });
+  const seen = (d: ReturnType<typeof detect>) => `${d?.state}${d?.reason ? `(${d.reason})` : ''}`;
+
+  assert.equal(seen(detect(input(retrying, []))), 'stalled(api_error)');
+  const auth = detect(input(retrying, [failed(ago(3_000), 'authentication_failed')]));
+  assert.equal(seen(auth), 'auth_failed');
+  assert.equal(auth?.evidence.source, 'log');
+  assert.equal(
+    auth?.evidence.detail,
+    'claude log: model request failed (attempt 6): HTTP 401: invalid x-api-key',
+  );
+  assert.equal(seen(detect(input(retrying, [failed(ago(3_000), 'throttled')]))), 'rate_limited(throttled)');
+  assert.equal(seen(detect(input(retrying, [failed(ago(3_000), 'api_error')]))), 'stalled(api_error)');
+  assert.equal(seen(detect(input(retrying, [failed(ago(3_000), 'network')]))), 'stalled(network)');
+  // Older than a retry takes: the screen's own words again.
+  assert.equal(
+    seen(detect(input(retrying, [failed(ago(LOG_CLAIM_MS + 1_000), 'authentication_failed')]))),
+    'stalled(api_error)',
+  );
+  // Alone it claims nothing: a side request of a working claude failed (its title), or a quota it
+  // does not retry, whose own screen says more.
+  const working = '❯ Say hello.\n\n✻ Thinking… (esc to interrupt)\n';
+  assert.equal(seen(detect(input(working, [failed(ago(3_000), 'authentication_failed')]))), 'running');
+  const quota = [
+    '❯ Say hello.',
+    "● API Error: Request rejected (429) · This request would exceed your account's rate limit.",
+    '  Please try again later.',
+    '✻ Churned for 3s',
+    '❯ ',
+  ].join('\n');
+  assert.equal(seen(detect(input(quota, [failed(ago(3_000), 'throttled')]))), seen(detect(input(quota, []))));
+});

@@ -133,10 +133,32 @@ export const LOG_CLAIM_MS = 90_000;
 /** A vendor log's failure that no longer holds: old, or the screen moved on after it (an answer
  * drawn after the failure means the retry worked). */
 function staleLogEvent(e: HookEvent, input: DetectInput): boolean {
-  if (e.source !== 'log' || e.event !== 'ApiRetry') return false;
+  if (e.source !== 'log' || (e.event !== 'ApiRetry' && e.event !== 'ApiError')) return false;
   const at = Date.parse(e.at);
   if (input.now.getTime() - at > LOG_CLAIM_MS) return true;
   return !!input.lastProgressAt && input.lastProgressAt.getTime() > at + 2_000;
+}
+
+/** The reason a vendor log gives for the retry line on the screen (claude's `ApiError`: its screen
+ * says "API error · Retrying" over a 401, a 429 and a 529 alike): the newest failure still current. */
+function logRefinement(input: DetectInput): Claim | null {
+  const events = input.hookEvents ?? [];
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.event !== 'ApiError' || e.source !== 'log') continue;
+    if (staleLogEvent(e, input)) return null;
+    const state = hookState({ ...e, event: 'ApiRetry' })!;
+    return {
+      state,
+      evidence: {
+        source: 'log',
+        detail: `${e.vendor} log: ${e.message ?? e.error ?? 'request failed'}`,
+        at: e.at,
+      },
+      ...stopReason(e, state),
+    };
+  }
+  return null;
 }
 
 function fromHooks(input: DetectInput): Claim | null {
@@ -342,13 +364,20 @@ export function detect(input: DetectInput): Detection | null {
     claim = paneClaim('waiting', pane.waiting); // a dialog after the error asks the user now
   } else if (blocker) {
     // Retrying, or still busy: stalled on the error. At its prompt: idle, stopped on the error.
-    const stopped = !RETRYING.test(blocker.hit.detail) && !busy && idleSaid;
+    const retrying = RETRYING.test(blocker.hit.detail);
+    const stopped = !retrying && !busy && idleSaid;
     const state = stopped ? 'idle' : 'stalled';
     // A vendor log that names the failure knows it better than the screen's words (copilot prints
-    // "interrupted due to a server error" over a refused connection; its log says transport).
-    const logged = hook?.evidence.source === 'log' && hook.state === 'stalled' ? hook : null;
+    // "interrupted due to a server error" over a refused connection; its log says transport; claude's
+    // "API error · Retrying" is a 401 or a 429 in its debug log).
+    const logged =
+      hook?.evidence.source === 'log' && hook.state === 'stalled'
+        ? hook
+        : retrying
+          ? logRefinement(input)
+          : null;
     claim = logged
-      ? { ...logged, state }
+      ? { ...logged, state: logged.state === 'stalled' ? state : logged.state }
       : paneClaim(state, blocker.hit, { reason: blocker.cat as 'api_error' | 'network' });
   } else if (hook) {
     claim = hook;

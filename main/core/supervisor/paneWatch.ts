@@ -2,7 +2,7 @@ import type { AgentName, WorkcellState, WorkcellSummary } from '../../common/wor
 import { loadPatterns, type VendorPatterns } from '../agents/patterns.js';
 import { readHookEvents, type HookEvent } from '../agents/hooks.js';
 import { findTranscript, readTranscript } from '../agents/transcripts.js';
-import { findVendorLog, readVendorLog } from '../agents/vendorLogs.js';
+import { LOGGING_AGENTS, findVendorLog, readVendorLog } from '../agents/vendorLogs.js';
 import { detect, type Detection } from '../detect/detect.js';
 import { progressKey } from '../detect/screen.js';
 import type { Tmux } from '../tmux.js';
@@ -198,7 +198,7 @@ export class PaneWatch {
   /** New events from the vendor's log in the run dir. Copilot starts a new process log on each pass
    * (a resume), so the newest is looked for every TRANSCRIPT_SEARCH_MS and read from its start. */
   private async vendorLogEvents(w: WorkcellSummary, t: Track, now: number): Promise<HookEvent[]> {
-    if (w.agent !== 'copilot' && w.agent !== 'gemini') return [];
+    if (!LOGGING_AGENTS.has(w.agent)) return [];
     const v = t.vendorLog;
     if (now - v.searchedAt >= TRANSCRIPT_SEARCH_MS) {
       v.searchedAt = now;

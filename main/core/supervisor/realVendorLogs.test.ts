@@ -1,7 +1,8 @@
-// The real copilot and gemini CLIs (pinned, from the conformance cache) started as workcells by
-// `workcell start`, against the loopback mock answering every request with an error they retry in
-// silence: copilot draws "Working" over a 429, gemini "Thinking..." over a 500. The supervisor daemon
-// must tell from their logs in the run dir (vendorLogs.ts) what their screens do not say.
+// The real copilot, gemini and claude CLIs (pinned, from the conformance cache) started as workcells by
+// `workcell start`, against the loopback mock answering every request with an error they retry
+// without naming it: copilot draws "Working" over a 429, gemini "Thinking..." over a 500, claude "API
+// error · Retrying" over a 401. The supervisor daemon must tell from their logs in the run dir
+// (vendorLogs.ts) what their screens do not say.
 // Skipped, in one line each, without the cache.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,7 +30,7 @@ afterEach(async () => {
 });
 
 async function silentRetry(
-  vendor: 'copilot' | 'gemini',
+  vendor: 'copilot' | 'gemini' | 'claude',
   scenario: Scenario,
 ): Promise<{ state: string; reason: string | null; evidence: string }> {
   cli = await realCli(vendor, { scenario });
@@ -38,7 +39,7 @@ async function silentRetry(
   const env = {
     ...cli.env,
     ...home.env,
-    // the pinned CLI as the user's `copilot` / `gemini` on PATH
+    // the pinned CLI as the user's `copilot` / `gemini` / `claude` on PATH
     PATH: `${dirname(binPath(vendorByName(vendor)!))}:${cli.env.PATH}`,
     WORKCELL_DAEMON: 'on',
     WORKCELL_DAEMON_IDLE_EXIT_MS: '60000',
@@ -52,14 +53,21 @@ async function silentRetry(
   const status = join(home.dir.runDir('w'), 'status.json');
   type S = { state: string; reason: string | null; evidence: { source: string; detail: string } | null };
   // copilot unpacks itself on a first start (about 20 s here), then retries every 20 s
+  let last = '';
   const s = await waitFor(
     () => {
       const v = JSON.parse(readFileSync(status, 'utf8')) as S;
+      last = `${v.state}/${v.reason} <- ${v.evidence?.source}: ${v.evidence?.detail}`;
       return v.evidence?.source === 'log' ? v : null;
     },
     150_000,
     `the daemon to read ${vendor}'s log`,
-  );
+  ).catch((e: unknown) => {
+    const screen = spawnSync('tmux', ['-S', home!.dir.socket, 'capture-pane', '-p', '-t', 'w'], {
+      encoding: 'utf8',
+    }).stdout;
+    throw new Error(`${String(e)}; status: ${last}; screen:\n${screen.trimEnd()}`);
+  });
   return { state: s.state, reason: s.reason, evidence: s.evidence!.detail };
 }
 
@@ -82,5 +90,18 @@ test(
     assert.equal(s.state, 'stalled');
     assert.equal(s.reason, 'api_error');
     assert.match(s.evidence, /^gemini log: model request failed: HTTP 500: /);
+  },
+);
+
+test(
+  'real claude over a 401 it retries as a plain "API error": logged out, from its debug log',
+  { skip: realCliSkip('claude') },
+  async () => {
+    const s = await silentRetry('claude', 'auth_401');
+    assert.equal(s.state, 'auth_failed');
+    assert.match(
+      s.evidence,
+      /^claude log: model request failed \(attempt \d+\): HTTP 401: invalid x-api-key$/,
+    );
   },
 );
