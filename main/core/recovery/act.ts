@@ -8,6 +8,7 @@ import type { Engine } from '../engine.js';
 import { escapeTmuxArg, type Tmux } from '../tmux.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SETUP_TIMEOUT_MS } from '../continuity/setupCommands.js';
 import { RUN_FILES, type ControlDir } from '../paths.js';
 import { err, ok, type Result } from '../result.js';
 import { rewriteBrief } from './brief.js';
@@ -22,7 +23,14 @@ export interface ActDeps {
   /** The clock seam: due times and attempts are computed from it. */
   now: () => number;
   log: (line: string) => void;
+  /** How long a firing may take before its claim is moved on (default FIRE_DEADLINE_MS). */
+  fireDeadlineMs?: number;
 }
+
+/** A relaunch runs SUPERVISOR.md's setup commands (each up to SETUP_TIMEOUT_MS) and may stop a
+ * finisher first: a firing that has not answered in this long is not going to. */
+export const FIRE_DEADLINE_MS = SETUP_TIMEOUT_MS + 5 * 60_000;
+const RETRY_NOTE = 'the relaunch failed before it started';
 
 export type Trigger = 'auto' | 'user';
 
@@ -100,6 +108,75 @@ export async function fireLimit(
   const firedAt = new Date(d.now()).toISOString();
   if (!(await claimLimit(d.dir, w.name, l.id, 'scheduled', 'firing', { firedAt })))
     return { kind: 'not_claimed' };
+  // From here on the claim must leave `firing`, whatever happens: a step that threw (a status lock
+  // that stayed ELOCKED, an fs error) or an action that never answered used to leave it there for good
+  // (nothing else moves a firing claim but a daemon restart), the workcell never resumed and, the
+  // daemon's recovery steps being one at a time, no other workcell's either.
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const deadlineMs = d.fireDeadlineMs ?? FIRE_DEADLINE_MS;
+  try {
+    return await Promise.race([
+      fireClaimed(d, w, l, trigger),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          reject(new Error(`it did not finish within ${Math.round(deadlineMs / 1000)} s`));
+        }, deadlineMs);
+      }),
+    ]);
+  } catch (e) {
+    const why = (e as Error).message;
+    // A relaunch that threw while the workcell is still the ended pass that hit the limit started
+    // nothing (resume archives and launches only after its checks): due again at once, the attempt not
+    // spent, once. (Seen: a status lock still held after its 10 s wait, ELOCKED, by a finisher at nice
+    // 19 starved on a loaded machine.)
+    const retried = l.note?.startsWith(RETRY_NOTE) ?? false;
+    if (!timedOut && !retried && !(!isEnded(w.state) && w.pane !== null && !w.pane.dead)) {
+      const s = await d.engine.store.readStatus(w.name).catch(() => null);
+      if (s && s.pass === w.pass && isEnded(s.state)) {
+        const note = `${RETRY_NOTE} (${why}): trying again`;
+        await claimLimit(d.dir, w.name, l.id, 'firing', 'scheduled', {
+          note,
+          dueAt: new Date(d.now()).toISOString(),
+        }).catch(() => false); // the run dir removed meanwhile (gc --remove)
+        await audit(d, w.name, 'retry', note);
+        return { kind: 'waiting', why };
+      }
+    }
+    // The action may have happened (the relaunch may have started its pass before the error): it is
+    // confirmed like a firing the daemon stopped in the middle of (Recoverer.start), never fired again
+    // blindly. The check says what came of it; a limit still there is parked again, the attempt counted.
+    await updateRecovery(d.dir, w.name, (rec) =>
+      rec.limit?.id === l.id && rec.limit.state === 'firing'
+        ? {
+            ...rec,
+            limit: {
+              ...rec.limit,
+              state: 'confirming',
+              how: `unsure: the resume failed midway (${why})`,
+              attempts: l.attempts + 1,
+              seenSince: stateMark(w),
+              seenPass: w.pass,
+              check: undefined,
+            },
+          }
+        : null,
+    ).catch(() => undefined); // the run dir removed meanwhile (gc --remove)
+    await audit(d, w.name, 'resume-unsure', `the resume failed midway (${why}): confirming what happened`);
+    return { kind: 'fired', how: `the resume failed midway (${why}); confirming what happened` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** fireLimit once its claim is won. */
+async function fireClaimed(
+  d: ActDeps,
+  w: WorkcellSummary,
+  l: LimitSchedule,
+  trigger: Trigger,
+): Promise<FireOutcome> {
   const back = async (to: 'scheduled' | 'gave_up', note: string, patch: Partial<LimitSchedule> = {}) => {
     await claimLimit(d.dir, w.name, l.id, 'firing', to, { note, ...patch });
   };

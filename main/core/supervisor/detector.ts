@@ -34,7 +34,13 @@ export class Detector {
   async look(w: WorkcellSummary, now: number): Promise<Looked> {
     const look = await this.watch.look(w, now, false);
     const d = look.detection;
-    if (look.state === w.state && (!d || d.resetAt === (w.resetAt ?? undefined)))
+    // The engine's own word ("pass 2 launched in tmux") is not a look at the agent: the first look
+    // after it is recorded even when it finds the state the engine wrote, so the status says what the
+    // supervisor saw. Recovery's check of a relaunch waits for exactly that (confirm.ts): when the
+    // engine's `running` was written before this look (a race a loaded machine loses), the same state
+    // was dropped as no news and a relaunched agent that went on working was never confirmed.
+    const engineSaid = w.evidence?.source === 'engine';
+    if (look.state === w.state && !engineSaid && (!d || d.resetAt === (w.resetAt ?? undefined)))
       return { w, turnEnd: false };
     const at = new Date(now).toISOString();
     const evidence = d?.evidence ?? { source: 'pane', detail: 'output, no state pattern matched', at };
