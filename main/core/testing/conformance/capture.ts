@@ -34,7 +34,14 @@ export const ERROR_LABELS: readonly TruthLabel[] = [
 ];
 
 export type Moment =
-  'answered' | 'mid_stream' | 'at_dialog' | 'after_error' | 'settled' | 'after_exit' | 'waiting_on_api';
+  | 'just_started'
+  | 'answered'
+  | 'mid_stream'
+  | 'at_dialog'
+  | 'after_error'
+  | 'settled'
+  | 'after_exit'
+  | 'waiting_on_api';
 
 /** Hooks, transcript tail and stream events (sources.ts) ride along where the CLI gives them. */
 export interface Capture extends Sources {

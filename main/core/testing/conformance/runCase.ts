@@ -310,6 +310,16 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
       return { captures, notes };
     }
     if (scenario === 'hang') {
+      // The CLI's first screen (its banner, a prompt box before the prompt is sent, a spinner): a
+      // start must never read as idle, waiting or an error. With the mock never answering, the CLI
+      // is working from its first screen on, whenever its turn reaches the mock.
+      const up = await tryWait(
+        async () => squash(await screenOf(false)).length > 0 || undefined,
+        T.firstRequestMs,
+        'a first screen',
+      );
+      if (up)
+        await take('just_started', 'working', 'the CLI has drawn its first screen; the mock never answers');
       if (
         await tryWait(
           event((e) => e.action === 'hang'),

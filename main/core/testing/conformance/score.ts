@@ -68,6 +68,11 @@ export function liveLabel(d: Detection | null): Seen {
   }
 }
 
+/** An idle the product holds back while the pane is fresh: a plain idle read from the screen or title
+ * (a hook's Stop is believed at once, and an idle on an error is told at once). */
+const heldIdle = (d: Detection | null): boolean =>
+  d?.state === 'idle' && !d.reason && (d.evidence.source === 'pane' || d.evidence.source === 'title');
+
 const END_LABEL = {
   rate_limited: 'usage_limit',
   auth_failed: 'auth',
@@ -111,6 +116,14 @@ export function seenOf(c: Capture): { seen: Seen; resetAt?: string; detail: stri
   if (c.dead) {
     const end = endReasonOf(d, c.exitSignal ? null : c.exitStatus);
     seen = end ? END_LABEL[end] : c.exitStatus === 0 && !c.exitSignal ? 'done' : 'failed';
+  } else if (c.moment === 'just_started' && heldIdle(d)) {
+    // The product believes an idle read from the screen or title only after the pane has been quiet
+    // for idleSeconds (PaneWatch.heldIdle, 30 s by default); this pane has just drawn its first screen
+    // (the CLI's prompt box, the launch prompt not yet typed in), so the product shows it running.
+    return {
+      seen: 'working',
+      detail: `${detail} (held: the pane has just drawn; idle counts after idleSeconds of quiet)`,
+    };
   } else seen = liveLabel(d);
   return { seen, ...(d?.resetAt ? { resetAt: d.resetAt } : {}), detail };
 }
