@@ -140,6 +140,19 @@ export const CASES: Record<string, StateChange> = {
     reason: 'not logged in',
     evidence: { source: 'pane', detail: 'Invalid API key · Please run /login', at },
   },
+  // claude retrying a 401 under its one "API error · Retrying" line: its debug log names the 401
+  'auth-failed-log': {
+    ...base,
+    id: 'g:afl',
+    state: 'auth_failed',
+    agent: 'claude',
+    evidence: {
+      source: 'log',
+      detail: 'claude log: model request failed (attempt 4): HTTP 401: invalid x-api-key',
+      at,
+    },
+    excerpt: '✻ API error · Retrying in 9s · attempt 4/10',
+  },
   'exited-logged-out': { ...base, id: 'g:elo', state: 'failed', reason: 'auth_failed', exitCode: 1 },
   'turn-end': { ...base, id: 'g:te', state: 'idle', reason: 'turn_end', verify: { ran: true, exitCode: 0 } },
   vanished: { ...base, id: 'g:v', state: 'vanished' },
