@@ -307,3 +307,40 @@ test('claude’s debug log names the error under its one "API error · Retrying"
   ].join('\n');
   assert.equal(seen(detect(input(quota, [failed(ago(3_000), 'throttled')]))), seen(detect(input(quota, []))));
 });
+
+test('claude’s retry line is a blocker whatever its words; a more specific category on it wins', () => {
+  // claude's tenth attempt prints the API's own words before "· Retrying in"
+  const at = (line: string) =>
+    ['❯ Say hello.', '', line, '', '────────', '❯ ', '────────', '  esc to interrupt · ← for agents'].join(
+      '\n',
+    );
+  const seen = (screen: string, events: HookEvent[] = []) => {
+    const d = detect({
+      agent: 'claude',
+      screen,
+      now: NOW,
+      hookEvents: events,
+      patterns: builtinPatterns('claude'),
+    });
+    return `${d?.state}${d?.reason ? `(${d.reason})` : ''}`;
+  };
+  const logged = (error: string): HookEvent => ({
+    at: new Date(NOW.getTime() - 2_000).toISOString(),
+    vendor: 'claude',
+    event: 'ApiError',
+    source: 'log',
+    error,
+    message: 'model request failed',
+  });
+  const quota429 =
+    '✻ 429 Number of request tokens has exceeded your per-minute rate limit; see the response headers · Retrying in 31s · attempt 10/10';
+  assert.equal(seen(at(quota429)), 'stalled(api_error)'); // was `running`: no pattern knew the words
+  assert.equal(seen(at(quota429), [logged('throttled')]), 'rate_limited(throttled)');
+  assert.equal(seen(at('✻ 401 invalid x-api-key · Retrying in 31s · attempt 10/10')), 'auth_failed');
+  assert.equal(seen(at('✻ 529 Overloaded · Retrying in 20s · attempt 9/10')), 'stalled(api_error)');
+  // "Unable to connect" and the generic retry words on one line: the network, not an API error
+  assert.equal(
+    seen(at('✻ Unable to connect to API (ConnectionRefused) · Retrying in 8s · attempt 6/10')),
+    'stalled(network)',
+  );
+});

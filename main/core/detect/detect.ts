@@ -216,8 +216,10 @@ const MAX_DIALOG_TAIL = 14;
 // A line-mode question with the answer typed after it ("Continue? (y/n) y").
 const ANSWERED_LINE_PROMPT = /(?:\(y\/n\)|\[y\/n\]|\(yes\/no\))\s*\S/i;
 
-/** Blockers, most severe first: on one line a usage limit beats the 429 around it. */
-const BLOCKERS = ['rate_limited', 'auth_failed', 'throttled', 'api_error', 'network'] as const;
+/** Blockers, most specific first: on one line a usage limit beats the 429 around it, and a connection
+ * failure beats the generic retry words around it (claude: "Unable to connect to API
+ * (ConnectionRefused) · Retrying in 8s · attempt 6/10"). */
+const BLOCKERS = ['rate_limited', 'auth_failed', 'throttled', 'network', 'api_error'] as const;
 type Blocker = (typeof BLOCKERS)[number];
 
 /** The blocker the screen shows now, if any: the lowest one that no newer turn or busy line follows. */
