@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, mkdirSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { withFileLock } from './fileLock.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { FILE_LOCK, lockTimes, withFileLock } from './fileLock.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,6 +69,56 @@ test('two different locks on one folder, held at once in one process, are releas
     assert.deepEqual(uncaught, []);
   } finally {
     process.off('uncaughtException', onUncaught);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a waiter outlasts the stale time: a lock whose holder died is always taken over before it gives up', () => {
+  // The lock's mtime can be ~1 s ahead of when it was taken (proper-lockfile stamps a process's first
+  // lock with the next whole second), so it goes stale up to stale + 1 s after it was taken. The old
+  // wait was exactly the stale time (10 s and 10 s): ELOCKED with no live holder.
+  assert.ok(
+    FILE_LOCK.waitMs >= FILE_LOCK.staleMs + 1_500,
+    `wait ${FILE_LOCK.waitMs} vs stale ${FILE_LOCK.staleMs}`,
+  );
+  for (const staleMs of [undefined, 2_000, 30_000]) {
+    const t = lockTimes({ staleMs });
+    assert.ok(t.waitMs >= t.staleMs + 1_500, `stale ${t.staleMs}: wait ${t.waitMs}`);
+  }
+  // An explicit wait is the caller's (0: "only if free now").
+  assert.equal(lockTimes({ waitMs: 0 }).waitMs, 0);
+});
+
+test('a holder SIGKILLed right after taking the lock (a starved finisher a resume killed): the next waiter takes it over', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wc-lock-'));
+  try {
+    const lockJs = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'fileLock.js')).href;
+    // A separate process, as the finisher is: its first lock gets proper-lockfile's probed mtime.
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { withFileLock } = await import(${JSON.stringify(lockJs)});
+         await withFileLock(${JSON.stringify(dir)}, { file: '.status.lock', staleMs: 2000 }, async () => {
+           process.kill(process.pid, 'SIGKILL');
+           await new Promise(() => {});
+         });`,
+      ],
+      { stdio: 'ignore', timeout: 20_000 },
+    );
+    assert.equal(child.signal, 'SIGKILL');
+    const lock = join(dir, '.status.lock');
+    assert.ok(existsSync(lock), 'a SIGKILLed holder leaves its lock behind');
+    // The worst case of that probe: stamped a whole second ahead of now.
+    const ahead = new Date(Date.now() + 1_000);
+    utimesSync(lock, ahead, ahead);
+    const t0 = Date.now();
+    const out = await withFileLock(dir, { file: '.status.lock', staleMs: 2000 }, async () => 'taken over');
+    assert.equal(out, 'taken over');
+    // Taken over as stale (about 3 s here), not before: a live holder would still have had it.
+    assert.ok(Date.now() - t0 >= 2_500, `took ${Date.now() - t0} ms`);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
