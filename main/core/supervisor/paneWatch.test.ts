@@ -266,3 +266,46 @@ test('copilot retrying a 429 in silence: its log in the run dir says rate-limite
     rmSync(runDir, { recursive: true, force: true });
   }
 });
+
+test('a limit line on a live pane is read against the detection clock (the recovery clock), not the look time', async () => {
+  // The supervisor looks at T0 (its real time); the recovery playbook's clock (a test's ManualClock)
+  // says 14:59 UTC on 2030-01-02. "resets 8pm (UTC)" is that day's 20:00, whatever today is.
+  const RESET_CLOCK = Date.UTC(2030, 0, 2, 14, 59, 0);
+  const exec: Executor = async () => ({
+    stdout: "migrating the schema, step 3 of 5\nYou've hit your limit · resets 8pm (UTC)\n",
+    stderr: '',
+    code: 0,
+  });
+  const watch = new PaneWatch(
+    new Tmux('/nonexistent.sock', '/dev/null', exec),
+    '/nonexistent-patterns',
+    () => STALL_MS,
+    () => {},
+    undefined,
+    undefined,
+    () => 0,
+    () => RESET_CLOCK,
+  );
+  const { w } = setup();
+  const look = await watch.look(w, T0, false);
+  assert.equal(look.state, 'rate_limited');
+  assert.equal(look.detection?.resetAt, '2030-01-02T20:00:00.000Z');
+  // Only the reset is in that clock's frame: the evidence is dated by the look's own time.
+  assert.equal(look.detection?.evidence.at, new Date(T0).toISOString());
+
+  // Ages are unchanged by the other clock: a pane quiet for less than the threshold is not stalled,
+  // one quiet for longer is (the limit line aside).
+  const quiet: Executor = async () => ({ stdout: 'Building the project\n', stderr: '', code: 0 });
+  const other = new PaneWatch(
+    new Tmux('/nonexistent.sock', '/dev/null', quiet),
+    '/nonexistent-patterns',
+    () => STALL_MS,
+    () => {},
+    undefined,
+    undefined,
+    () => 0,
+    () => RESET_CLOCK,
+  );
+  assert.equal((await other.look(w, T0 + 1_000, false)).state, 'running');
+  assert.equal((await other.look(w, T0 + STALL_MS + 60_000, false)).state, 'stalled');
+});

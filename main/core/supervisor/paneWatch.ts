@@ -63,6 +63,13 @@ export class PaneWatch {
     /** settings `thresholds.idleSeconds`: how long a screen or title must have looked idle (and been
      * quiet) before a working agent is reported `idle`. A hook's turn end is believed at once. */
     private readonly idleAfterMs: () => number = () => 0,
+    /** The clock a detection's `now` is read from: what "resets 8pm" on a live pane is parsed against.
+     * It is the recovery playbook's clock, which computes due times from that reset (a test's
+     * ManualClock; absent: the supervisor's own `now`, the real time). The live look used the real
+     * time while an ended pane's last screen (Detector.endReason) used the recovery clock, so a test
+     * whose agent printed its limit line while the look was watching parked it at a reset read
+     * against today's date (relaunchConfirm "limited again"). */
+    private readonly detectNow?: () => number,
   ) {}
 
   private progressed(w: WorkcellSummary, t: Track, at: number): void {
@@ -141,17 +148,24 @@ export class PaneWatch {
           if (p.error) this.log(`patterns: ${p.error.message} (using the built-in patterns)`);
           t.patterns = p.patterns;
         }
-        t.detection = detect({
+        // Every time detect sees is moved by one offset onto the detection clock, so its ages (no
+        // output for ..., a log claim's 90 s) are the same as on the real clock and only the reset times
+        // it parses come out in that clock's frame; the evidence time is moved back (it dates the state).
+        const shift = this.detectNow ? this.detectNow() - now : 0;
+        const moved = (ms: number) => new Date(ms + shift);
+        const d = detect({
           agent: w.agent,
           screen: cap.value,
           title: pane.title,
-          now: new Date(now),
-          lastOutputAt: new Date(this.baseline(pane.activity * 1000)),
-          lastProgressAt: new Date(this.baseline(t.progressAt)),
-          hookEvents: t.hooks,
+          now: moved(now),
+          lastOutputAt: moved(this.baseline(pane.activity * 1000)),
+          lastProgressAt: moved(this.baseline(t.progressAt)),
+          hookEvents: shift ? t.hooks.map((e) => ({ ...e, at: movedIso(e.at, shift) })) : t.hooks,
           patterns: t.patterns,
           stallAfterMs: this.stallAfterMs(),
         });
+        t.detection =
+          d && shift ? { ...d, evidence: { ...d.evidence, at: movedIso(d.evidence.at, -shift) } } : d;
       }
     }
     return { ...this.heldIdle(w, t, now), screen: t.lastScreen };
@@ -243,4 +257,10 @@ export class PaneWatch {
   names(): string[] {
     return [...this.tracks.keys()];
   }
+}
+
+/** An ISO time moved by `ms` (one that does not parse is left as it is). */
+function movedIso(iso: string, ms: number): string {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? iso : new Date(t + ms).toISOString();
 }

@@ -128,6 +128,10 @@ export class Supervisor {
     this.tmux = tmux;
     this.clocks = new Clocks(dir);
     this.logs = new LogRotation(tmux, () => this.settings.agentLogMaxMB * 1048576, this.log);
+    // What reset times are read against, on a live pane (PaneWatch) and on an ended one's last screen
+    // (Detector): the recovery playbook's clock, which computes the due times (a test's ManualClock).
+    const resetClock = o.recovery ? o.recovery.clock : undefined;
+    const resetNow = resetClock && (() => resetClock.now());
     this.watch = new PaneWatch(
       tmux,
       dir.patterns,
@@ -136,9 +140,9 @@ export class Supervisor {
       undefined,
       this.clocks,
       () => this.settings.thresholds.idleSeconds * 1000,
+      resetNow,
     );
-    const resetClock = o.recovery ? o.recovery.clock : undefined;
-    this.detector = new Detector(dir, this.transitions, this.watch, resetClock && (() => resetClock.now()));
+    this.detector = new Detector(dir, this.transitions, this.watch, resetNow);
     this.keeper = new ContinuityKeeper(this.engine.store, this.transitions);
     this.dispatcher = new NotificationDispatcher({
       dir,
