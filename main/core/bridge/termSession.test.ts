@@ -186,7 +186,13 @@ describe('peek and control over the bridge (real tmux)', () => {
     try {
       await waitFor(() => (ws.flush(), ws.text().includes('go?')), 10_000, 'the question');
       await engine.tmux.run(['send-keys', '-t', '=flooder:', 'go', 'Enter']);
-      await waitFor(() => s.flow().paused, 20_000, 'the peek pty to pause');
+      // 60 s: on a 2-core machine busy with other suites this once took longer than 20 s. What the
+      // pane and the socket held by then says which side was slow.
+      await waitFor(() => s.flow().paused, 60_000, 'the peek pty to pause').catch(async (e: unknown) => {
+        const pane = await engine.peek('flooder');
+        const tail = pane.ok ? pane.value.trimEnd().split('\n').slice(-3).join(' | ') : pane.error.message;
+        throw new Error(`${String(e)}; queued ${ws.bufferedAmount} bytes; pane: ${tail.slice(-300)}`);
+      });
       await waitFor(
         async () => {
           const p = await engine.peek('flooder');
