@@ -129,7 +129,7 @@ export async function fireLimit(
     const why = (e as Error).message;
     // A relaunch that threw while the workcell is still the ended pass that hit the limit started
     // nothing (resume archives and launches only after its checks): due again at once, the attempt not
-    // spent, once. (Seen: ELOCKED, a status lock still held after its 10 s wait, on a loaded machine.)
+    // spent, once. (Seen: ELOCKED, a status lock still held after its wait, on a loaded machine.)
     const retried = l.note?.startsWith(RETRY_NOTE) ?? false;
     if (!timedOut && !retried && !(!isEnded(w.state) && w.pane !== null && !w.pane.dead)) {
       const s = await d.engine.store.readStatus(w.name).catch(() => null);

@@ -73,6 +73,9 @@ const isLimited = (w: WorkcellSummary) =>
 /** Ended, but its pane still runs the finisher (verify.sh, the git summary, the handoff): not decided
  * yet (the verify result may still come) and not resumable yet (resume refuses a finishing workcell). */
 const finishing = (w: WorkcellSummary) => isEnded(w.state) && w.pane !== null && !w.pane.dead;
+/** How long a due limit waits for its pass's finisher: the verify timeout's default (600 s) and a
+ * margin for the git summary and the handoff. */
+const FINISH_WAIT_MS = 15 * 60_000;
 const authFailed = (w: WorkcellSummary) =>
   w.state === 'auth_failed' || (isEnded(w.state) && w.reason === 'auth_failed');
 
@@ -93,6 +96,8 @@ export class Recoverer {
   /** Names with an open limit schedule (read from disk at start, kept up to date after). */
   private readonly active = new Set<string>();
   private readonly lostSince = new Map<string, number>();
+  /** name -> when (wall clock) a due limit was first held back for its finisher. */
+  private readonly finishingSince = new Map<string, number>();
   /** name -> when the restart budgets let its held-back relaunch through (looked at again then). */
   private readonly budgetAt = new Map<string, number>();
   private readonly budgetTold = new Set<string>();
@@ -482,6 +487,7 @@ export class Recoverer {
       if (confirming.has(v) || fired.has(v) || (this.gate.get(v) ?? 0) > now || home.authHold[v]) continue;
       const w = this.fleet.find((x) => x.name === name);
       if (!w) continue;
+      if (this.stillFinishing(w)) continue; // the pane's end (a fleet change) steps it again
       const policy = await effectivePolicy(this.o.dir, name, rec, () => policyOf(rec, s));
       if (policy !== 'auto') {
         if (l.note !== 'suggested') {
@@ -505,6 +511,20 @@ export class Recoverer {
         this.tell(w, `gave-up:${l.id}`, r.why);
       }
     }
+  }
+
+  /** A limit due while its pass's finisher still runs (verify.sh, the git summary) waits for it, as
+   * every other recovery action does: a relaunch then would stop verify.sh and lose that pass's
+   * result (engine.resume ends a finisher). Only a finisher past FINISH_WAIT_MS, in real time (the
+   * finisher runs on the wall clock, whatever clock the schedule keeps), is stopped by the relaunch. */
+  private stillFinishing(w: WorkcellSummary): boolean {
+    if (!finishing(w)) {
+      this.finishingSince.delete(w.name);
+      return false;
+    }
+    const since = this.finishingSince.get(w.name) ?? Date.now();
+    this.finishingSince.set(w.name, since);
+    return Date.now() - since < FINISH_WAIT_MS;
   }
 
   /** Auth failure: hold the vendor (the breaker), tell the user the exact fix once, never restart. */

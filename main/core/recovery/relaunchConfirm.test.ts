@@ -60,7 +60,7 @@ async function parkAndFire(name: string): Promise<void> {
   assert.equal(parked.dueAt, AT_3PM);
   await settle();
   rig.clock.advance(60_000);
-  // The relaunch waits for the pass's finisher (a finishing workcell is not resumable) and then
+  // The relaunch waits for the pass's finisher (Recoverer.stillFinishing) and then
   // snapshots the repo: on a loaded CI machine that took longer than 20 s once (stop 18).
   await waitFor(
     async () => (await rig.recoveryEvents(name, 'resume')).length === 1,
@@ -153,4 +153,48 @@ test('relaunched and dead at once without a limit: left failed, told once, never
   const told = sentFor('dies', 2);
   assert.equal(told.length, 1, JSON.stringify(told.map((m) => m.title)));
   assert.equal(told[0]!.state, 'failed');
+});
+
+test('a limit that resets while its pass is still verifying: the relaunch waits for verify.sh, whose result is kept', async () => {
+  // The agent shows its limit line for 3 s and exits; verify.sh then takes 12 s and the reset comes
+  // while it runs. A relaunch then stopped it (engine.resume ends a finisher): the pass was recorded
+  // "verify.sh was stopped: the workcell was resumed", its result lost.
+  const script = join(rig.home.dir.root, 'slowcheck.sh');
+  writeFileSync(
+    script,
+    `n=$(( $(cat "$0.n" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$0.n"\ncase $n in\n  1) ${limitAt('3pm').replace('; exit 1', '; sleep 3; exit 1')} ;;\n  2) ${WORKS} ;;\nesac\n`,
+  );
+  const r = await rig.engine.start({
+    name: 'slowcheck',
+    repo: rig.repo,
+    agent: 'command',
+    objective: 'Migrate the schema (slowcheck)',
+    args: ['/bin/sh', script],
+    verify: 'sleep 12; exit 0',
+  });
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.ok((await setPolicy(rig.engine, 'slowcheck', 'auto')).ok);
+  await rig.supervise();
+  // Parked while the agent still shows its limit line; the reset comes once it has exited.
+  const parked = await rig.waitLimit('slowcheck', (l) => l.state === 'scheduled', 'parked', 20_000);
+  assert.equal(parked.dueAt, AT_3PM);
+  await settle();
+  await waitFor(
+    async () => (await rig.engine.store.readEvents('slowcheck')).some((e) => e.type === 'exited'),
+    20_000,
+    'pass 1 to exit',
+  );
+  rig.clock.advance(60_000); // the reset, while verify.sh sleeps
+  await waitFor(
+    async () => (await rig.recoveryEvents('slowcheck', 'resume')).length === 1,
+    60_000,
+    'the relaunch',
+  );
+  const verified = (await rig.engine.store.readEvents('slowcheck')).filter(
+    (e) => e.type === 'verified' && e.pass === 1,
+  );
+  assert.equal(verified.length, 1, JSON.stringify(verified));
+  assert.equal(verified[0]!.exitCode, 0, `pass 1's check ran to its end: ${JSON.stringify(verified[0])}`);
+  await rig.waitLimit('slowcheck', (l) => l.state === 'resumed', 'confirmed', 30_000);
+  assert.equal(await passOf('slowcheck'), 2);
 });
