@@ -146,27 +146,33 @@ export async function fireLimit(
     // The action may have happened (the relaunch may have started its pass before the error): it is
     // confirmed like a firing the daemon stopped in the middle of (Recoverer.start), never fired again
     // blindly. The check says what came of it; a limit still there is parked again, the attempt counted.
-    await updateRecovery(d.dir, w.name, (rec) =>
-      rec.limit?.id === l.id && rec.limit.state === 'firing'
-        ? {
-            ...rec,
-            limit: {
-              ...rec.limit,
-              state: 'confirming',
-              how: `unsure: the resume failed midway (${why})`,
-              attempts: l.attempts + 1,
-              seenSince: stateMark(w),
-              seenPass: w.pass,
-              check: undefined,
-            },
-          }
-        : null,
-    ).catch(() => undefined); // the run dir removed meanwhile (gc --remove)
+    await toConfirming(d, w, l, `unsure: the resume failed midway (${why})`).catch(() => undefined); // the run dir removed meanwhile (gc --remove)
     await audit(d, w.name, 'resume-unsure', `the resume failed midway (${why}): confirming what happened`);
     return { kind: 'fired', how: `the resume failed midway (${why}); confirming what happened` };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The firing claim of `l` -> confirming: the attempt counted, and the check after it (confirm.ts)
+ * starts from the pass and state it fired on. */
+async function toConfirming(d: ActDeps, w: WorkcellSummary, l: LimitSchedule, how: string): Promise<void> {
+  await updateRecovery(d.dir, w.name, (rec) =>
+    rec.limit?.id === l.id && rec.limit.state === 'firing'
+      ? {
+          ...rec,
+          limit: {
+            ...rec.limit,
+            state: 'confirming',
+            how,
+            attempts: l.attempts + 1,
+            seenSince: stateMark(w),
+            seenPass: w.pass,
+            check: undefined, // a fresh look for this firing (JSON drops it)
+          },
+        }
+      : null,
+  );
 }
 
 /** fireLimit once its claim is won. */
@@ -235,22 +241,7 @@ async function fireClaimed(
     }
     how = `relaunched: ${r.value.evidence?.detail ?? `pass ${r.value.pass}`}`;
   }
-  await updateRecovery(d.dir, w.name, (rec) =>
-    rec.limit?.id === l.id && rec.limit.state === 'firing'
-      ? {
-          ...rec,
-          limit: {
-            ...rec.limit,
-            state: 'confirming',
-            how,
-            attempts: l.attempts + 1,
-            seenSince: stateMark(w),
-            seenPass: w.pass,
-            check: undefined, // a fresh look for this firing (JSON drops it)
-          },
-        }
-      : null,
-  );
+  await toConfirming(d, w, l, how);
   await audit(
     d,
     w.name,

@@ -271,21 +271,19 @@ test('a limit line on a live pane is read against the detection clock (the recov
   // The supervisor looks at T0 (its real time); the recovery playbook's clock (a test's ManualClock)
   // says 14:59 UTC on 2030-01-02. "resets 8pm (UTC)" is that day's 20:00, whatever today is.
   const RESET_CLOCK = Date.UTC(2030, 0, 2, 14, 59, 0);
-  const exec: Executor = async () => ({
-    stdout: "migrating the schema, step 3 of 5\nYou've hit your limit · resets 8pm (UTC)\n",
-    stderr: '',
-    code: 0,
-  });
-  const watch = new PaneWatch(
-    new Tmux('/nonexistent.sock', '/dev/null', exec),
-    '/nonexistent-patterns',
-    () => STALL_MS,
-    () => {},
-    undefined,
-    undefined,
-    () => 0,
-    () => RESET_CLOCK,
-  );
+  /** A watch on a pane that always shows `screen`, its detections dated by RESET_CLOCK. */
+  const watchOn = (screen: string) =>
+    new PaneWatch(
+      new Tmux('/nonexistent.sock', '/dev/null', async () => ({ stdout: screen, stderr: '', code: 0 })),
+      '/nonexistent-patterns',
+      () => STALL_MS,
+      () => {},
+      undefined,
+      undefined,
+      () => 0,
+      () => RESET_CLOCK,
+    );
+  const watch = watchOn("migrating the schema, step 3 of 5\nYou've hit your limit · resets 8pm (UTC)\n");
   const { w } = setup();
   const look = await watch.look(w, T0, false);
   assert.equal(look.state, 'rate_limited');
@@ -295,17 +293,7 @@ test('a limit line on a live pane is read against the detection clock (the recov
 
   // Ages are unchanged by the other clock: a pane quiet for less than the threshold is not stalled,
   // one quiet for longer is (the limit line aside).
-  const quiet: Executor = async () => ({ stdout: 'Building the project\n', stderr: '', code: 0 });
-  const other = new PaneWatch(
-    new Tmux('/nonexistent.sock', '/dev/null', quiet),
-    '/nonexistent-patterns',
-    () => STALL_MS,
-    () => {},
-    undefined,
-    undefined,
-    () => 0,
-    () => RESET_CLOCK,
-  );
+  const other = watchOn('Building the project\n');
   assert.equal((await other.look(w, T0 + 1_000, false)).state, 'running');
   assert.equal((await other.look(w, T0 + STALL_MS + 60_000, false)).state, 'stalled');
 });
