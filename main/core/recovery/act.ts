@@ -101,13 +101,14 @@ export type FireOutcome =
  */
 export async function fireLimit(
   d: ActDeps,
-  w: WorkcellSummary,
+  seen: WorkcellSummary,
   l: LimitSchedule,
   trigger: Trigger,
 ): Promise<FireOutcome> {
   const firedAt = new Date(d.now()).toISOString();
-  if (!(await claimLimit(d.dir, w.name, l.id, 'scheduled', 'firing', { firedAt })))
+  if (!(await claimLimit(d.dir, seen.name, l.id, 'scheduled', 'firing', { firedAt })))
     return { kind: 'not_claimed' };
+  const w = await freshLook(d, seen);
   // From here on the claim must leave `firing`, whatever happens: a step that threw (a status lock
   // that stayed ELOCKED, an fs error) or an action that never answered used to leave it there for good
   // (nothing else moves a firing claim but a daemon restart), the workcell never resumed and, the
@@ -152,6 +153,14 @@ export async function fireLimit(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The workcell as it is now, not as the recoverer's fleet last saw it: an agent that showed its limit
+ * and exited since is relaunched, where the look before would have typed "continue" into a pane whose
+ * agent had gone (and the check after it gave up). Same pass only: another pass is not this limit's. */
+async function freshLook(d: ActDeps, seen: WorkcellSummary): Promise<WorkcellSummary> {
+  const r = await d.engine.status(seen.name).catch(() => null); // unreadable now: act on what was seen
+  return r?.ok && r.value.pass === seen.pass ? r.value : seen;
 }
 
 /** The firing claim of `l` -> confirming: the attempt counted, and the check after it (confirm.ts)

@@ -46,7 +46,7 @@ async function fireWith(
       await store.writeStatus({ name, state: 'failed', pass: 1, reason: 'rate_limited' } as WorkcellStatus);
     const d: ActDeps = {
       dir: home.dir,
-      engine: { store, resume } as unknown as Engine,
+      engine: { store, resume, status: async () => ({ ok: false }) } as unknown as Engine,
       tmux: {} as Tmux,
       now: () => Date.parse(LIMIT.dueAt),
       log: () => undefined,
@@ -121,4 +121,51 @@ test('a relaunch that threw before it started anything: due again at once, the a
   const second = await fireWith(locked, undefined, { status: true, limit: first.limit });
   assert.equal(second.limit?.state, 'confirming');
   assert.equal(second.limit?.attempts, 1);
+});
+
+test('a firing acts on the workcell as it is now: an agent that exited since the fleet was read is relaunched, not typed to', async () => {
+  const home = makeHome('wcfs-');
+  try {
+    const name = 'gone';
+    const repo = join(home.dir.root, 'repo'); // not a git repo: no snapshot to take
+    mkdirSync(repo);
+    mkdirSync(home.dir.runDir(name), { recursive: true });
+    assert.ok((await updateRecovery(home.dir, name, (r) => ({ ...r, limit: LIMIT }))).ok);
+    const store = new RunStore(home.dir);
+    const base = { name, repo, pass: 1, agent: 'command', stateSince: '2026-01-01T00:00:00.000Z' };
+    // What the recoverer's fleet said: live, on its limit line. What is true now: exited, pane closed.
+    const seen = { ...base, state: 'rate_limited', pane: { dead: false } } as unknown as WorkcellSummary;
+    const now = {
+      ...base,
+      state: 'failed',
+      reason: 'rate_limited',
+      pane: null,
+    } as unknown as WorkcellSummary;
+    const calls: string[] = [];
+    const d: ActDeps = {
+      dir: home.dir,
+      engine: {
+        store,
+        status: async () => ({ ok: true, value: now }),
+        resume: async () => {
+          calls.push('resume');
+          return { ok: true, value: { pass: 2, evidence: { detail: 'pass 2 launched' } } };
+        },
+      } as unknown as Engine,
+      tmux: {
+        capture: async () => (calls.push('capture'), { ok: true, value: '' }),
+        run: async () => (calls.push('type'), { ok: true, value: '' }),
+      } as unknown as Tmux,
+      now: () => Date.parse(LIMIT.dueAt),
+      log: () => undefined,
+    };
+    const out = await fireLimit(d, seen, LIMIT, 'auto');
+    assert.equal(out.kind, 'fired');
+    assert.deepEqual(calls, ['resume'], 'relaunched; nothing typed into the closed pane');
+    const limit = (await readRecovery(home.dir, name)).limit;
+    assert.equal(limit?.state, 'confirming');
+    assert.match(limit?.how ?? '', /^relaunched: pass 2 launched/);
+  } finally {
+    home.cleanup();
+  }
 });
