@@ -1,16 +1,17 @@
-// Vendor logs: the third structured source after hooks and transcripts (DESIGN.md §6). Two CLIs keep
-// quiet on the screen while they retry a failing request: copilot draws "Working" and gemini
-// "Thinking..." for minutes over a 429, a 5xx or a refused connection. Each says what happened in a
-// log of its own, which workcell points into the run dir at launch (prepareHooks):
+// Vendor logs: the third structured source after hooks and transcripts (DESIGN.md §6). Three CLIs say
+// too little on the screen while they retry a failing request: copilot draws "Working" and gemini
+// "Thinking..." for minutes over a 429, a 5xx or a refused connection, and claude one "API error"
+// line for all of them. Each says what happened in a log of its own, which workcell points into the
+// run dir at launch (prepareHooks):
 //   copilot  `--log-dir <run>/hooks/copilot-logs`: one `process-<ms>-<pid>.log` per process, with
 //            "Model provider request failed {http_status, failure_kind, retry_after_ms}" per failure
 //   gemini   telemetry to a file (GEMINI_TELEMETRY_OUTFILE=<run>/hooks/gemini-telemetry.log): one
 //            pretty-printed JSON record per event, `gemini_cli.api_error` (status_code or the fetch
 //            error), `gemini_cli.network_retry_attempt`, and `gemini_cli.api_response` on success
 //   claude   `--debug-file <run>/hooks/claude-debug.log` with CLAUDE_CODE_DEBUG_LOG_LEVEL=error: a line
-//            "API error (attempt 2/11): 401 401 {...authentication_error...}" per failed request. Claude
-//            draws the same "API error · Retrying in 9s · attempt 2/10" over a 401, a 429 and a 529;
-//            its log tells them apart. The price is one line under its banner, "Debug mode enabled ·
+//            "API error (attempt 2/11): 401 401 {...authentication_error...}" per failed request, where
+//            the screen says "API error · Retrying in 9s · attempt 2/10" over a 401, a 429 and a 529
+//            alike. The price is one line under its banner, "Debug mode enabled ·
 //            logging to <file>" (the level keeps the file to errors: a few KB an hour of retries).
 // Measured on copilot 1.0.102, gemini-cli 0.61.0 and claude-code 2.1.197 against the conformance mock.
 // Copilot's and gemini's failures become `ApiRetry` events (detect.ts: a claim that holds while the CLI
