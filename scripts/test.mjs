@@ -18,6 +18,13 @@ function find(dir, out = []) {
   return out;
 }
 
+// Whether the unit run can use the pinned claude (the real-CLI tests skip in one line without it).
+const realCliSkip = await import('../dist/main/core/testing/realCli.js').then(
+  (m) => m.realCliSkip,
+  () => () => false, // not built (an --e2e-only run): nothing to add after the live run
+);
+const claudeSkippedInUnit = realCliSkip('claude') !== false;
+
 let status = 0;
 if (!e2eOnly) {
   const files = find('dist/main').concat(find('dist/bench'));
@@ -33,6 +40,14 @@ if (!e2eOnly && status === 0 && process.env.CI === 'true') {
     stdio: 'inherit',
   });
   status = r.status ?? 1;
+  // The live run installed the pinned claude into the cache: the real-claude tests that skipped in the
+  // unit run (a fresh machine) run now, the daemon reading claude's debug log among them (~20 s).
+  if (status === 0 && claudeSkippedInUnit && realCliSkip('claude') === false) {
+    const real = find('dist/main').filter((p) => /[/\\]real\w*\.test\.js$/.test(p));
+    console.log(`real-CLI tests with the claude the live run installed: ${real.length} files`);
+    const t = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...real], { stdio: 'inherit' });
+    status = t.status ?? 1;
+  }
 }
 if (!unitOnly && (status === 0 || e2eOnly)) {
   const r = spawnSync('npx', ['playwright', 'test', ...(filter ? [filter] : [])], { stdio: 'inherit' });
