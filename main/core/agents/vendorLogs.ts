@@ -222,12 +222,9 @@ export function splitRecords(agent: string, text: string): { records: string[]; 
  * process log (a resumed pass starts a new process). */
 export async function findVendorLog(agent: AgentName | string, runDir: string): Promise<string | null> {
   const hooks = join(runDir, 'hooks');
-  if (agent === 'gemini') {
-    const f = join(hooks, GEMINI_TELEMETRY_FILE);
-    return (await stat(f).catch(() => null))?.isFile() ? f : null;
-  }
-  if (agent === 'claude') {
-    const f = join(hooks, CLAUDE_DEBUG_FILE);
+  const single = agent === 'gemini' ? GEMINI_TELEMETRY_FILE : agent === 'claude' ? CLAUDE_DEBUG_FILE : null;
+  if (single) {
+    const f = join(hooks, single);
     return (await stat(f).catch(() => null))?.isFile() ? f : null;
   }
   if (agent !== 'copilot') return null;

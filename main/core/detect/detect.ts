@@ -63,6 +63,13 @@ type Claim = { state: DetectedState; evidence: Evidence; resetAt?: string; reaso
 
 const AUTH_ERRORS = new Set(['authentication_failed', 'oauth_org_not_allowed', 'billing_error']);
 
+/** The state of an agent retrying a request that failed with `error` (a StopFailure kind). */
+function retryState(error: string | undefined): DetectedState {
+  if (error === 'rate_limit' || error === 'throttled') return 'rate_limited';
+  if (AUTH_ERRORS.has(error ?? '')) return 'auth_failed';
+  return 'stalled';
+}
+
 /** The hook events that say something about the agent's state, and what. Others (SessionStart,
  * SessionEnd, SubagentStop, auth_success notifications) return null: the engine owns start and exit. */
 export function hookState(e: HookEvent): DetectedState | null {
@@ -79,13 +86,9 @@ export function hookState(e: HookEvent): DetectedState | null {
     case 'message.part.updated': // opencode (opencodePlugin.ts): model output
     case 'ApiResponse': // a vendor log (vendorLogs.ts): the model answered
       return 'running';
-    case 'ApiRetry': {
+    case 'ApiRetry':
       // A vendor log says a model request failed and the CLI retries it (vendorLogs.ts).
-      const err = e.error ?? '';
-      if (err === 'rate_limit' || err === 'throttled') return 'rate_limited';
-      if (AUTH_ERRORS.has(err)) return 'auth_failed';
-      return 'stalled';
-    }
+      return retryState(e.error);
     case 'PermissionRequest':
     case 'permission.asked':
       return 'waiting';
@@ -147,7 +150,7 @@ function logRefinement(input: DetectInput): Claim | null {
     const e = events[i]!;
     if (e.event !== 'ApiError' || e.source !== 'log') continue;
     if (staleLogEvent(e, input)) return null;
-    const state = hookState({ ...e, event: 'ApiRetry' })!;
+    const state = retryState(e.error);
     return {
       state,
       evidence: {

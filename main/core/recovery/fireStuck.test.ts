@@ -29,19 +29,25 @@ const LIMIT: LimitSchedule = {
   window: '2030-01-02T15:00:00.000Z',
 };
 
+/** A home with one run dir `name` whose recovery record holds `limit`, and a repo that is not a git
+ * repo (no snapshot to take). */
+async function limitHome(name: string, limit: LimitSchedule) {
+  const home = makeHome('wcfs-');
+  const repo = join(home.dir.root, 'repo');
+  mkdirSync(repo);
+  mkdirSync(home.dir.runDir(name), { recursive: true });
+  assert.ok((await updateRecovery(home.dir, name, (r) => ({ ...r, limit }))).ok);
+  return { home, repo, store: new RunStore(home.dir) };
+}
+
 async function fireWith(
   resume: () => Promise<never>,
   fireDeadlineMs?: number,
   o: { status?: boolean; limit?: LimitSchedule } = {},
 ) {
-  const home = makeHome('wcfs-');
+  const name = 'stuck';
+  const { home, repo, store } = await limitHome(name, o.limit ?? LIMIT);
   try {
-    const name = 'stuck';
-    const repo = join(home.dir.root, 'repo'); // not a git repo: no snapshot to take
-    mkdirSync(repo);
-    mkdirSync(home.dir.runDir(name), { recursive: true });
-    assert.ok((await updateRecovery(home.dir, name, (r) => ({ ...r, limit: o.limit ?? LIMIT }))).ok);
-    const store = new RunStore(home.dir);
     if (o.status)
       await store.writeStatus({ name, state: 'failed', pass: 1, reason: 'rate_limited' } as WorkcellStatus);
     const d: ActDeps = {
@@ -124,14 +130,9 @@ test('a relaunch that threw before it started anything: due again at once, the a
 });
 
 test('a firing acts on the workcell as it is now: an agent that exited since the fleet was read is relaunched, not typed to', async () => {
-  const home = makeHome('wcfs-');
+  const name = 'gone';
+  const { home, repo, store } = await limitHome(name, LIMIT);
   try {
-    const name = 'gone';
-    const repo = join(home.dir.root, 'repo'); // not a git repo: no snapshot to take
-    mkdirSync(repo);
-    mkdirSync(home.dir.runDir(name), { recursive: true });
-    assert.ok((await updateRecovery(home.dir, name, (r) => ({ ...r, limit: LIMIT }))).ok);
-    const store = new RunStore(home.dir);
     const base = { name, repo, pass: 1, agent: 'command', stateSince: '2026-01-01T00:00:00.000Z' };
     // What the recoverer's fleet said: live, on its limit line. What is true now: exited, pane closed.
     const seen = { ...base, state: 'rate_limited', pane: { dead: false } } as unknown as WorkcellSummary;
